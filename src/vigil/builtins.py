@@ -1,0 +1,26 @@
+"""Vigil's own contributions to the plugin registry."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from vigil.plugins import hookimpl
+
+
+@hookimpl
+def vigil_signal_types() -> Sequence[Any]:
+    from vigil.signals.crypto import MD5, SHA1, SHA256
+    from vigil.signals.pdq import PDQ
+
+    return [PDQ, MD5, SHA1, SHA256]
+
+
+@hookimpl
+def vigil_formats() -> Sequence[Any]:
+    return []
+
+
+@hookimpl
+def vigil_runners() -> Sequence[Any]:
+    return []

@@ -1,0 +1,47 @@
+"""``vigil demo``: the main job of ``make run`` until the web service exists."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from vigil.cli.hashing import options_from
+from vigil.config import Settings
+from vigil.demo.images import write_demo_set
+from vigil.signals.batch import hash_many, iter_paths
+from vigil.signals.hexbits import hamming
+
+
+def demo_command(
+    folder: Annotated[Path | None, typer.Option(help="Where to write the demo images.")] = None,
+) -> None:
+    """Generate benign demo images, hash them, and show which are near-duplicates of one another."""
+    settings = Settings()
+    target = folder or settings.data_dir / "demo-images"
+    files = write_demo_set(target)
+    console = Console()
+    console.print(f"[bold]Generated {len(files)} benign demo files in {target}[/bold]")
+    results = list(hash_many(iter_paths([str(target)]), options_from(settings, exact=False, dihedral=True)))
+    table = Table("file", "size", "md5", "pdq", "quality", "error")
+    for r in results:
+        table.add_row(
+            Path(r.path).name,
+            str(r.size),
+            (r.md5 or "")[:12],
+            (r.pdq or "")[:16] + "…" if r.pdq else "",
+            str(r.pdq_quality or ""),
+            r.error or "",
+        )
+    console.print(table)
+    hashed = [r for r in results if r.pdq]
+    pairs = Table("near-duplicate pair (PDQ, dihedral)", "distance")
+    for i, a in enumerate(hashed):
+        for b in hashed[i + 1 :]:
+            dist = min(hamming(a.pdq or "", h) for h in (b.pdq_dihedral or []))
+            if dist <= 31:
+                pairs.add_row(f"{Path(a.path).name} ~ {Path(b.path).name}", str(dist))
+    console.print(pairs)

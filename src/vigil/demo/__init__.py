@@ -1,0 +1,1 @@
+"""Benign demo data: generated images only (see DEVELOPERS.md, absolute rule on content)."""

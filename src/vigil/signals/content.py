@@ -1,0 +1,146 @@
+"""One file (or byte string) → all its signals. Pure apart from reading the file; never raises for
+bad content: every problem becomes the ``error`` of the result."""
+
+from __future__ import annotations
+
+import errno
+import io
+import os
+import stat
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import BinaryIO
+
+from vigil.signals.crypto import read_and_digest
+from vigil.signals.images import (
+    IMAGE_EXTENSIONS,
+    ImageDecodeError,
+    ImageLimits,
+    NotAnImageError,
+    looks_like_image,
+    open_image,
+    rgb_array,
+)
+from vigil.signals.pdq import pdq_dihedral_from_rgb, pdq_from_rgb
+
+#: Fast mode decodes so that the shorter side keeps at least this many pixels. PDQ filters the image
+#: down to 64x64 anyway; the benchmark checks the distance to the full decode (bench/hashing.py).
+FAST_MIN_SIDE = 256
+
+
+@dataclass(frozen=True, slots=True)
+class HashOptions:
+    limits: ImageLimits = field(default_factory=ImageLimits)
+    fast: bool = True
+    dihedral: bool = False
+    fast_min_side: int = FAST_MIN_SIDE
+
+
+@dataclass(slots=True)
+class FileSignals:
+    path: str
+    size: int | None = None
+    md5: str | None = None
+    sha1: str | None = None
+    sha256: str | None = None
+    pdq: str | None = None
+    pdq_quality: int | None = None
+    pdq_dihedral: list[str] | None = None
+    error: str | None = None
+
+    def as_dict(self, *, dihedral: bool = False) -> dict[str, object]:
+        out: dict[str, object] = {
+            "path": self.path,
+            "size": self.size,
+            "md5": self.md5,
+            "sha1": self.sha1,
+            "sha256": self.sha256,
+            "pdq": self.pdq,
+            "pdq_quality": self.pdq_quality,
+            "error": self.error,
+        }
+        if dihedral:
+            out["pdq_dihedral"] = self.pdq_dihedral
+        return out
+
+
+def _claims_image(name: str) -> bool:
+    return Path(name).suffix.lower() in IMAGE_EXTENSIONS
+
+
+def _add_image_signals(result: FileSignals, data: bytes, options: HashOptions) -> None:
+    min_side = options.fast_min_side if options.fast else None
+    try:
+        im = open_image(data, options.limits, min_side=min_side)
+        pixels = rgb_array(im)
+    except NotAnImageError:
+        if _claims_image(result.path):
+            result.error = "not an image: content matches no image format"
+        return
+    except ImageDecodeError as exc:
+        result.error = str(exc)
+        return
+    if options.dihedral:
+        dih = pdq_dihedral_from_rgb(pixels)
+        result.pdq, result.pdq_quality = dih.hashes[0], dih.quality
+        result.pdq_dihedral = list(dih.hashes)
+    else:
+        one = pdq_from_rgb(pixels)
+        result.pdq, result.pdq_quality = one.hex, one.quality
+
+
+def hash_stream(name: str, stream: BinaryIO, options: HashOptions) -> FileSignals:
+    result = FileSignals(path=name)
+    read = read_and_digest(stream, keep_up_to=options.limits.max_bytes)
+    d = read.digests
+    result.size, result.md5, result.sha1, result.sha256 = d.size, d.md5, d.sha1, d.sha256
+    if d.size == 0:
+        result.error = "empty file"
+    elif read.data is None:
+        if looks_like_image(read.head) or _claims_image(name):
+            result.error = f"file too large to decode ({d.size} bytes > {options.limits.max_bytes})"
+    else:
+        _add_image_signals(result, read.data, options)
+    return result
+
+
+def hash_bytes(name: str, data: bytes, options: HashOptions | None = None) -> FileSignals:
+    """Signals of content already in memory (an upload, an archive member)."""
+    return hash_stream(name, io.BytesIO(data), options or HashOptions())
+
+
+def _file_kind(mode: int) -> str:
+    if stat.S_ISDIR(mode):
+        return "a directory"
+    if stat.S_ISFIFO(mode):
+        return "a FIFO"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "a device file"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    return "not a regular file"
+
+
+def os_error_reason(exc: OSError) -> str:
+    reasons = {
+        errno.ENOENT: "no such file",
+        errno.EACCES: "permission denied",
+        errno.EPERM: "permission denied",
+        errno.ELOOP: "symlink loop",
+        errno.EISDIR: "is a directory",
+        errno.EIO: "I/O error",
+    }
+    return reasons.get(exc.errno or 0, f"cannot read: {exc.strerror or exc}")
+
+
+def hash_file(path: str, options: HashOptions | None = None) -> FileSignals:
+    """Signals of one file on disk. Special files are refused without being opened (a FIFO would block)."""
+    options = options or HashOptions()
+    try:
+        st = os.stat(path)
+        if not stat.S_ISREG(st.st_mode):
+            return FileSignals(path=path, error=f"not hashed: {_file_kind(st.st_mode)}")
+        with open(path, "rb") as stream:
+            return hash_stream(path, stream, options)
+    except OSError as exc:
+        return FileSignals(path=path, error=os_error_reason(exc))
