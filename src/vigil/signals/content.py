@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
 
-from vigil.signals.crypto import read_and_digest
+from vigil.signals.crypto import StreamRead, read_and_digest
 from vigil.signals.images import (
     IMAGE_EXTENSIONS,
     ImageDecodeError,
@@ -90,16 +90,20 @@ def _add_image_signals(result: FileSignals, data: bytes, options: HashOptions) -
 
 
 def hash_stream(name: str, stream: BinaryIO, options: HashOptions) -> FileSignals:
-    result = FileSignals(path=name)
-    read = read_and_digest(stream, keep_up_to=options.limits.max_bytes)
+    return signals_from_read(name, read_and_digest(stream, keep_up_to=options.limits.max_bytes), options)
+
+
+def signals_from_read(name: str, read: StreamRead, options: HashOptions) -> FileSignals:
+    """Signals of content already read and digested (the scanner reads once, then hashes and unpacks)."""
     d = read.digests
-    result.size, result.md5, result.sha1, result.sha256 = d.size, d.md5, d.sha1, d.sha256
+    result = FileSignals(path=name, size=d.size, md5=d.md5, sha1=d.sha1, sha256=d.sha256)
+    too_big = read.data is None or len(read.data) > options.limits.max_bytes
     if d.size == 0:
         result.error = "empty file"
-    elif read.data is None:
+    elif too_big:
         if looks_like_image(read.head) or _claims_image(name):
             result.error = f"file too large to decode ({d.size} bytes > {options.limits.max_bytes})"
-    else:
+    elif read.data is not None:
         _add_image_signals(result, read.data, options)
     return result
 

@@ -1,0 +1,1 @@
+"""Scan and triage: folders and archives through the signal pipeline, matched against known lists."""

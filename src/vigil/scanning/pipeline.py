@@ -1,0 +1,151 @@
+"""The scan pipeline as a pure function: one file's bytes → items (the file and every archive member,
+recursively) → signals. Matching is a separate pure step over a batch of items. Runners (local
+processes, Ray) only distribute these functions; they add no logic of their own."""
+
+from __future__ import annotations
+
+import io
+import os
+import stat
+from collections.abc import Iterator
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from vigil.scanning.archives import ArchiveError, ArchiveLimits, BombError, members
+from vigil.scanning.filetypes import is_archive, sniff
+from vigil.scanning.walk import Found
+from vigil.signals.content import HashOptions, os_error_reason, signals_from_read
+from vigil.signals.crypto import StreamRead, read_and_digest
+
+#: Separates an archive's path from a member's name in display paths: ``case/a.zip!photos/1.jpg``.
+SEP = "!"
+
+
+@dataclass(frozen=True, slots=True)
+class ScanOptions:
+    hashing: HashOptions = field(default_factory=lambda: HashOptions(dihedral=True))
+    archives: ArchiveLimits = field(default_factory=ArchiveLimits)
+
+
+@dataclass(slots=True)
+class Match:
+    """A known-list entry that an item matched."""
+
+    signal_type: str
+    entry_id: int
+    distance: int
+    list_name: str | None = None
+    category: str | None = None
+    series: str | None = None
+
+
+@dataclass(slots=True)
+class ScanItem:
+    ordinal: int
+    path: str
+    archive: str | None = None
+    depth: int = 0
+    mime: str | None = None
+    size: int | None = None
+    md5: str | None = None
+    sha1: str | None = None
+    sha256: str | None = None
+    pdq: str | None = None
+    pdq_quality: int | None = None
+    pdq_dihedral: list[str] | None = None
+    error: str | None = None
+    warnings: list[str] = field(default_factory=list)
+    skipped: bool = False
+    matches: list[Match] = field(default_factory=list)
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> ScanItem:
+        raw = dict(data)
+        raw["matches"] = [Match(**m) for m in raw.get("matches") or []]
+        return cls(**raw)
+
+
+def scan_found(found: Found, options: ScanOptions) -> list[ScanItem]:
+    """Every item that one walked entry yields (the file, then its archive members depth-first)."""
+    if found.error or found.skip:
+        warnings = [found.note] if found.note else []
+        return [ScanItem(found.ordinal, found.path, error=found.error, warnings=warnings, skipped=found.skip)]
+    try:
+        st = os.stat(found.path)
+        if not stat.S_ISREG(st.st_mode):
+            kind = "FIFO" if stat.S_ISFIFO(st.st_mode) else "device or special file"
+            return [ScanItem(found.ordinal, found.path, error=f"not scanned: {kind}")]
+        with open(found.path, "rb") as stream:
+            read = read_and_digest(stream, keep_up_to=_keep(options))
+    except OSError as exc:
+        return [ScanItem(found.ordinal, found.path, error=os_error_reason(exc))]
+    items = list(_expand(found.ordinal, found.path, None, 0, read, options))
+    if found.note and items:
+        items[0].warnings.insert(0, found.note)
+    return items
+
+
+def scan_bytes(ordinal: int, name: str, data: bytes, options: ScanOptions) -> list[ScanItem]:
+    """The same for content already in memory (an upload, an object-store blob)."""
+    read = read_and_digest(io.BytesIO(data), keep_up_to=_keep(options))
+    return list(_expand(ordinal, name, None, 0, read, options))
+
+
+def _keep(options: ScanOptions) -> int:
+    return max(options.hashing.limits.max_bytes, options.archives.max_member_bytes)
+
+
+def _expand(
+    ordinal: int, path: str, archive: str | None, depth: int, read: StreamRead, options: ScanOptions
+) -> Iterator[ScanItem]:
+    mime = sniff(read.head)
+    signals = signals_from_read(path, read, options.hashing)
+    item = ScanItem(
+        ordinal,
+        path,
+        archive=archive,
+        depth=depth,
+        mime=mime,
+        size=signals.size,
+        md5=signals.md5,
+        sha1=signals.sha1,
+        sha256=signals.sha256,
+        pdq=signals.pdq,
+        pdq_quality=signals.pdq_quality,
+        pdq_dihedral=signals.pdq_dihedral,
+        error=signals.error,
+    )
+    if not is_archive(mime) or mime is None:
+        yield item
+        return
+    if depth >= options.archives.max_depth:
+        item.warnings.append(f"archive nested deeper than {options.archives.max_depth}: not opened")
+        yield item
+        return
+    if read.data is None:
+        item.warnings.append(f"archive larger than {options.archives.max_member_bytes} bytes: not opened")
+        yield item
+        return
+    children: list[ScanItem] = []
+    try:
+        for member in members(path, read.data, mime, options.archives):
+            child_path = f"{path}{SEP}{member.name}"
+            if member.data is None:
+                children.append(
+                    ScanItem(ordinal, child_path, archive=path, depth=depth + 1, error=member.error)
+                )
+                continue
+            child_read = read_and_digest(io.BytesIO(member.data), keep_up_to=_keep(options))
+            for child in _expand(ordinal, child_path, path, depth + 1, child_read, options):
+                if child.path == child_path:
+                    child.warnings.extend(member.warnings)
+                children.append(child)
+    except BombError as exc:
+        item.error = f"archive refused: {exc}"
+    except ArchiveError as exc:
+        item.error = str(exc)
+    yield item
+    yield from children
