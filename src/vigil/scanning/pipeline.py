@@ -57,6 +57,8 @@ class ScanItem:
     warnings: list[str] = field(default_factory=list)
     skipped: bool = False
     matches: list[Match] = field(default_factory=list)
+    #: Known entries beyond the match threshold but close: hints that an unknown image joins a series.
+    near: list[Match] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -65,6 +67,7 @@ class ScanItem:
     def from_json(cls, data: dict[str, Any]) -> ScanItem:
         raw = dict(data)
         raw["matches"] = [Match(**m) for m in raw.get("matches") or []]
+        raw["near"] = [Match(**m) for m in raw.get("near") or []]
         return cls(**raw)
 
 

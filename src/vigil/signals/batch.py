@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import os
-from collections import deque
 from collections.abc import Iterable, Iterator
-from concurrent.futures import Future, ProcessPoolExecutor
-from itertools import islice
 
+from vigil.parallel import ordered_map
 from vigil.signals.content import FileSignals, HashOptions, hash_file, os_error_reason
 
 #: Files per task sent to a worker: large enough to amortise IPC, small enough to balance load.
@@ -48,57 +46,17 @@ def _walk(folder: str) -> Iterator[Item]:
             yield entry.path
 
 
-def default_jobs() -> int:
+def _hash_one(item: Item, options: HashOptions) -> FileSignals:
+    if isinstance(item, FileSignals):
+        return item
     try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:  # pragma: no cover - not Linux
-        return os.cpu_count() or 1
-
-
-_worker_options: HashOptions | None = None
-
-
-def _init_worker(options: HashOptions) -> None:
-    global _worker_options  # noqa: PLW0603 - per-process state of a pool worker
-    _worker_options = options
-
-
-def _hash_chunk(items: list[Item]) -> list[FileSignals]:
-    options = _worker_options or HashOptions()
-    return [_safe_hash(p, options) for p in items]
-
-
-def _safe_hash(path: Item, options: HashOptions) -> FileSignals:
-    if isinstance(path, FileSignals):
-        return path
-    try:
-        return hash_file(path, options)
+        return hash_file(item, options)
     except OSError as exc:
-        return FileSignals(path=path, error=os_error_reason(exc))
+        return FileSignals(path=item, error=os_error_reason(exc))
     except Exception as exc:  # one bad file must never stop a batch
-        return FileSignals(path=path, error=f"internal error: {type(exc).__name__}: {exc}"[:200])
-
-
-def _chunks(items: Iterable[Item], size: int) -> Iterator[list[Item]]:
-    it = iter(items)
-    while chunk := list(islice(it, size)):
-        yield chunk
+        return FileSignals(path=item, error=f"internal error: {type(exc).__name__}: {exc}"[:200])
 
 
 def hash_many(paths: Iterable[Item], options: HashOptions, jobs: int | None = None) -> Iterator[FileSignals]:
     """Hash ``paths`` (lazily consumed) with ``jobs`` processes; results come in input order."""
-    jobs = jobs or default_jobs()
-    if jobs == 1:
-        for path in paths:
-            yield _safe_hash(path, options)
-        return
-    window = jobs * IN_FLIGHT_PER_WORKER
-    pending: deque[Future[list[FileSignals]]] = deque()
-    with ProcessPoolExecutor(max_workers=jobs, initializer=_init_worker, initargs=(options,)) as pool:
-        chunks = _chunks(paths, CHUNK)
-        for chunk in chunks:
-            pending.append(pool.submit(_hash_chunk, chunk))
-            if len(pending) >= window:
-                yield from pending.popleft().result()
-        while pending:
-            yield from pending.popleft().result()
+    return ordered_map(_hash_one, paths, options, jobs, chunk=CHUNK, in_flight=IN_FLIGHT_PER_WORKER)

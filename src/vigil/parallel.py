@@ -1,0 +1,70 @@
+"""An ordered, bounded process pool: the one way Vigil spreads per-file work over local cores.
+
+Results come back in input order; the input is consumed lazily, at most ``jobs * in_flight`` chunks
+ahead of the consumer, so that memory stays flat over millions of inputs.
+"""
+
+from __future__ import annotations
+
+import os
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
+from itertools import islice
+from typing import TypeVar
+
+In = TypeVar("In")
+Out = TypeVar("Out")
+State = TypeVar("State")
+
+_state: object = None
+
+
+def default_jobs() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # pragma: no cover - not Linux
+        return os.cpu_count() or 1
+
+
+def _init(state: object) -> None:
+    global _state  # noqa: PLW0603 - per-process state of a pool worker
+    _state = state
+
+
+def _run_chunk(fn: Callable[[In, object], Out], chunk: list[In]) -> list[Out]:
+    return [fn(item, _state) for item in chunk]
+
+
+def _chunks(items: Iterable[In], size: int) -> Iterator[list[In]]:
+    it = iter(items)
+    while chunk := list(islice(it, size)):
+        yield chunk
+
+
+def ordered_map(
+    fn: Callable[[In, State], Out],
+    items: Iterable[In],
+    state: State,
+    jobs: int | None = None,
+    *,
+    chunk: int = 8,
+    in_flight: int = 4,
+) -> Iterator[Out]:
+    """``fn(item, state)`` for every item, over ``jobs`` processes, yielded in input order.
+
+    ``fn`` must be a module-level function; ``state`` is sent once to each worker, not with every chunk.
+    """
+    jobs = jobs or default_jobs()
+    if jobs == 1:
+        for item in items:
+            yield fn(item, state)
+        return
+    pending: deque[Future[list[Out]]] = deque()
+    with ProcessPoolExecutor(max_workers=jobs, initializer=_init, initargs=(state,)) as pool:
+        for part in _chunks(items, chunk):
+            pending.append(pool.submit(_run_chunk, fn, part))  # type: ignore[arg-type]
+            if len(pending) >= jobs * in_flight:
+                yield from pending.popleft().result()
+        while pending:
+            yield from pending.popleft().result()

@@ -1,0 +1,89 @@
+"""Scan items against what is known: crypto digests exactly, PDQ (with its 8 dihedral variants) by
+Hamming distance. A wider 'near' radius finds unknown images that resemble a known series."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from vigil.scanning.pipeline import Match, ScanItem
+
+CRYPTO = ("sha256", "md5", "sha1")
+
+
+@dataclass(frozen=True, slots=True)
+class EntryInfo:
+    """What the report may say of a known-list entry (never its media)."""
+
+    list_name: str | None = None
+    category: str | None = None
+    series: str | None = None
+
+
+class Hit(Protocol):
+    @property
+    def id(self) -> int: ...
+
+    @property
+    def distance(self) -> int: ...
+
+
+class PdqLookup(Protocol):
+    """The part of ``vigil.index.PdqIndex`` a scan needs."""
+
+    def query_many(self, hashes: Sequence[str], threshold: int = ...) -> Sequence[Sequence[Hit]]: ...
+
+
+class ExactLookup(Protocol):
+    """The part of ``vigil.index.ExactIndex`` a scan needs."""
+
+    def query_many(self, values: Sequence[str]) -> Sequence[Sequence[Hit]]: ...
+
+
+@dataclass
+class KnownLists:
+    """Everything a scan matches against; empty means every item is unknown."""
+
+    pdq: PdqLookup | None = None
+    exact: dict[str, ExactLookup] = field(default_factory=dict)
+    entries: Mapping[int, EntryInfo] = field(default_factory=dict)
+    name: str | None = None
+
+    def _match(self, signal_type: str, entry_id: int, distance: int) -> Match:
+        info = self.entries.get(entry_id) or EntryInfo(list_name=self.name)
+        return Match(signal_type, entry_id, distance, info.list_name or self.name, info.category, info.series)
+
+    def match(self, items: Sequence[ScanItem], threshold: int, near_threshold: int) -> None:
+        """Fill ``matches`` (within ``threshold``) and ``near`` (up to ``near_threshold``) of ``items``."""
+        for signal_type in CRYPTO:
+            lookup = self.exact.get(signal_type)
+            if lookup is None:
+                continue
+            with_value = [i for i in items if getattr(i, signal_type)]
+            answers = lookup.query_many([str(getattr(i, signal_type)) for i in with_value])
+            for item, hits in zip(with_value, answers, strict=True):
+                seen = {m.entry_id for m in item.matches}
+                item.matches.extend(self._match(signal_type, h.id, 0) for h in hits if h.id not in seen)
+        if self.pdq is None:
+            return
+        images = [i for i in items if i.pdq]
+        queries: list[str] = []
+        for item in images:
+            queries.extend(item.pdq_dihedral or [item.pdq or ""])
+        answers = self.pdq.query_many(queries, max(threshold, near_threshold))
+        pos = 0
+        for item in images:
+            count = len(item.pdq_dihedral or [item.pdq])
+            best: dict[int, int] = {}
+            for answer in answers[pos : pos + count]:
+                for hit in answer:
+                    if hit.distance < best.get(hit.id, 999):
+                        best[hit.id] = hit.distance
+            pos += count
+            known = {m.entry_id for m in item.matches}
+            for entry_id, distance in sorted(best.items(), key=lambda kv: (kv[1], kv[0])):
+                if entry_id in known:
+                    continue
+                match = self._match("pdq", entry_id, distance)
+                (item.matches if distance <= threshold else item.near).append(match)
