@@ -293,4 +293,6 @@ def members(name: str, data: bytes, mime: str, limits: ArchiveLimits) -> Iterato
         return tar_members(data, limits)
     if mime == "application/x-7z-compressed":
         return sevenzip_members(data, limits)
-    return compressed_members(name, data, mime, limits)
+    if mime in ("application/gzip", "application/x-bzip2", "application/x-xz"):
+        return compressed_members(name, data, mime, limits)
+    raise ArchiveError(f"not an archive type Vigil opens: {mime or 'unknown'}")

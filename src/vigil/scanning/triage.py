@@ -4,9 +4,10 @@ the examiner should review first — near-duplicates of known series, then clust
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
+from vigil.scanning.filetypes import ARCHIVE_TYPES
 from vigil.scanning.pipeline import ScanItem
 from vigil.signals.pdq import MIN_GOOD_QUALITY
 
@@ -76,12 +77,12 @@ def cluster(images: Sequence[UnknownImage], neighbours: NeighbourFinder, thresho
 
 
 def triage(
-    known: Iterable[ScanItem], images: Sequence[UnknownImage], neighbours: NeighbourFinder, threshold: int
+    known_groups: dict[tuple[str, str], int],
+    images: Sequence[UnknownImage],
+    neighbours: NeighbourFinder,
+    threshold: int,
 ) -> Triage:
-    out = Triage()
-    for item in known:
-        group = known_group(item)
-        out.known_groups[group] = out.known_groups.get(group, 0) + 1
+    out = Triage(known_groups=dict(known_groups))
     labels = cluster(images, neighbours, threshold)
     members: dict[int, list[int]] = defaultdict(list)
     for i, label in enumerate(labels):
@@ -115,3 +116,18 @@ def triage(
         else:
             out.reason_of[image.key] = "unique unknown image"
     return out
+
+
+def item_status(item: ScanItem) -> str:
+    """One word for the report: known, unknown-image, low-quality-image, archive, other, error, skipped."""
+    if item.skipped:
+        return "skipped"
+    if item.matches:
+        return "known"
+    if item.error is not None:
+        return "error"
+    if item.pdq is not None:
+        return "unknown-image" if (item.pdq_quality or 0) >= MIN_GOOD_QUALITY else "low-quality-image"
+    if item.mime in ARCHIVE_TYPES:
+        return "archive"
+    return "other"

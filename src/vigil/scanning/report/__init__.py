@@ -1,0 +1,1 @@
+"""Scan reports: report.json (the record), summary.csv (for spreadsheets), report.html (for people)."""

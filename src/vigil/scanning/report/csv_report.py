@@ -1,0 +1,30 @@
+"""summary.csv: one row per item, the columns an examiner sorts and filters on."""
+
+from __future__ import annotations
+
+import csv
+import os
+from pathlib import Path
+
+from vigil.scanning.report.model import ReportData
+
+COLUMNS = (
+    "path", "archive", "status", "rank", "cluster", "category", "series", "match_distance", "mime", "size",
+    "md5", "sha1", "sha256", "pdq", "pdq_quality", "error", "warnings",
+)  # fmt: skip
+
+
+def write_csv(data: ReportData, path: Path) -> None:
+    tmp = path.with_suffix(".csv.tmp")
+    with tmp.open("w", encoding="utf-8", newline="") as out:
+        writer = csv.DictWriter(out, fieldnames=COLUMNS, extrasaction="ignore")
+        writer.writeheader()
+        for key, item in data.items():
+            row = data.row(key, item)
+            best = min(item.matches, key=lambda m: (m.distance, m.entry_id)) if item.matches else None
+            row["category"] = best.category if best else None
+            row["series"] = best.series if best else None
+            row["match_distance"] = best.distance if best else None
+            row["warnings"] = "; ".join(item.warnings)
+            writer.writerow(row)
+    os.replace(tmp, path)

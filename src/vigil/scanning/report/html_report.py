@@ -1,0 +1,134 @@
+"""report.html: one self-contained page (no external asset, no script) for the examiner.
+
+Known material is only counted, never shown. Thumbnails of the review queue are blurred and grey until
+the examiner clicks one (a CSS checkbox, so it works with scripts disabled): analyst wellbeing first.
+"""
+
+from __future__ import annotations
+
+import html
+import os
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from vigil.scanning.archives import ArchiveLimits
+from vigil.scanning.pipeline import ScanItem
+from vigil.scanning.report.model import STATUSES, ReportData
+from vigil.scanning.report.thumbnails import item_bytes, thumbnail_data_uri
+from vigil.scanning.triage import ItemKey
+from vigil.signals.images import ImageLimits
+
+MAX_PROBLEMS = 2000
+MAX_CLUSTER_ROWS = 500
+
+CSS = """
+body{font:14px/1.4 system-ui,sans-serif;margin:2em;color:#222;background:#fafafa}
+h1{font-size:1.5em}h2{margin-top:2em;border-bottom:1px solid #ccc}
+table{border-collapse:collapse;margin:.5em 0}td,th{border:1px solid #ddd;padding:.25em .6em;text-align:left}
+th{background:#eee}.num{text-align:right}.path{font-family:monospace;word-break:break-all;max-width:50em}
+.queue{display:flex;flex-wrap:wrap;gap:12px}
+.card{width:180px;background:#fff;border:1px solid #ddd;padding:6px}
+.card input{display:none}.card img{width:160px;height:160px;object-fit:contain;cursor:pointer;
+filter:blur(12px) grayscale(1);transition:filter .2s}.card input:checked+img{filter:none}
+.card .meta{font-size:12px;word-break:break-all}.note{color:#555}
+"""
+
+
+def _esc(value: object) -> str:
+    return html.escape("" if value is None else str(value))
+
+
+@dataclass
+class _Collected:
+    queue: list[tuple[int, ItemKey, ScanItem, dict[str, str | None]]] = field(default_factory=list)
+    problems: list[tuple[str, str]] = field(default_factory=list)
+    clusters: dict[int, list[str]] = field(default_factory=lambda: defaultdict(list))
+
+
+def _collect(data: ReportData, thumbnails: int) -> _Collected:
+    got = _Collected()
+    entry_archives: dict[str, str | None] = {}
+    current_entry = -1
+    for key, item in data.items():
+        if key[0] != current_entry:
+            current_entry, entry_archives = key[0], {}
+        entry_archives[item.path] = item.archive
+        rank = data.triage.rank_of.get(key)
+        if rank is not None and rank <= thumbnails:
+            got.queue.append((rank, key, item, entry_archives))
+        reasons = ([item.error] if item.error else []) + item.warnings
+        got.problems.extend((item.path, r) for r in reasons[: max(0, MAX_PROBLEMS - len(got.problems))])
+        cid = data.triage.cluster_of.get(key)
+        if cid is not None and len(got.clusters[cid]) < 20:
+            got.clusters[cid].append(item.path)
+    got.queue.sort(key=lambda q: q[0])
+    return got
+
+
+def _table(header: tuple[str, ...], rows: Sequence[tuple[str, ...]]) -> str:
+    head = "".join(f"<th>{h}</th>" for h in header)
+    body = "".join("<tr>" + "".join(f"<td>{c}</td>" for c in row) + "</tr>" for row in rows)
+    return f"<table><tr>{head}</tr>{body}</table>"
+
+
+def _queue(data: ReportData, got: _Collected, image_limits: ImageLimits) -> str:
+    cards = []
+    archive_limits = ArchiveLimits()
+    for rank, key, item, archives in got.queue:
+        content = item_bytes(item.path, archives, archive_limits)
+        uri = thumbnail_data_uri(content, image_limits) if content else None
+        image = (
+            f"<label><input type='checkbox'><img alt='thumbnail, rank {rank}' src='{uri}'></label>"
+            if uri
+            else "<p>(no thumbnail)</p>"
+        )
+        cards.append(
+            f"<div class='card' id='rank-{rank}'>{image}<div class='meta'><b>#{rank}</b> "
+            f"{_esc(data.triage.reason_of.get(key))}<br>{_esc(item.path)}</div></div>"
+        )
+    return (
+        f"<h2>Review queue</h2><p class='note'>The first {len(got.queue)} unknown images by rank. "
+        "Thumbnails are blurred and grey: click one to reveal it, click again to hide it.</p>"
+        f"<div class='queue'>{''.join(cards)}</div>"
+    )
+
+
+def write_html(data: ReportData, path: Path, *, thumbnails: int, image_limits: ImageLimits) -> None:
+    got = _collect(data, thumbnails)
+    summary = data.summary()
+    names = ("entries", "items", *STATUSES, "clusters", "with_warnings")
+    groups = sorted(data.triage.known_groups.items(), key=lambda kv: (-kv[1], kv[0]))
+    cluster_rows = [
+        (str(cid), str(size), "<br>".join(_esc(p) for p in got.clusters.get(cid, [])))
+        for cid, size in sorted(data.triage.cluster_sizes.items())[:MAX_CLUSTER_ROWS]
+    ]
+    parts = [
+        "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>",
+        "<meta http-equiv='Content-Security-Policy' content=\"default-src 'none'; img-src data:; "
+        "style-src 'unsafe-inline'\">",
+        f"<title>Vigil scan report</title><style>{CSS}</style></head><body>",
+        "<h1>Vigil scan report</h1>",
+        f"<p class='note'>Inputs: {_esc(', '.join(data.scan.get('inputs', [])))}. "
+        f"Lists: {_esc(data.scan.get('lists') or 'none')}. Threshold {_esc(data.scan.get('threshold'))}.</p>",
+        "<h2>Summary</h2>",
+        _table(("count", "items"), [(_esc(n), str(summary.get(n, 0))) for n in names]),
+        "<h2>Known material (set aside, not shown)</h2>",
+        _table(("category", "series", "items"), [(_esc(c), _esc(s), str(n)) for (c, s), n in groups])
+        if groups
+        else "<p>No item matched a known list.</p>",
+        _queue(data, got, image_limits),
+        "<h2>Clusters of unknown near-duplicates</h2>",
+        _table(("cluster", "size", "items (first 20)"), cluster_rows)
+        if cluster_rows
+        else "<p>No cluster.</p>",
+        "<h2>Problems</h2>",
+        _table(("item", "reason"), [(_esc(p), _esc(r)) for p, r in got.problems])
+        if got.problems
+        else "<p>None.</p>",
+        "</body></html>\n",
+    ]
+    tmp = path.with_suffix(".html.tmp")
+    tmp.write_text("".join(parts), encoding="utf-8")
+    os.replace(tmp, path)

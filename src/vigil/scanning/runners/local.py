@@ -1,0 +1,151 @@
+"""The local runner: processes on this machine, a checkpoint on disk, the report at the end."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from vigil import __version__
+from vigil.parallel import ordered_map
+from vigil.scanning.checkpoint import Checkpoint
+from vigil.scanning.matching import KnownLists
+from vigil.scanning.pipeline import ScanItem, ScanOptions, scan_found
+from vigil.scanning.report.csv_report import write_csv
+from vigil.scanning.report.html_report import write_html
+from vigil.scanning.report.json_report import write_json
+from vigil.scanning.report.model import ReportData
+from vigil.scanning.similarity import pdq_neighbours
+from vigil.scanning.triage import (
+    ItemKey,
+    NeighbourFinder,
+    UnknownImage,
+    is_unknown_image,
+    item_status,
+    known_group,
+    triage,
+    unknown_image,
+)
+from vigil.scanning.walk import Found, walk
+
+#: Walked entries matched and checkpointed together: amortises index queries and disk writes.
+BATCH = 64
+
+
+@dataclass
+class ScanRequest:
+    inputs: list[str]
+    report_dir: Path
+    options: ScanOptions = field(default_factory=ScanOptions)
+    threshold: int = 31
+    near_threshold: int = 48
+    jobs: int | None = None
+    resume: bool = False
+    thumbnails: int = 200
+    lists_label: str | None = None
+
+    def params(self) -> dict[str, object]:
+        """What must be equal for a checkpoint to be resumed."""
+        return {
+            "inputs": self.inputs,
+            "threshold": self.threshold,
+            "near_threshold": self.near_threshold,
+            "lists": self.lists_label,
+            "fast": self.options.hashing.fast,
+        }
+
+
+#: Called after every walked entry with (entries done, items so far).
+Progress = Callable[[int, int], None]
+
+
+def _scan_entry(found: Found, options: ScanOptions) -> list[ScanItem]:
+    try:
+        return scan_found(found, options)
+    except Exception as exc:  # one bad file must never stop a scan
+        return [
+            ScanItem(found.ordinal, found.path, error=f"internal error: {type(exc).__name__}: {exc}"[:200])
+        ]
+
+
+def count_entries(inputs: list[str]) -> int:
+    return sum(1 for _ in walk(inputs))
+
+
+def run_scan(
+    request: ScanRequest,
+    known: KnownLists,
+    progress: Progress | None = None,
+    neighbours: NeighbourFinder = pdq_neighbours,
+) -> ReportData:
+    checkpoint = Checkpoint(request.report_dir)
+    start = checkpoint.start(request.params(), resume=request.resume)
+    done, item_count = start, 0
+    batch: list[list[ScanItem]] = []
+
+    def flush() -> None:
+        flat = [item for items in batch for item in items]
+        known.match(flat, request.threshold, request.near_threshold)
+        for items in batch:
+            checkpoint.append(items[0].ordinal, items)
+        batch.clear()
+
+    try:
+        todo = (f for f in walk(request.inputs) if f.ordinal >= start)
+        for items in ordered_map(_scan_entry, todo, request.options, request.jobs, chunk=4):
+            batch.append(items)
+            done += 1
+            item_count += len(items)
+            if len(batch) >= BATCH:
+                flush()
+            if progress:
+                progress(done, item_count)
+        flush()
+    finally:
+        checkpoint.close()
+    return finish(request, checkpoint, neighbours)
+
+
+def finish(request: ScanRequest, checkpoint: Checkpoint, neighbours: NeighbourFinder) -> ReportData:
+    """Triage and reports, from the checkpoint alone (so a resumed scan ends exactly like a whole one)."""
+    counts: Counter[str] = Counter()
+    groups: Counter[tuple[str, str]] = Counter()
+    images: list[UnknownImage] = []
+    entries = 0
+    for key, item in _keyed(checkpoint):
+        entries = max(entries, key[0] + 1)
+        status = item_status(item)
+        counts[status] += 1
+        if item.warnings:
+            counts["_warnings"] += 1
+        if status == "known":
+            groups[known_group(item)] += 1
+        elif is_unknown_image(item):
+            images.append(unknown_image(key, item))
+    result = triage(dict(groups), images, neighbours, request.threshold)
+    scan = {
+        "inputs": request.inputs,
+        "threshold": request.threshold,
+        "near_threshold": request.near_threshold,
+        "lists": request.lists_label,
+        "fast_decode": request.options.hashing.fast,
+        "vigil_version": __version__,
+    }
+    data = ReportData(scan, result, lambda: _keyed(checkpoint), counts, entries)
+    folder = request.report_dir
+    write_json(data, folder / "report.json")
+    write_csv(data, folder / "summary.csv")
+    write_html(
+        data,
+        folder / "report.html",
+        thumbnails=request.thumbnails,
+        image_limits=request.options.hashing.limits,
+    )
+    return data
+
+
+def _keyed(checkpoint: Checkpoint) -> Iterator[tuple[ItemKey, ScanItem]]:
+    for ordinal, items in checkpoint.entries():
+        for position, item in enumerate(items):
+            yield (ordinal, position), item
