@@ -11,9 +11,9 @@ from typing import Annotated, TextIO
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from vigil.cli.progress import file_progress
 from vigil.config import Settings
 from vigil.signals.batch import hash_many, iter_paths
 from vigil.signals.content import FileSignals, HashOptions
@@ -58,19 +58,10 @@ def hash_command(
 
 
 def _with_progress(results: Iterator[FileSignals], total: int, console: Console) -> Iterator[FileSignals]:
-    columns = (
-        TextColumn("hashing"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TextColumn("{task.fields[rate]} files/s"),
-        TimeElapsedColumn(),
-    )
-    with Progress(*columns, console=console, transient=True) as progress:
-        task = progress.add_task("hash", total=total, rate="-")
+    with file_progress(console, "hashing") as progress:
+        task = progress.add_task("hash", total=total)
         for result in results:
             progress.advance(task)
-            speed = progress.tasks[0].speed
-            progress.update(task, rate=f"{speed:.0f}" if speed else "-")
             yield result
 
 

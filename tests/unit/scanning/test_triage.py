@@ -8,10 +8,10 @@ from vigil.signals.hexbits import hamming
 
 
 def brute_neighbours(images: Sequence[UnknownImage], threshold: int) -> list[list[int]]:
-    return [
-        [j for j, other in enumerate(images) if min(hamming(q, other.pdq) for q in image.dihedral) <= threshold]
-        for image in images
-    ]
+    def close(a: UnknownImage, b: UnknownImage) -> bool:
+        return min(hamming(q, b.pdq) for q in a.dihedral) <= threshold
+
+    return [[j for j, other in enumerate(images) if close(image, other)] for image in images]
 
 
 def flip(h: str, bits: int) -> str:
@@ -55,7 +55,7 @@ def test_ranking_near_known_then_clusters_then_rest() -> None:
     assert ranked == [(5, 0), (3, 0), (1, 0), (2, 0), (4, 0), (0, 0)]
     assert result.cluster_of == {(1, 0): 1, (2, 0): 1}
     assert result.cluster_sizes == {1: 2}
-    assert "near a known series (distance 35)" == result.reason_of[(5, 0)]
+    assert result.reason_of[(5, 0)] == "near a known series (distance 35)"
     assert result.known_groups == {("1", "series-x"): 2}
 
 

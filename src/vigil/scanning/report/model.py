@@ -38,7 +38,7 @@ class ReportData:
     def summary(self) -> dict[str, int]:
         return {
             "entries": self.entries,
-            "items": sum(self.counts.values()),
+            "items": sum(n for status, n in self.counts.items() if not status.startswith("_")),
             **{status: self.counts.get(status, 0) for status in STATUSES},
             "clusters": len(self.triage.cluster_sizes),
             "with_warnings": self.counts.get("_warnings", 0),

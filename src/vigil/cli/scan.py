@@ -1,0 +1,93 @@
+"""``vigil scan``: forensic triage of folders and archives against known lists."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import TextColumn
+
+from vigil.cli.hashing import options_from
+from vigil.cli.progress import file_progress
+from vigil.config import Settings
+from vigil.index import PdqIndex, SnapshotError, load_index
+from vigil.scanning.checkpoint import CheckpointError
+from vigil.scanning.matching import KnownLists
+from vigil.scanning.pipeline import ScanOptions
+from vigil.scanning.runners.local import ScanRequest, count_entries, run_scan
+
+
+def known_from_indexes(paths: list[Path]) -> KnownLists:
+    known = KnownLists(name=", ".join(p.name for p in paths) or None)
+    for path in paths:
+        index = load_index(path)
+        if isinstance(index, PdqIndex):
+            if known.pdq is not None:
+                raise typer.BadParameter("give at most one PDQ index", param_hint="--index")
+            known.pdq = index
+        else:
+            known.exact[index.signal] = index
+    return known
+
+
+def scan_command(
+    paths: Annotated[
+        list[str], typer.Argument(help="Folders, files or archives to scan.", show_default=False)
+    ],
+    report: Annotated[Path, typer.Option("--report", help="Folder for the report and checkpoint.")],
+    index: Annotated[
+        list[Path] | None,
+        typer.Option("--index", help="An index snapshot (PDQ or a digest); repeat for several.", exists=True),
+    ] = None,
+    list_name: Annotated[
+        str | None, typer.Option("--list", help="A published hash list of the database.")
+    ] = None,
+    threshold: Annotated[int, typer.Option(min=0, max=64, help="PDQ match distance.")] = 31,
+    near: Annotated[int, typer.Option(min=0, max=64, help="PDQ distance for 'near a known series'.")] = 48,
+    resume: Annotated[bool, typer.Option("--resume", help="Continue an interrupted scan.")] = False,
+    jobs: Annotated[
+        int | None, typer.Option("--jobs", "-j", min=1, help="Processes (default: all cores).")
+    ] = (None),
+    thumbnails: Annotated[int, typer.Option(min=0, help="Review-queue thumbnails in report.html.")] = 200,
+    exact: Annotated[bool, typer.Option("--exact", help="Decode images at full resolution.")] = False,
+) -> None:
+    """Hash and match every file and archive member; write report.json, summary.csv and report.html."""
+    settings = Settings()
+    try:
+        known = known_from_indexes(index or [])
+    except (SnapshotError, OSError) as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from exc
+    request = ScanRequest(
+        inputs=paths,
+        report_dir=report,
+        options=ScanOptions(hashing=options_from(settings, exact=exact, dihedral=True)),
+        threshold=threshold,
+        near_threshold=max(near, threshold),
+        jobs=jobs or settings.hash_jobs,
+        resume=resume,
+        thumbnails=thumbnails,
+        lists_label=known.name,
+    )
+    err = Console(stderr=True)
+    try:
+        if err.is_terminal:
+            with file_progress(err, "scanning", TextColumn("{task.fields[items]} items")) as progress:
+                task = progress.add_task("scan", total=count_entries(paths), items=0)
+                data = run_scan(
+                    request, known, lambda done, items: progress.update(task, completed=done, items=items)
+                )
+        else:
+            data = run_scan(request, known)
+    except CheckpointError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from exc
+    summary = data.summary()
+    typer.echo(
+        f"{summary['entries']} entries, {summary['items']} items: {summary['known']} known, "
+        f"{summary['unknown-image']} unknown images in {summary['clusters']} clusters, "
+        f"{summary['error']} errors. Report: {report / 'report.html'}",
+        err=True,
+    )
