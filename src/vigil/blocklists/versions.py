@@ -1,0 +1,148 @@
+"""Published list versions and the differences between two of them.
+
+A version is immutable: its serial is the SOA serial of its RPZ export and the checkpoint consumers
+ask changes from. A diff carries whole entries on both sides, so that it can be applied to the older
+version and checked against it: ``apply_diff(old, diff_versions(old, new)) == new``.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Final
+
+from vigil.blocklists.entries import EntryKind, ListEntry
+
+#: RPZ serials are SOA serials: unsigned 32-bit.
+MAX_SERIAL: Final = 2**32 - 1
+_LIST_NAME: Final = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
+
+
+class VersionError(ValueError):
+    """A version or diff that is inconsistent (duplicate entries, wrong serial, mismatched base)."""
+
+
+def check_list_name(name: str) -> str:
+    # The name ends up in file names, URLs and zone-file comments.
+    if not _LIST_NAME.match(name):
+        raise VersionError(f"list name {name!r} must be lowercase letters, digits and hyphens")
+    return name
+
+
+def check_serial(serial: int) -> int:
+    if not 0 <= serial <= MAX_SERIAL:
+        raise VersionError(f"serial {serial} outside 0..{MAX_SERIAL}")
+    return serial
+
+
+def _sorted_unique(entries: Iterable[ListEntry]) -> tuple[ListEntry, ...]:
+    ordered = tuple(sorted(entries, key=lambda entry: entry.key))
+    for before, after in itertools.pairwise(ordered):
+        if before.key == after.key:
+            raise VersionError(f"{before.kind} {before.target!r} listed twice")
+    return ordered
+
+
+@dataclass(frozen=True)
+class ListVersion:
+    """One published version of a named list. Entries are kept sorted by (kind, target)."""
+
+    name: str
+    serial: int
+    published_at: datetime
+    entries: tuple[ListEntry, ...]
+
+    def __post_init__(self) -> None:
+        check_list_name(self.name)
+        check_serial(self.serial)
+        if self.published_at.utcoffset() is None:
+            raise VersionError("published_at must carry a time zone")
+        object.__setattr__(self, "entries", _sorted_unique(self.entries))
+
+    @classmethod
+    def empty(cls, name: str, published_at: datetime) -> ListVersion:
+        """Serial 0, no entries: the base a consumer without any version diffs from."""
+        return cls(name=name, serial=0, published_at=published_at, entries=())
+
+    def by_key(self) -> dict[tuple[EntryKind, str], ListEntry]:
+        return {entry.key: entry for entry in self.entries}
+
+
+@dataclass(frozen=True)
+class VersionDiff:
+    """What changed from ``from_serial`` to ``to_serial``.
+
+    ``removed`` holds the old form of entries that went away or changed, ``added`` the new form of
+    entries that appeared or changed; a changed entry (new reason, wildcard turned on) is in both.
+    """
+
+    name: str
+    from_serial: int
+    to_serial: int
+    published_at: datetime
+    added: tuple[ListEntry, ...]
+    removed: tuple[ListEntry, ...]
+
+    def __post_init__(self) -> None:
+        check_list_name(self.name)
+        check_serial(self.from_serial)
+        check_serial(self.to_serial)
+        if self.to_serial <= self.from_serial:
+            raise VersionError(f"diff goes from serial {self.from_serial} to {self.to_serial}")
+        object.__setattr__(self, "added", _sorted_unique(self.added))
+        object.__setattr__(self, "removed", _sorted_unique(self.removed))
+
+
+def diff_versions(old: ListVersion, new: ListVersion) -> VersionDiff:
+    if old.name != new.name:
+        raise VersionError(f"cannot diff list {old.name!r} against {new.name!r}")
+    before = old.by_key()
+    after = new.by_key()
+    return VersionDiff(
+        name=new.name,
+        from_serial=old.serial,
+        to_serial=new.serial,
+        published_at=new.published_at,
+        added=tuple(entry for key, entry in after.items() if before.get(key) != entry),
+        removed=tuple(entry for key, entry in before.items() if after.get(key) != entry),
+    )
+
+
+def apply_diff(old: ListVersion, diff: VersionDiff) -> ListVersion:
+    """The version ``diff`` leads to from ``old``; refuses a diff that was not made from ``old``."""
+    if old.name != diff.name or old.serial != diff.from_serial:
+        raise VersionError(
+            f"diff {diff.name}@{diff.from_serial}->{diff.to_serial} does not apply to {old.name}@{old.serial}"
+        )
+    entries = old.by_key()
+    for entry in diff.removed:
+        if entries.get(entry.key) != entry:
+            raise VersionError(f"diff removes {entry.kind} {entry.target!r}, which the base does not hold")
+        del entries[entry.key]
+    for entry in diff.added:
+        if entry.key in entries:
+            raise VersionError(f"diff adds {entry.kind} {entry.target!r}, which the base already holds")
+        entries[entry.key] = entry
+    return ListVersion(
+        name=old.name, serial=diff.to_serial, published_at=diff.published_at, entries=tuple(entries.values())
+    )
+
+
+def dns_triggers(entries: Iterable[ListEntry], *, url_hosts: bool = True) -> dict[str, bool]:
+    """The names a resolver should block, each with whether its subdomains are blocked too.
+
+    A URL entry can only be blocked by DNS as its whole host: with ``url_hosts`` (the default) its
+    host is listed, which over-blocks other pages of that host; without, URL entries are left to the
+    proxy list. URLs on bare IP addresses never reach DNS.
+    """
+    names: dict[str, bool] = {}
+    for entry in entries:
+        if entry.kind == "url" and not url_hosts:
+            continue
+        name = entry.dns_name
+        if name is not None:
+            names[name] = names.get(name, False) or entry.wildcard
+    return dict(sorted(names.items(), key=lambda item: tuple(reversed(item[0].split(".")))))
