@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from vigil.parallel import ordered_map
 from vigil.scanning.archives import ArchiveLimits
 from vigil.scanning.pipeline import ScanItem
 from vigil.scanning.report.model import STATUSES, ReportData
@@ -73,12 +74,17 @@ def _table(header: tuple[str, ...], rows: Sequence[tuple[str, ...]]) -> str:
     return f"<table><tr>{head}</tr>{body}</table>"
 
 
-def _queue(data: ReportData, got: _Collected, image_limits: ImageLimits) -> str:
+def _thumbnail(where: tuple[str, dict[str, str | None]], limits: ImageLimits) -> str | None:
+    content = item_bytes(where[0], where[1], ArchiveLimits())
+    return thumbnail_data_uri(content, limits) if content else None
+
+
+def _queue(data: ReportData, got: _Collected, image_limits: ImageLimits, jobs: int | None) -> str:
     cards = []
-    archive_limits = ArchiveLimits()
-    for rank, key, item, archives in got.queue:
-        content = item_bytes(item.path, archives, archive_limits)
-        uri = thumbnail_data_uri(content, image_limits) if content else None
+    # Decoding for thumbnails is the slow part of a report: spread it like the scan itself.
+    wanted = [(item.path, archives) for _, _, item, archives in got.queue]
+    uris = ordered_map(_thumbnail, wanted, image_limits, jobs if len(wanted) > 8 else 1, chunk=2)
+    for (rank, key, item, _), uri in zip(got.queue, uris, strict=True):
         image = (
             f"<label><input type='checkbox'><img alt='thumbnail, rank {rank}' src='{uri}'></label>"
             if uri
@@ -95,7 +101,9 @@ def _queue(data: ReportData, got: _Collected, image_limits: ImageLimits) -> str:
     )
 
 
-def write_html(data: ReportData, path: Path, *, thumbnails: int, image_limits: ImageLimits) -> None:
+def write_html(
+    data: ReportData, path: Path, *, thumbnails: int, image_limits: ImageLimits, jobs: int | None = None
+) -> None:
     got = _collect(data, thumbnails)
     summary = data.summary()
     names = ("entries", "items", *STATUSES, "clusters", "with_warnings")
@@ -118,7 +126,7 @@ def write_html(data: ReportData, path: Path, *, thumbnails: int, image_limits: I
         _table(("category", "series", "items"), [(_esc(c), _esc(s), str(n)) for (c, s), n in groups])
         if groups
         else "<p>No item matched a known list.</p>",
-        _queue(data, got, image_limits),
+        _queue(data, got, image_limits, jobs),
         "<h2>Clusters of unknown near-duplicates</h2>",
         _table(("cluster", "size", "items (first 20)"), cluster_rows)
         if cluster_rows
