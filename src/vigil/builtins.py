@@ -12,13 +12,16 @@ from vigil.plugins import hookimpl
 def vigil_signal_types() -> Sequence[Any]:
     from vigil.signals.crypto import MD5, SHA1, SHA256
     from vigil.signals.pdq import PDQ
+    from vigil.signals.url import URL
 
-    return [PDQ, MD5, SHA1, SHA256]
+    return [PDQ, MD5, SHA1, SHA256, URL]
 
 
 @hookimpl
 def vigil_formats() -> Sequence[Any]:
-    return []
+    from vigil.formats.registry import builtin_formats
+
+    return builtin_formats()
 
 
 @hookimpl

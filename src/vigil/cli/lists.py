@@ -1,0 +1,266 @@
+"""``vigil lists``: import hash sets, define, publish, export, show and compare hash lists."""
+
+from __future__ import annotations
+
+import sys
+from contextlib import nullcontext
+from pathlib import Path
+from typing import IO, Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from vigil.cli.db import cli_actor, open_database
+from vigil.config import Settings
+from vigil.formats.base import FormatError, HashSetFormat
+from vigil.formats.registry import get_format
+from vigil.formats.vics import VicsFormat
+from vigil.hashlists.catalog import CatalogError
+from vigil.hashlists.contributors import ContributorError
+from vigil.hashlists.lists import ListError
+from vigil.hashlists.selection import SelectionRules
+from vigil.hashlists.service import HashDatabase
+from vigil.hashlists.summary import ImportSummary
+
+app = typer.Typer(name="lists", help="Hash lists: import, publish, export, compare.", no_args_is_help=True)
+
+#: Errors a user can fix; printed as one line, exit status 1.
+USER_ERRORS = (FormatError, CatalogError, ContributorError, ListError, ValueError, LookupError)
+
+
+def _service() -> HashDatabase:
+    return HashDatabase(open_database(Settings()), cli_actor())
+
+
+def _format(name: str, profile: str | None = None) -> HashSetFormat:
+    try:
+        if name == "vics" and profile:
+            return VicsFormat(profile)
+        return get_format(name)
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc)) from None
+
+
+def _fail(exc: Exception) -> typer.Exit:
+    typer.echo(f"error: {exc}", err=True)
+    return typer.Exit(1)
+
+
+def _print_summary(summary: ImportSummary) -> None:
+    out = Console(soft_wrap=True)
+    verb = "imported" if summary.changed else "nothing changed (already imported)"
+    out.print(f"{summary.source}: {verb}, {summary.records} records from {summary.contributor}")
+    out.print(
+        f"  added {summary.added}, merged {summary.merged}, "
+        f"skipped {summary.skipped}, rejected {summary.rejected}"
+    )
+    for reason, count in summary.rejection_reasons.most_common():
+        out.print(f"  rejected {count}: {reason}", markup=False)
+    for where, reason in summary.rejection_examples[:10]:
+        out.print(f"    {where}: {reason}", markup=False)
+    for warning in summary.warnings:
+        out.print(f"  warning: {warning}", markup=False)
+
+
+@app.command("import")
+def import_command(
+    file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, readable=True, help="Hash-set file.")],
+    fmt: Annotated[str, typer.Option("--format", help="vics, csv, md5sum or pytx.")],
+    contributor: Annotated[str, typer.Option("--contributor", help="Who contributes the file.")],
+    list_name: Annotated[
+        str | None,
+        typer.Option("--list", help="Also make the media members of this list (created if missing)."),
+    ] = None,
+    kind: Annotated[
+        str | None, typer.Option("--kind", help="Kind of a new contributor: hotline, law_enforcement, ...")
+    ] = None,
+    country: Annotated[
+        str | None, typer.Option("--country", help="ISO country code of a new contributor.")
+    ] = None,
+    scheme: Annotated[str, typer.Option("--scheme", help="Scheme of the file's categories.")] = "vics-us",
+    jurisdiction: Annotated[
+        str | None,
+        typer.Option("--jurisdiction", help="Jurisdiction of the categories (default: by scheme)."),
+    ] = None,
+) -> None:
+    """Import a hash set: all or nothing; importing the same file twice changes nothing."""
+    service = _service()
+    err = Console(stderr=True)
+    status = err.status(f"importing {file.name}") if err.is_terminal else None
+
+    def progress(done: int) -> None:
+        if status is not None:
+            status.update(f"importing {file.name}: {done:,} records")
+
+    if status is not None:
+        status.start()
+    try:
+        summary = service.import_file(
+            file,
+            _format(fmt),
+            contributor,
+            kind=kind,
+            country=country,
+            list_name=list_name,
+            scheme=scheme,
+            jurisdiction=jurisdiction,
+            progress=progress,
+        )
+    except USER_ERRORS as exc:
+        typer.echo(f"error: {file.name}: {exc}; nothing was imported", err=True)
+        raise typer.Exit(1) from None
+    finally:
+        if status is not None:
+            status.stop()
+    _print_summary(summary)
+
+
+@app.command("create")
+def create_command(
+    name: Annotated[str, typer.Argument(help="Name of the new list.")],
+    contributor: Annotated[str, typer.Option("--contributor", help="Who defines the list.")],
+    category: Annotated[
+        list[str] | None, typer.Option("--category", help="scheme:code, e.g. vics-us:1.")
+    ] = None,
+    scheme: Annotated[list[str] | None, typer.Option("--scheme", help="Accepted in this scheme.")] = None,
+    jurisdiction: Annotated[list[str] | None, typer.Option("--jurisdiction", help="Accepted here.")] = None,
+    source: Annotated[
+        list[str] | None, typer.Option("--from", help="Contributed by this contributor.")
+    ] = None,
+    baseline: Annotated[bool, typer.Option("--baseline-only", help="Only baseline media.")] = False,
+    signal: Annotated[
+        list[str] | None, typer.Option("--signal", help="Publish only these: md5, pdq, ...")
+    ] = None,
+    entry_scheme: Annotated[
+        str, typer.Option("--entry-scheme", help="Scheme of entries' category.")
+    ] = "vics-us",
+    recipient: Annotated[list[str] | None, typer.Option("--recipient", help="Who may receive it.")] = None,
+    description: Annotated[str, typer.Option("--description")] = "",
+) -> None:
+    """Define a list by rules (combined with AND); without rules it holds its explicit members only."""
+    rules = SelectionRules(
+        categories=tuple(category or ()),
+        schemes=tuple(scheme or ()),
+        jurisdictions=tuple(jurisdiction or ()),
+        contributors=tuple(source or ()),
+        baseline_only=baseline,
+        signal_types=tuple(signal or ()),
+        scheme=entry_scheme,
+    )
+    try:
+        info = _service().create_list(name, contributor, rules, recipient or (), description)
+    except USER_ERRORS as exc:
+        raise _fail(exc) from None
+    typer.echo(f"created list {info.name}")
+
+
+@app.command("publish")
+def publish_command(name: Annotated[str, typer.Argument(help="List to publish.")]) -> None:
+    """Freeze the list's current content as a new immutable version (none if nothing changed)."""
+    try:
+        result = _service().publish(name)
+    except USER_ERRORS as exc:
+        raise _fail(exc) from None
+    if result.new_version:
+        typer.echo(
+            f"{name} version {result.version}: {result.entries} entries "
+            f"(+{result.added} -{result.removed} ~{result.changed}), digest {result.digest}"
+        )
+    else:
+        typer.echo(f"{name}: unchanged since version {result.version} ({result.entries} entries)")
+
+
+@app.command("export")
+def export_command(
+    name: Annotated[str, typer.Argument(help="List to export.")],
+    fmt: Annotated[str, typer.Option("--format", help="vics, csv, md5sum or pytx.")],
+    output: Annotated[
+        Path | None, typer.Option("-o", "--output", help="File (default: standard output).")
+    ] = None,
+    version: Annotated[int | None, typer.Option("--version", help="Version (default: latest).")] = None,
+    profile: Annotated[str | None, typer.Option("--profile", help="VICS profile: default or us.")] = None,
+) -> None:
+    """Write a published version of a list."""
+    chosen = _format(fmt, profile)
+    target: IO[bytes]
+    try:
+        with output.open("wb") if output else nullcontext(sys.stdout.buffer) as target:
+            result = _service().export(name, chosen, target, version)
+    except USER_ERRORS as exc:
+        if output is not None:
+            output.unlink(missing_ok=True)
+        raise _fail(exc) from None
+    where = str(output) if output else "standard output"
+    typer.echo(f"{name} version {result.version}: {result.written} entries to {where}", err=True)
+    for warning in result.warnings:
+        typer.echo(f"warning: {warning}", err=True)
+
+
+@app.command("show")
+def show_command(
+    name: Annotated[str | None, typer.Argument(help="A list (default: all lists).")] = None,
+) -> None:
+    """The lists with their latest versions, or one list's rules and versions."""
+    service = _service()
+    out = Console(soft_wrap=True)
+    try:
+        if name is None:
+            table = Table("list", "members", "version", "entries", "rules")
+            for info in service.lists():
+                rules = {k: v for k, v in info.rules.to_json().items() if v and k != "scheme"}
+                table.add_row(
+                    info.name,
+                    str(info.members),
+                    str(info.latest_version or "-"),
+                    str(info.latest_entries if info.latest_entries is not None else "-"),
+                    str(rules or "members only"),
+                )
+            out.print(table)
+            return
+        details = service.show(name)
+    except USER_ERRORS as exc:
+        raise _fail(exc) from None
+    info = details.info
+    out.print(f"list {info.name}: {info.description or 'no description'}", markup=False)
+    out.print(f"  rules: {info.rules.to_json()}", markup=False)
+    out.print(
+        f"  recipients: {', '.join(info.recipients) or '-'}; explicit members: {info.members}", markup=False
+    )
+    table = Table("version", "published", "by", "entries", "added", "removed", "digest")
+    for v in details.versions:
+        table.add_row(
+            str(v.version),
+            v.published_at.isoformat(timespec="seconds"),
+            v.published_by,
+            str(v.entry_count),
+            str(v.added_count),
+            str(v.removed_count),
+            v.digest[:16],
+        )
+    out.print(table)
+
+
+@app.command("compare")
+def compare_command(
+    a: Annotated[str, typer.Argument(help="First list (e.g. a domestic set).")],
+    b: Annotated[str, typer.Argument(help="Second list (e.g. the shared database).")],
+    show: Annotated[int, typer.Option("--show", help="Also print up to N hashes of each group.")] = 0,
+) -> None:
+    """What is in both lists, only in A, only in B (one item per shared hash)."""
+    service = _service()
+    try:
+        result = service.compare(a, b)
+    except USER_ERRORS as exc:
+        raise _fail(exc) from None
+    typer.echo(f"A = {result.a} ({result.a_source}), B = {result.b} ({result.b_source})")
+    groups = (
+        ("both", result.both),
+        (f"only in {result.a}", result.only_a),
+        (f"only in {result.b}", result.only_b),
+    )
+    for label, ids in groups:
+        typer.echo(f"{label}: {len(ids)}")
+        if show and ids:
+            for record in service.describe_media(ids[:show]):
+                typer.echo(f"  {record.sha256 or '-'} {record.md5 or '-'} {record.sha1 or '-'}")

@@ -1,0 +1,159 @@
+"""What every format reads and writes: hash records, rejections, warnings, and the format protocol."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import BinaryIO, Final, Protocol, runtime_checkable
+
+from vigil.signals.base import InvalidSignalError
+from vigil.signals.hexbits import normalize_hex
+
+#: Cryptographic hashes that identify a media item, and their width in bits.
+CRYPTO_BITS: Final = {"md5": 128, "sha1": 160, "sha256": 256}
+PDQ_BITS: Final = 256
+
+
+class FormatError(ValueError):
+    """The file is not of the format, or is broken: nothing of it may be imported."""
+
+
+@dataclass(slots=True)
+class HashRecord:
+    """One media item as a file describes it. Hashes are canonical (lower-case hex) once read."""
+
+    md5: str | None = None
+    sha1: str | None = None
+    sha256: str | None = None
+    size: int | None = None
+    mime_type: str | None = None
+    #: The category code as written in the file ("1", "A", "8"), checked against a scheme on import.
+    category: str | None = None
+    #: The scheme the file names for ``category``; the importer's default applies when None.
+    scheme: str | None = None
+    #: (signal type, value): pdq, photodna, vpdq ... kept opaque except pdq, which is checked.
+    signals: list[tuple[str, str]] = field(default_factory=list)
+    series: str | None = None
+    victim_identified: bool | None = None
+    classified_at: datetime | None = None
+    #: Where in the file ("record 12", "line 40"), for messages.
+    where: str = ""
+
+    def has_identity(self) -> bool:
+        return bool(self.md5 or self.sha1 or self.sha256 or self.signals)
+
+
+@dataclass(frozen=True, slots=True)
+class Rejected:
+    """A record that cannot be imported, and why. The rest of the file still imports."""
+
+    where: str
+    reason: str
+
+
+@dataclass(slots=True)
+class _Note:
+    count: int
+    first_where: str
+
+
+class Diagnostics:
+    """Warnings of one read, aggregated by message so that a million identical ones stay one line."""
+
+    def __init__(self) -> None:
+        self._notes: dict[str, _Note] = {}
+
+    def warn(self, message: str, where: str = "") -> None:
+        note = self._notes.get(message)
+        if note is None:
+            self._notes[message] = _Note(1, where)
+        else:
+            note.count += 1
+
+    @property
+    def messages(self) -> list[str]:
+        out = []
+        for message, note in self._notes.items():
+            suffix = f" ({note.count} records, first at {note.first_where})" if note.count > 1 else ""
+            if note.count == 1 and note.first_where:
+                suffix = f" ({note.first_where})"
+            out.append(message + suffix)
+        return out
+
+    def count(self, message: str) -> int:
+        note = self._notes.get(message)
+        return note.count if note else 0
+
+    def __len__(self) -> int:
+        return len(self._notes)
+
+
+@runtime_checkable
+class HashSetFormat(Protocol):
+    """A hash-set file format. ``name`` is stable: it is what users type after ``--format``."""
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def description(self) -> str: ...
+
+    def read(self, stream: BinaryIO, diagnostics: Diagnostics) -> Iterator[HashRecord | Rejected]:
+        """Records of the file, in order; raises FormatError when the file is not of this format."""
+        ...
+
+    def write(self, records: Iterable[HashRecord], out: BinaryIO, diagnostics: Diagnostics) -> int:
+        """Write ``records``; returns how many were written (the rest are noted in ``diagnostics``)."""
+        ...
+
+
+def canonical_hash(kind: str, value: str) -> str:
+    """Lower-case hex of a ``kind`` digest (md5, sha1, sha256, pdq); InvalidSignalError otherwise."""
+    bits = PDQ_BITS if kind == "pdq" else CRYPTO_BITS[kind]
+    return normalize_hex(value, bits, kind.upper() if kind != "sha256" else "SHA-256")
+
+
+def set_hash(record: HashRecord, kind: str, value: str) -> str | None:
+    """Put a hash into ``record``; returns a reason when the value is not a valid ``kind`` hash."""
+    try:
+        text = canonical_hash(kind, value)
+    except InvalidSignalError as exc:
+        return str(exc)
+    if kind == "pdq":
+        record.signals.append(("pdq", text))
+    else:
+        setattr(record, kind, text)
+    return None
+
+
+def parse_size(value: object) -> int | None:
+    """A size in bytes from an int or a numeric string (VICS files send both); None if neither."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value if value >= 0 else None
+    if isinstance(value, float) and value.is_integer() and value >= 0:
+        return int(value)
+    if isinstance(value, str) and value.strip().isdigit():
+        return int(value.strip())
+    return None
+
+
+_TRUE: Final = frozenset({"true", "1", "yes", "y", "t"})
+_FALSE: Final = frozenset({"false", "0", "no", "n", "f"})
+
+
+def parse_bool(value: object) -> bool | None:
+    """A boolean from JSON true/false, 0/1 or their string forms; None when it is none of these."""
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, int) and value in (0, 1):
+        return bool(value)
+    if isinstance(value, str):
+        text = value.strip().lower()
+        if text in _TRUE:
+            return True
+        if text in _FALSE:
+            return False
+    return None

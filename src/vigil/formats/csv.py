@@ -1,0 +1,136 @@
+"""CSV hash sets with a header row. Columns (any order, case-insensitive; all optional but one hash):
+
+``sha256, md5, sha1`` hex digests · ``pdq`` one or more PDQ hashes separated by spaces ·
+``photodna`` opaque value · ``category`` and ``scheme`` (e.g. ``1`` and ``vics-us``; an empty scheme means
+the importer's default) · ``size`` bytes · ``mime_type`` · ``series``.
+The output of ``vigil hash --format csv`` reads as is: ``path`` and ``pdq_quality`` are accepted and
+rows with an ``error`` are rejected. Other columns are ignored with a warning. Exports write
+``sha256,md5,sha1,pdq,photodna,category,scheme,size,mime_type`` in that order.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Iterable, Iterator
+from typing import BinaryIO, Final
+
+from vigil.formats.base import Diagnostics, FormatError, HashRecord, Rejected, parse_size, set_hash
+from vigil.formats.encoding import text_stream
+
+EXPORT_COLUMNS: Final = (
+    "sha256",
+    "md5",
+    "sha1",
+    "pdq",
+    "photodna",
+    "category",
+    "scheme",
+    "size",
+    "mime_type",
+)
+_IDENTITY: Final = frozenset({"sha256", "md5", "sha1", "pdq", "photodna"})
+_KNOWN: Final = frozenset({*EXPORT_COLUMNS, "series"})
+#: Columns of ``vigil hash --format csv`` that carry nothing to import.
+_TOLERATED: Final = frozenset({"path", "pdq_quality", "pdq_dihedral", "error"})
+
+
+def _row_record(row: dict[str, str], where: str) -> HashRecord | Rejected:
+    if row.get("error"):
+        return Rejected(where, f"the row reports an error: {row['error'][:200]}")
+    record = HashRecord(where=where)
+    for kind in ("sha256", "md5", "sha1"):
+        if row.get(kind):
+            problem = set_hash(record, kind, row[kind])
+            if problem:
+                return Rejected(where, problem)
+    for value in (row.get("pdq") or "").split():
+        problem = set_hash(record, "pdq", value)
+        if problem:
+            return Rejected(where, problem)
+    if row.get("photodna"):
+        record.signals.append(("photodna", row["photodna"]))
+    if not record.has_identity():
+        return Rejected(where, "no hash in the row")
+    if row.get("size"):
+        record.size = parse_size(row["size"])
+        if record.size is None:
+            return Rejected(where, f"size is not a number: {row['size'][:40]!r}")
+    record.category = row.get("category") or None
+    record.scheme = row.get("scheme") or None
+    record.mime_type = (row.get("mime_type") or None) and row["mime_type"][:255]
+    record.series = (row.get("series") or None) and row["series"][:200]
+    return record
+
+
+class CsvFormat:
+    @property
+    def name(self) -> str:
+        return "csv"
+
+    @property
+    def description(self) -> str:
+        return "CSV with a header row: sha256,md5,sha1,pdq,photodna,category,scheme,size,mime_type"
+
+    def read(self, stream: BinaryIO, diagnostics: Diagnostics) -> Iterator[HashRecord | Rejected]:
+        try:
+            reader = csv.reader(text_stream(stream))
+            header = next(reader, None)
+            if header is None:
+                return
+            columns = [name.strip().lower() for name in header]
+            if not _IDENTITY.intersection(columns):
+                raise FormatError(
+                    "CSV header names no hash column (sha256, md5, sha1, pdq or photodna): "
+                    f"{','.join(header)[:200]!r}"
+                )
+            for name in columns:
+                if name not in _KNOWN and name not in _TOLERATED:
+                    diagnostics.warn(f"unknown CSV column {name!r} ignored")
+            for values in reader:
+                where = f"line {reader.line_num}"
+                if not any(v.strip() for v in values):
+                    continue
+                if len(values) != len(columns):
+                    yield Rejected(where, f"{len(values)} fields where the header has {len(columns)}")
+                    continue
+                row = {name: value.strip() for name, value in zip(columns, values, strict=True)}
+                yield _row_record(row, where)
+        except (csv.Error, UnicodeDecodeError) as exc:
+            raise FormatError(f"not a readable CSV file: {exc}") from exc
+
+    def write(self, records: Iterable[HashRecord], out: BinaryIO, diagnostics: Diagnostics) -> int:
+        text = _TextOut(out)
+        writer = csv.writer(text, lineterminator="\n")
+        writer.writerow(EXPORT_COLUMNS)
+        written = 0
+        for r in records:
+            pdq = " ".join(v for k, v in r.signals if k == "pdq")
+            photodna = next((v for k, v in r.signals if k == "photodna"), "")
+            writer.writerow(
+                [
+                    r.sha256 or "",
+                    r.md5 or "",
+                    r.sha1 or "",
+                    pdq,
+                    photodna,
+                    r.category or "",
+                    (r.scheme or "") if r.category else "",
+                    "" if r.size is None else r.size,
+                    r.mime_type or "",
+                ]
+            )
+            written += 1
+        return written
+
+
+class _TextOut:
+    """The ``write`` of a text file, over a binary one (csv.writer wants text)."""
+
+    def __init__(self, out: BinaryIO) -> None:
+        self._out = out
+
+    def write(self, text: str) -> int:
+        return self._out.write(text.encode("utf-8"))
+
+
+CSV: Final = CsvFormat()

@@ -1,0 +1,79 @@
+"""Byte-order marks and UTF-16: what Windows forensic tools write, turned into plain UTF-8 streams.
+
+Older VICS producers wrote UTF-16 with a BOM and some exporters still write UTF-8 with one; parsers
+downstream (ijson, csv) then only ever see UTF-8 without a BOM.
+"""
+
+from __future__ import annotations
+
+import codecs
+import io
+from typing import BinaryIO, Final
+
+CHUNK: Final = 1 << 16
+
+_BOMS: Final = (
+    (codecs.BOM_UTF8, "utf-8"),
+    (codecs.BOM_UTF16_LE, "utf-16-le"),
+    (codecs.BOM_UTF16_BE, "utf-16-be"),
+)
+
+
+def sniff_encoding(head: bytes) -> tuple[str, int]:
+    """(encoding, length of its BOM) from the first bytes of a file."""
+    for bom, encoding in _BOMS:
+        if head.startswith(bom):
+            return encoding, len(bom)
+    # Without a BOM, UTF-16 text of ASCII-range characters has every other byte zero.
+    if len(head) >= 2 and head[0] == 0 and head[1] != 0:
+        return "utf-16-be", 0
+    if len(head) >= 2 and head[0] != 0 and head[1] == 0:
+        return "utf-16-le", 0
+    return "utf-8", 0
+
+
+class _Utf8Reader(io.RawIOBase):
+    """UTF-8 bytes of a stream in another encoding (or of UTF-8 after a BOM), decoded as it is read."""
+
+    def __init__(self, raw: BinaryIO, first: bytes, encoding: str) -> None:
+        self._raw = raw
+        self._first: bytes | None = first
+        self._decoder = None if encoding == "utf-8" else codecs.getincrementaldecoder(encoding)("strict")
+        self._pending = b""
+        self._eof = False
+
+    def readable(self) -> bool:
+        return True
+
+    def _fill(self) -> None:
+        while not self._pending and not self._eof:
+            if self._first is not None:
+                # The sniffed bytes plus a full chunk: readers peek at the head of the file.
+                chunk, self._first = self._first + self._raw.read(CHUNK), None
+            else:
+                chunk = self._raw.read(CHUNK)
+            if not chunk:
+                self._eof = True
+            if self._decoder is None:
+                self._pending = chunk
+            else:
+                self._pending = self._decoder.decode(chunk, final=self._eof).encode("utf-8")
+
+    def readinto(self, buffer: memoryview) -> int:  # type: ignore[override]
+        self._fill()
+        n = min(len(buffer), len(self._pending))
+        buffer[:n] = self._pending[:n]
+        self._pending = self._pending[n:]
+        return n
+
+
+def utf8_stream(stream: BinaryIO) -> io.BufferedReader:
+    """``stream`` as UTF-8 without a byte-order mark, whatever of UTF-8/UTF-16 it was written in."""
+    head = stream.read(4)
+    encoding, bom = sniff_encoding(head)
+    return io.BufferedReader(_Utf8Reader(stream, head[bom:], encoding), CHUNK)
+
+
+def text_stream(stream: BinaryIO, errors: str = "strict") -> io.TextIOWrapper:
+    """Text lines of ``stream`` (newlines kept as written, for the csv module)."""
+    return io.TextIOWrapper(utf8_stream(stream), encoding="utf-8", errors=errors, newline="")

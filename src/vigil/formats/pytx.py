@@ -1,0 +1,75 @@
+"""python-threatexchange's local file exchange (HMA banks): one ``signal`` or ``type signal`` per line.
+
+pytx names: ``pdq``, ``video_md5`` (an MD5 of the file), and others kept as opaque signals. A bare value is
+a PDQ hash when it has 64 hex digits and an MD5 when it has 32, as HMA's files use them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from typing import BinaryIO, Final
+
+from vigil.formats.base import Diagnostics, FormatError, HashRecord, Rejected, set_hash
+from vigil.formats.encoding import text_stream
+
+#: pytx signal type → Vigil hash or signal.
+_TO_VIGIL: Final = {"pdq": "pdq", "video_md5": "md5", "md5": "md5", "sha256": "sha256", "sha1": "sha1"}
+_BARE: Final = {64: "pdq", 32: "md5"}
+
+
+class PytxFormat:
+    @property
+    def name(self) -> str:
+        return "pytx"
+
+    @property
+    def description(self) -> str:
+        return "python-threatexchange local file: 'signal' or 'type signal' per line"
+
+    def read(self, stream: BinaryIO, diagnostics: Diagnostics) -> Iterator[HashRecord | Rejected]:
+        good = lines = 0
+        try:
+            for number, raw in enumerate(text_stream(stream), start=1):
+                line = raw.strip()
+                if not line:
+                    continue
+                lines += 1
+                where = f"line {number}"
+                signal_type, _, value = line.partition(" ")
+                value = value.strip()
+                if not value:
+                    signal_type, value = _BARE.get(len(line), ""), line
+                    if not signal_type:
+                        yield Rejected(where, f"no signal type and not a PDQ or MD5 hash: {line[:80]!r}")
+                        continue
+                record = HashRecord(where=where)
+                kind = _TO_VIGIL.get(signal_type.lower())
+                if kind is None:
+                    record.signals.append((signal_type.lower(), value))
+                else:
+                    problem = set_hash(record, kind, value)
+                    if problem:
+                        yield Rejected(where, problem)
+                        continue
+                good += 1
+                yield record
+        except UnicodeDecodeError as exc:
+            raise FormatError(f"not a text file: {exc}") from exc
+        if lines and not good:
+            raise FormatError("no line holds a signal: not a python-threatexchange signal file")
+
+    def write(self, records: Iterable[HashRecord], out: BinaryIO, diagnostics: Diagnostics) -> int:
+        written = 0
+        for record in records:
+            lines = [f"pdq {v}" for k, v in record.signals if k == "pdq"]
+            if record.md5:
+                lines.append(f"video_md5 {record.md5}")
+            if not lines:
+                diagnostics.warn("neither PDQ nor MD5: not exported to a pytx file")
+                continue
+            out.write(("\n".join(lines) + "\n").encode("ascii"))
+            written += 1
+        return written
+
+
+PYTX: Final = PytxFormat()

@@ -1,0 +1,127 @@
+"""Hash lists: creating them, finding them, and what is known about each."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Final
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from vigil.hashlists.catalog import Catalog
+from vigil.hashlists.models import HashList, HashListMember, HashListVersion, Provenance
+from vigil.hashlists.selection import SelectionRules
+
+BASELINE_LIST: Final = "baseline"
+
+
+class ListError(ValueError):
+    pass
+
+
+def find_list(session: Session, name: str) -> HashList | None:
+    return session.execute(select(HashList).where(HashList.name == name)).scalar_one_or_none()
+
+
+def get_list(session: Session, name: str) -> HashList:
+    hash_list = find_list(session, name)
+    if hash_list is None:
+        raise ListError(f"unknown hash list {name!r}")
+    return hash_list
+
+
+def create_list(
+    session: Session,
+    catalog: Catalog,
+    name: str,
+    provenance: Provenance,
+    rules: SelectionRules | None = None,
+    recipients: Sequence[str] = (),
+    description: str = "",
+) -> HashList:
+    if not name.strip():
+        raise ListError("a hash list needs a name")
+    if find_list(session, name) is not None:
+        raise ListError(f"hash list {name!r} exists")
+    rules = rules or SelectionRules()
+    rules.check(catalog)
+    hash_list = HashList(
+        name=name.strip(),
+        description=description,
+        rules=rules.to_json(),
+        recipients=list(recipients),
+        provenance_id=provenance.id,
+    )
+    session.add(hash_list)
+    session.flush()
+    return hash_list
+
+
+def ensure_list(
+    session: Session, catalog: Catalog, name: str, provenance: Provenance
+) -> tuple[HashList, bool]:
+    existing = find_list(session, name)
+    if existing is not None:
+        return existing, False
+    return create_list(session, catalog, name, provenance), True
+
+
+def ensure_baseline_list(session: Session, catalog: Catalog, provenance: Provenance) -> HashList:
+    existing = find_list(session, BASELINE_LIST)
+    if existing is not None:
+        return existing
+    rules = SelectionRules(baseline_only=True)
+    return create_list(
+        session, catalog, BASELINE_LIST, provenance, rules, description="INTERPOL worst-of criteria"
+    )
+
+
+@dataclass(frozen=True)
+class ListInfo:
+    name: str
+    description: str
+    rules: SelectionRules
+    recipients: list[str]
+    members: int
+    latest_version: int | None
+    latest_entries: int | None
+
+
+def latest_version(session: Session, hash_list: HashList) -> HashListVersion | None:
+    return session.execute(
+        select(HashListVersion)
+        .where(HashListVersion.list_id == hash_list.id)
+        .order_by(HashListVersion.version.desc())
+        .limit(1)
+    ).scalar_one_or_none()
+
+
+def versions(session: Session, hash_list: HashList) -> list[HashListVersion]:
+    return list(
+        session.execute(
+            select(HashListVersion)
+            .where(HashListVersion.list_id == hash_list.id)
+            .order_by(HashListVersion.version)
+        ).scalars()
+    )
+
+
+def list_info(session: Session, hash_list: HashList) -> ListInfo:
+    members = session.execute(
+        select(func.count()).select_from(HashListMember).where(HashListMember.list_id == hash_list.id)
+    ).scalar_one()
+    latest = latest_version(session, hash_list)
+    return ListInfo(
+        name=hash_list.name,
+        description=hash_list.description,
+        rules=SelectionRules.from_json(hash_list.rules),
+        recipients=list(hash_list.recipients),
+        members=int(members),
+        latest_version=latest.version if latest else None,
+        latest_entries=latest.entry_count if latest else None,
+    )
+
+
+def all_lists(session: Session) -> list[HashList]:
+    return list(session.execute(select(HashList).order_by(HashList.name)).scalars())

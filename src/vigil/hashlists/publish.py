@@ -1,0 +1,215 @@
+"""Publishing immutable list versions, reading a version back, and deltas between versions.
+
+A version is written as changes against the previous one (see ``HashListEntry``): publishing a list of a
+million entries where ten changed writes ten rows. A version's digest is the sum, modulo 2^256, of the
+SHA-256 of each entry's canonical text, so it does not depend on order and a consumer can check a copy
+rebuilt from an export or from deltas.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Final
+
+from sqlalchemy import insert, or_, select, update
+from sqlalchemy.orm import Session
+
+from vigil.db.base import core_table
+from vigil.formats.base import HashRecord
+from vigil.hashlists.catalog import Catalog
+from vigil.hashlists.lists import ListError, latest_version
+from vigil.hashlists.models import HashList, HashListEntry, HashListVersion
+from vigil.hashlists.selection import Selector, canonical_entry
+
+_MOD: Final = 1 << 256
+
+_VALUE_COLUMNS: Final = ("sha256", "md5", "sha1", "size", "signals", "category", "scheme")
+
+
+class Digest:
+    """Order-independent digest of a multiset of entries."""
+
+    def __init__(self) -> None:
+        self._sum = 0
+
+    def add(self, record: HashRecord) -> None:
+        line = canonical_entry(record).encode("utf-8")
+        self._sum = (self._sum + int.from_bytes(hashlib.sha256(line).digest(), "big")) % _MOD
+
+    def hexdigest(self) -> str:
+        return self._sum.to_bytes(32, "big").hex()
+
+
+@dataclass(frozen=True)
+class PublishResult:
+    list_name: str
+    version: int
+    entries: int
+    added: int
+    removed: int
+    changed: int
+    #: False when the content equalled the latest version: no new version was made.
+    new_version: bool
+    digest: str
+
+
+def _record(entry: HashListEntry) -> HashRecord:
+    signals = [(kind, value) for kind in sorted(entry.signals) for value in entry.signals[kind]]
+    return HashRecord(
+        sha256=entry.sha256,
+        md5=entry.md5,
+        sha1=entry.sha1,
+        size=entry.size,
+        category=entry.category,
+        scheme=entry.scheme,
+        signals=signals,
+    )
+
+
+def _values(record: HashRecord) -> dict[str, object]:
+    signals: dict[str, list[str]] = {}
+    for kind, value in record.signals:
+        signals.setdefault(kind, []).append(value)
+    return {
+        "sha256": record.sha256,
+        "md5": record.md5,
+        "sha1": record.sha1,
+        "size": record.size,
+        "signals": signals,
+        "category": record.category,
+        "scheme": record.scheme,
+    }
+
+
+def publish(session: Session, catalog: Catalog, hash_list: HashList, actor: str) -> PublishResult:
+    """Freeze the list's current content as its next version (unless nothing changed since the last)."""
+    previous = latest_version(session, hash_list)
+    version = (previous.version if previous else 0) + 1
+    selector = Selector(session, catalog, hash_list)
+    digest = Digest()
+    entries = added = removed = changed = 0
+    for lo, hi in selector.ranges():
+        current = selector.select_range(lo, hi)
+        live = {
+            e.media_id: e
+            for e in session.execute(
+                select(HashListEntry).where(
+                    HashListEntry.list_id == hash_list.id,
+                    HashListEntry.removed_in.is_(None),
+                    HashListEntry.media_id >= lo,
+                    HashListEntry.media_id < hi,
+                )
+            ).scalars()
+        }
+        retire: list[int] = []
+        new_rows: list[dict[str, object]] = []
+        for media_id in sorted(current.keys() | live.keys()):
+            record, old = current.get(media_id), live.get(media_id)
+            if record is not None:
+                entries += 1
+                digest.add(record)
+            if (
+                old is not None
+                and record is not None
+                and canonical_entry(_record(old)) == canonical_entry(record)
+            ):
+                continue
+            if old is not None:
+                retire.append(old.id)
+            if record is not None:
+                new_rows.append(
+                    {"list_id": hash_list.id, "media_id": media_id, "added_in": version, **_values(record)}
+                )
+            added += old is None
+            removed += record is None
+            changed += old is not None and record is not None
+        if retire:
+            session.execute(update(HashListEntry), [{"id": i, "removed_in": version} for i in retire])
+        if new_rows:
+            session.execute(insert(core_table(HashListEntry)), new_rows)
+    if previous is not None and not (added or removed or changed):
+        return PublishResult(hash_list.name, previous.version, entries, 0, 0, 0, False, previous.digest)
+    session.add(
+        HashListVersion(
+            list_id=hash_list.id,
+            version=version,
+            published_by=actor[:200],
+            entry_count=entries,
+            added_count=added,
+            removed_count=removed,
+            digest=digest.hexdigest(),
+        )
+    )
+    session.flush()
+    return PublishResult(hash_list.name, version, entries, added, removed, changed, True, digest.hexdigest())
+
+
+def resolve_version(session: Session, hash_list: HashList, version: int | None) -> HashListVersion:
+    query = select(HashListVersion).where(HashListVersion.list_id == hash_list.id)
+    if version is None:
+        found = latest_version(session, hash_list)
+    else:
+        found = session.execute(query.where(HashListVersion.version == version)).scalar_one_or_none()
+    if found is None:
+        what = f"version {version}" if version is not None else "a published version"
+        raise ListError(f"hash list {hash_list.name!r} has no {what}: publish it first")
+    return found
+
+
+def version_entries(session: Session, hash_list: HashList, version: int) -> Iterator[tuple[int, HashRecord]]:
+    """(media id, entry) of every entry of ``version``, in media id order, streamed."""
+    ent = HashListEntry
+    query = (
+        select(ent)
+        .where(
+            ent.list_id == hash_list.id,
+            ent.added_in <= version,
+            or_(ent.removed_in.is_(None), ent.removed_in > version),
+        )
+        .order_by(ent.media_id)
+        .execution_options(yield_per=2000)
+    )
+    for entry in session.execute(query).scalars():
+        yield entry.media_id, _record(entry)
+
+
+def delta(
+    session: Session, hash_list: HashList, since: int, until: int | None = None
+) -> Iterator[tuple[int, HashRecord | None]]:
+    """Changes from version ``since`` (0: from nothing) to ``until`` (default latest), as in pytx's
+    FetchDelta: (media id, entry) to add or replace, (media id, None) to delete."""
+    until = resolve_version(session, hash_list, until).version
+    if since < 0 or since > until:
+        raise ListError(f"checkpoint {since} is not between 0 and {until}")
+    ent = HashListEntry
+    query = (
+        select(ent)
+        .where(
+            ent.list_id == hash_list.id,
+            or_(
+                (ent.added_in > since) & (ent.added_in <= until),
+                (ent.removed_in > since) & (ent.removed_in <= until),
+            ),
+        )
+        .order_by(ent.media_id, ent.id)
+        .execution_options(yield_per=2000)
+    )
+    group: list[HashListEntry] = []
+    for entry in session.execute(query).scalars():
+        if group and group[0].media_id != entry.media_id:
+            yield from _collapse(group, since, until)
+            group = []
+        group.append(entry)
+    if group:
+        yield from _collapse(group, since, until)
+
+
+def _collapse(rows: list[HashListEntry], since: int, until: int) -> Iterator[tuple[int, HashRecord | None]]:
+    media_id = rows[0].media_id
+    live = [r for r in rows if r.added_in <= until and (r.removed_in is None or r.removed_in > until)]
+    if live:
+        yield media_id, _record(live[-1])
+    elif any(r.added_in <= since for r in rows):
+        yield media_id, None

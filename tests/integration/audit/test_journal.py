@@ -1,0 +1,98 @@
+"""The audit journal: append-only, hash-chained; verification finds edits, deletions and truncation."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import Connection, text
+from sqlalchemy.exc import DatabaseError
+from sqlalchemy.orm import Session, sessionmaker
+from typer.testing import CliRunner
+
+from vigil.audit import journal
+from vigil.audit.models import AuditEntry
+from vigil.cli.main import app
+from vigil.config import Settings
+
+
+def _write(sessions: sessionmaker[Session], n: int) -> None:
+    with sessions() as session, session.begin():
+        for i in range(n):
+            journal.append(session, "test:user", "thing.change", f"thing/{i}", {"n": i, "text": "é"})
+
+
+def _tamper(conn: Connection, sql: str) -> None:
+    """Run ``sql`` as someone who bypasses the append-only triggers (a DBA with direct access)."""
+    if conn.dialect.name == "postgresql":
+        conn.execute(text("ALTER TABLE audit_entries DISABLE TRIGGER audit_entries_append_only"))
+        conn.execute(text(sql))
+        conn.execute(text("ALTER TABLE audit_entries ENABLE TRIGGER audit_entries_append_only"))
+    else:
+        conn.execute(text("DROP TRIGGER audit_entries_no_update"))
+        conn.execute(text("DROP TRIGGER audit_entries_no_delete"))
+        conn.execute(text(sql))
+
+
+def test_intact_journal_verifies(sessions: sessionmaker[Session]) -> None:
+    _write(sessions, 5)
+    with sessions() as session:
+        result = journal.verify(session)
+    assert (result.ok, result.entries) == (True, 5)
+
+
+def test_append_only_at_the_database(sessions: sessionmaker[Session]) -> None:
+    _write(sessions, 2)
+    for sql in ("UPDATE audit_entries SET actor = 'x'", "DELETE FROM audit_entries WHERE seq = 1"):
+        with sessions() as session, pytest.raises(DatabaseError, match="append-only"):
+            session.execute(text(sql))
+            session.commit()
+
+
+@pytest.mark.parametrize(
+    ("sql", "expected"),
+    [
+        ("UPDATE audit_entries SET actor = 'someone else' WHERE seq = 2", "entry 2: altered"),
+        ("UPDATE audit_entries SET details = '{}' WHERE seq = 3", "entry 3: altered"),
+        ("DELETE FROM audit_entries WHERE seq = 2", "entries 2..2 are missing"),
+        (
+            "DELETE FROM audit_entries WHERE seq >= 4",
+            "the journal ends at entry 3 but its head names entry 4",
+        ),
+    ],
+)
+def test_tampering_is_detected(sessions: sessionmaker[Session], sql: str, expected: str) -> None:
+    _write(sessions, 4)
+    with sessions() as session, session.begin():
+        _tamper(session.connection(), sql)
+    with sessions() as session:
+        result = journal.verify(session)
+    assert not result.ok
+    assert any(expected in problem for problem in result.problems), result.problems
+
+
+def test_rewritten_hash_breaks_the_next_link(sessions: sessionmaker[Session]) -> None:
+    _write(sessions, 3)
+    with sessions() as session, session.begin():
+        entry = session.get(AuditEntry, 2)
+        assert entry is not None
+        forged = journal.entry_hash(
+            2, entry.at, "forger", entry.action, entry.subject, entry.details, entry.prev_hash
+        )
+        _tamper(
+            session.connection(),
+            f"UPDATE audit_entries SET actor = 'forger', entry_hash = '{forged}' WHERE seq = 2",
+        )
+    with sessions() as session:
+        problems = journal.verify(session).problems
+    assert problems == ["entry 3: does not follow the entry before it"]
+
+
+def test_cli_verify(db_env: Settings, sessions: sessionmaker[Session]) -> None:
+    _write(sessions, 3)
+    runner = CliRunner()
+    result = runner.invoke(app, ["audit", "verify"])
+    assert (result.exit_code, "intact: 3 entries" in result.output) == (0, True)
+    with sessions() as session, session.begin():
+        _tamper(session.connection(), "DELETE FROM audit_entries WHERE seq = 1")
+    result = runner.invoke(app, ["audit", "verify"])
+    assert result.exit_code == 1
+    assert "entries 1..1 are missing" in result.output

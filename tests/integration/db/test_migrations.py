@@ -1,0 +1,95 @@
+"""The Alembic migrations build exactly the schema the models describe, on both backends."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from alembic import command
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy import func, select, text
+from sqlalchemy.orm import Session, sessionmaker
+from typer.testing import CliRunner
+
+from vigil.cli.main import app
+from vigil.config import Settings
+from vigil.db import migrate
+from vigil.db.base import load_models
+from vigil.db.session import make_engine
+from vigil.hashlists.models import ClassificationScheme, Jurisdiction, SchemeCategory
+
+
+def test_schema_matches_models(db_settings: Settings) -> None:
+    engine = make_engine(db_settings)
+    try:
+        with engine.connect() as conn:
+            diff = compare_metadata(
+                MigrationContext.configure(conn, opts={"compare_type": True}), load_models()
+            )
+            assert diff == []
+        assert migrate.current_revision(engine) == migrate.head_revision(db_settings.sqlalchemy_url)
+    finally:
+        engine.dispose()
+
+
+def test_downgrade_to_nothing_and_back(db_settings: Settings) -> None:
+    config = migrate.alembic_config(db_settings.sqlalchemy_url)
+    command.downgrade(config, "base")
+    engine = make_engine(db_settings)
+    try:
+        assert migrate.current_revision(engine) is None
+        command.upgrade(config, "head")
+        assert migrate.current_revision(engine) == migrate.head_revision(db_settings.sqlalchemy_url)
+    finally:
+        engine.dispose()
+
+
+def test_shipped_schemes_and_jurisdictions(sessions: sessionmaker[Session]) -> None:
+    with sessions() as session:
+        schemes = {s.name: s for s in session.execute(select(ClassificationScheme)).scalars()}
+        assert set(schemes) == {"vics-us", "uk-caid", "interpol-baseline"}
+        assert schemes["uk-caid"].votes_required == 3
+        codes = session.execute(
+            select(SchemeCategory.code).where(SchemeCategory.scheme_id == schemes["vics-us"].id)
+        ).scalars()
+        assert set(codes) == {"0", "1", "2", "3", "4"}
+        caid = session.execute(
+            select(SchemeCategory.code).where(SchemeCategory.scheme_id == schemes["uk-caid"].id)
+        ).scalars()
+        assert set(caid) == {"A", "B", "C", "not-indecent"}
+        assert session.execute(select(func.count()).select_from(Jurisdiction)).scalar_one() == 3
+
+
+def test_sqlite_pragmas(db_settings: Settings) -> None:
+    engine = make_engine(db_settings)
+    try:
+        with engine.connect() as conn:
+            if conn.dialect.name != "sqlite":
+                assert conn.execute(text("SELECT 1")).scalar_one() == 1
+                return
+            assert conn.execute(text("PRAGMA foreign_keys")).scalar_one() == 1
+            assert conn.execute(text("PRAGMA journal_mode")).scalar_one() == "wal"
+    finally:
+        engine.dispose()
+
+
+def test_cli_upgrade(db_env: Settings) -> None:
+    head = migrate.head_revision(db_env.sqlalchemy_url)
+    result = CliRunner().invoke(app, ["db", "upgrade"])
+    assert result.exit_code == 0, result.output
+    assert f"revision {head}" in result.output
+    result = CliRunner().invoke(app, ["db", "current"])
+    assert f"current {head}, latest {head}" in result.output
+
+
+def test_cli_upgrade_creates_a_new_sqlite_database(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("VIGIL_DATA_DIR", str(tmp_path / "fresh"))
+    monkeypatch.delenv("VIGIL_DATABASE_URL", raising=False)
+    runner = CliRunner()
+    result = runner.invoke(app, ["lists", "show"])
+    assert result.exit_code == 2
+    assert "vigil db upgrade" in result.output
+    assert runner.invoke(app, ["db", "upgrade"]).exit_code == 0
+    assert (tmp_path / "fresh" / "vigil.sqlite3").is_file()
+    assert runner.invoke(app, ["lists", "show"]).exit_code == 0
