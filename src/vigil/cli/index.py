@@ -1,0 +1,207 @@
+"""``vigil index``: build, update, query and describe matching indexes (a thin layer over vigil.index)."""
+
+from __future__ import annotations
+
+import itertools
+import json
+import sys
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager, nullcontext
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, TextIO
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from vigil.index import ExactIndex, PdqIndex, load_index
+from vigil.index.live import DELTA_LIMIT
+
+app = typer.Typer(
+    help="Build, update and query matching indexes (PDQ range search; MD5, SHA-1, SHA-256 equality).",
+    no_args_is_help=True,
+)
+
+#: Queries answered per call of the index (results still stream out in input order).
+QUERY_BATCH = 4096
+#: Input lines between two progress updates.
+PROGRESS_EVERY = 1 << 16
+
+
+class IndexSignal(StrEnum):
+    pdq = "pdq"
+    md5 = "md5"
+    sha1 = "sha1"
+    sha256 = "sha256"
+
+
+class InputError(ValueError):
+    """A line of an input file that is not ``hex`` or ``hex,id``."""
+
+
+InputArg = Annotated[str, typer.Argument(help="File of `hex` or `hex,id` lines; - for standard input.")]
+
+
+@contextmanager
+def _opened(name: str) -> Iterator[TextIO]:
+    if name == "-":
+        yield sys.stdin
+    else:
+        with Path(name).open(encoding="utf-8") as f:
+            yield f
+
+
+def read_rows(
+    lines: Iterable[str], on_line: Callable[[int], None] | None = None
+) -> tuple[list[str], list[int] | None]:
+    """Hashes and ids (None when no line has one) from ``hex`` or ``hex,id`` lines; blank lines and
+    ``#`` comments are skipped. Either every line has an id or none does."""
+    hashes: list[str] = []
+    ids: list[int] = []
+    for number, line in enumerate(lines, 1):
+        if on_line is not None and number % PROGRESS_EVERY == 0:
+            on_line(number)
+        text = line.strip()
+        if not text or text.startswith("#"):
+            continue
+        value, sep, ident = text.partition(",")
+        if bool(sep) != bool(ids) and hashes:
+            raise InputError(f"line {number}: either every line has an id or none does")
+        hashes.append(value.strip())
+        if sep:
+            try:
+                ids.append(int(ident.strip()))
+            except ValueError:
+                raise InputError(f"line {number}: id {ident.strip()!r} is not an integer") from None
+    return hashes, ids or None
+
+
+def _fail(message: str) -> typer.Exit:
+    typer.echo(f"error: {message}", err=True)
+    return typer.Exit(1)
+
+
+def _progress_bar(console: Console) -> Progress:
+    return Progress(
+        TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+        console=console, transient=True,
+    )  # fmt: skip
+
+
+@app.command("build")
+def build_command(
+    source: InputArg,
+    output: Annotated[Path, typer.Option("--output", "-o", help="Snapshot file to write.")],
+    signal: Annotated[IndexSignal, typer.Option("--signal", help="Signal type of the hashes.")] = (
+        IndexSignal.pdq
+    ),
+) -> None:
+    """Build an index from a list of hashes and save it as a snapshot."""
+    err = Console(stderr=True)
+    bar = _progress_bar(err) if err.is_terminal else None
+    try:
+        with bar or nullcontext():
+            index = _build(source, signal, bar)
+            index.save(output)
+    except (OSError, ValueError) as exc:
+        raise _fail(str(exc)) from None
+    err.print(f"{output}: {len(index)} {signal.value} hashes", highlight=False)
+
+
+def _build(source: str, signal: IndexSignal, bar: Progress | None) -> PdqIndex | ExactIndex:
+    """Read and index ``source``, following the steps on ``bar`` when there is one."""
+    on_line = on_chunk = None
+    if bar is not None:
+        reading = bar.add_task("reading", total=None)
+        bucketing = bar.add_task("bucketing", total=None, visible=False)
+
+        def on_line(lines: int) -> None:
+            bar.update(reading, completed=lines)
+
+        def on_chunk(done: int, total: int) -> None:
+            bar.update(bucketing, completed=done, total=total, visible=True)
+
+    with _opened(source) as f:
+        hashes, ids = read_rows(f, on_line)
+    if signal is IndexSignal.pdq:
+        return PdqIndex.build(hashes, ids, progress=on_chunk)
+    return ExactIndex.build(hashes, ids, signal=signal.value)
+
+
+@app.command("add")
+def add_command(
+    index_path: Annotated[Path, typer.Argument(metavar="INDEX", help="Snapshot to update in place.")],
+    source: InputArg,
+    compact: Annotated[
+        bool, typer.Option("--compact/--no-compact", help="Fold the additions into the main structure.")
+    ] = False,
+) -> None:
+    """Add hashes to an index (ids default to numbers after the largest one) and save it again."""
+    try:
+        index = load_index(index_path)
+        index.auto_compact = False  # compacted below, in this process, if at all
+        with _opened(source) as f:
+            hashes, ids = read_rows(f)
+        index.add(hashes, ids)
+        if compact or index.info()["delta_rows"] >= DELTA_LIMIT:
+            index.compact()
+        index.save(index_path)
+    except (OSError, ValueError) as exc:
+        raise _fail(str(exc)) from None
+    Console(stderr=True).print(f"{index_path}: {len(index)} hashes (+{len(hashes)})", highlight=False)
+
+
+def _query_lines(queries: str, width: int) -> Iterator[str]:
+    """Lines of the ``queries`` file, of standard input (``-``), or ``queries`` itself when it is one
+    hash rather than a file name."""
+    if queries != "-" and not Path(queries).exists() and len(queries.strip()) == width:
+        yield queries.strip()
+        return
+    with _opened(queries) as f:
+        for line in f:
+            text = line.strip()
+            if text and not text.startswith("#"):
+                yield text.partition(",")[0].strip()
+
+
+@app.command("query")
+def query_command(
+    index_path: Annotated[Path, typer.Argument(metavar="INDEX", help="Snapshot to search.")],
+    queries: Annotated[
+        str, typer.Argument(help="File of hashes (one a line), - for standard input, or one hash.")
+    ] = "-",
+    threshold: Annotated[
+        int | None, typer.Option("--threshold", "-t", min=0, help="Largest distance (default: 31 for PDQ).")
+    ] = None,
+) -> None:
+    """Print, per query in input order, a JSON line {"query", "matches": [{"id", "distance"}]}."""
+    try:
+        index = load_index(index_path)
+        lines = _query_lines(queries, 2 * index.hash_bytes)
+        while batch := list(itertools.islice(lines, QUERY_BATCH)):
+            answers = index.query_many(batch, threshold)
+            out = sys.stdout
+            for text, matches in zip(batch, answers, strict=True):
+                found = [{"id": m.id, "distance": m.distance} for m in matches]
+                out.write(json.dumps({"query": text.lower(), "matches": found}) + "\n")
+        sys.stdout.flush()
+    except (OSError, ValueError) as exc:
+        raise _fail(str(exc)) from None
+
+
+@app.command("info")
+def info_command(
+    index_path: Annotated[Path, typer.Argument(metavar="INDEX", help="Snapshot to describe.")],
+    check: Annotated[bool, typer.Option("--verify", help="Also check every array's checksum.")] = False,
+) -> None:
+    """Describe an index snapshot as JSON: signal, count, layout, size."""
+    try:
+        index = load_index(index_path, verify=check)
+        info = index.info() | {"path": str(index_path), "bytes": index_path.stat().st_size}
+    except (OSError, ValueError) as exc:
+        raise _fail(str(exc)) from None
+    if check:
+        info["verified"] = True
+    # One key a line, values (such as the per-chunk lists) kept on theirs.
+    typer.echo("{\n" + ",\n".join(f"  {json.dumps(k)}: {json.dumps(v)}" for k, v in info.items()) + "\n}")
