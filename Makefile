@@ -14,8 +14,13 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev,bench]'
 	touch $(STAMP)
 
+# The embedded default (SQLite in ./data): hash the demo images, migrate, seed a benign demo list and
+# demo users (their tokens are printed once), then serve the API on http://127.0.0.1:8000/api/docs.
 run: install
 	$(BIN)/vigil demo
+	$(BIN)/vigil db upgrade
+	$(BIN)/vigil demo-seed
+	$(BIN)/vigil serve
 
 test: install
 	$(BIN)/python -m pytest -q -n 2 --dist loadfile

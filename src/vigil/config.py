@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -26,8 +26,80 @@ class Settings(BaseSettings):
     pdq_fast: bool = Field(default=True, description="Decode at reduced scale before PDQ (see docs).")
     hash_jobs: int | None = Field(default=None, ge=1, description="Worker processes; default all cores.")
 
+    # The web API (vigil serve).
+    api_rate_per_second: float = Field(
+        default=50.0, ge=0, description="Requests a second per token (or per address without one); 0: off."
+    )
+    api_rate_burst: int = Field(default=200, ge=1, description="Requests a token may send at once.")
+    api_max_upload_bytes: int = Field(
+        default=32 * 1024 * 1024, gt=0, description="Largest multipart upload (POST /hash, content lookups)."
+    )
+    api_max_body_bytes: int = Field(default=1024 * 1024, gt=0, description="Largest other request body.")
+    api_token_cache_seconds: float = Field(
+        default=5.0, ge=0, description="How long a process trusts a checked token (revocation delay)."
+    )
+    index_poll_seconds: float = Field(
+        default=5.0, ge=0, description="How often the API looks for newly published list versions."
+    )
+    index_build_subprocess: bool = Field(
+        default=True, description="Build missing index snapshots in a child process (the API maps them)."
+    )
+
+    # The hotline (notice and takedown, DESIGN §6).
+    hotline_name: str = Field(default="Vigil hotline", description="Signs notices and forwards.")
+    hotline_country: str = Field(default="GB", description="The hotline's country: hosts here are domestic.")
+    hotline_jurisdiction: str = Field(default="uk", description="Jurisdiction assessments are made under.")
+    hotline_directory: Path | None = Field(
+        default=None, description="Host directory (TOML): hosts, partner hotlines, law enforcement."
+    )
+    hotline_dns_nameservers: list[str] = Field(default_factory=list, description="Empty: the system's.")
+    hotline_dns_port: int = Field(default=53, gt=0, lt=65536)
+    hotline_dns_timeout: float = Field(default=5.0, gt=0)
+    hotline_fetch_allow: list[str] = Field(
+        default_factory=list, description="Networks fetched although not public (tests: 127.0.0.1/32)."
+    )
+    hotline_fetch_max_bytes: int = Field(default=32 * 1024 * 1024, gt=0)
+    hotline_fetch_timeout: float = Field(default=20.0, gt=0, description="Seconds for a whole fetch.")
+    hotline_fetch_max_redirects: int = Field(default=5, ge=0)
+    hotline_recheck_hours: float = Field(default=24.0, gt=0, description="Re-check open URLs this often.")
+    hotline_escalate_after: int = Field(default=3, ge=1, description="Notices before escalation.")
+    hotline_deadline_hours: float = Field(default=48.0, gt=0, description="Removal deadline after a notice.")
+    hotline_smtp_host: str = Field(default="localhost")
+    hotline_smtp_port: int = Field(default=25, gt=0, lt=65536)
+    hotline_smtp_starttls: bool = Field(default=False)
+    hotline_smtp_user: str | None = Field(default=None)
+    hotline_smtp_password: SecretStr | None = Field(default=None)
+    hotline_mail_from: str = Field(default="hotline@localhost")
+    hotline_signing_key: Path | None = Field(default=None, description="Ed25519 PEM signing notices.")
+    hotline_evidence_key: SecretStr | None = Field(default=None, description="Base64 AES-256 key.")
+    hotline_evidence_key_file: Path | None = Field(default=None, description="File holding that key.")
+    hotline_queue_url: str | None = Field(
+        default=None, description="redis://… for the job queue; default a SQLite file in data_dir."
+    )
+    hotline_report_rate_per_minute: float = Field(default=6.0, ge=0, description="Public form, per address.")
+
+    # Blocklists (vigil blocklist, vigil keywords, /api/v1/blocklists, /stop).
+    blocklist_signing_key: Path | None = Field(
+        default=None,
+        description="Ed25519 private key (PEM) signing exports; default: made in data_dir/keys/.",
+    )
+    blocklist_rpz_zone_suffix: str = Field(
+        default="rpz.vigil.", description="An RPZ export is the zone LIST.<suffix>: the name resolvers load."
+    )
+    blocklist_stop_page_host: str | None = Field(
+        default=None, description="Absolute DNS name of the stop page host; None: listed names get NXDOMAIN."
+    )
+    stop_page_file: Path | None = Field(
+        default=None, description="JSON of the stop page's text and help links per language (see docs)."
+    )
+
     @property
     def sqlalchemy_url(self) -> str:
         if self.database_url:
             return self.database_url
         return f"sqlite:///{(self.data_dir / 'vigil.sqlite3').resolve()}"
+
+    @property
+    def list_snapshot_dir(self) -> Path:
+        """Index snapshots of published list versions, shared by the API and scans."""
+        return self.data_dir / "index" / "lists"

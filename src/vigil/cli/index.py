@@ -15,8 +15,11 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+from vigil.config import Settings
+from vigil.db.session import make_engine, make_session_factory
 from vigil.index import ExactIndex, PdqIndex, load_index
 from vigil.index.live import DELTA_LIMIT
+from vigil.matching.list_index import list_index
 
 app = typer.Typer(
     help="Build, update and query matching indexes (PDQ range search; MD5, SHA-1, SHA-256 equality).",
@@ -91,20 +94,32 @@ def _progress_bar(console: Console) -> Progress:
 
 @app.command("build")
 def build_command(
-    source: InputArg,
     output: Annotated[Path, typer.Option("--output", "-o", help="Snapshot file to write.")],
+    source: Annotated[
+        str | None, typer.Argument(help="File of `hex` or `hex,id` lines; - for standard input.")
+    ] = None,
     signal: Annotated[IndexSignal, typer.Option("--signal", help="Signal type of the hashes.")] = (
         IndexSignal.pdq
     ),
+    list_name: Annotated[
+        str | None,
+        typer.Option("--list", help="Index the latest published version of this hash list (ids: entry ids)."),
+    ] = None,
 ) -> None:
-    """Build an index from a list of hashes and save it as a snapshot."""
+    """Build an index from a list of hashes (or a published hash list) and save it as a snapshot."""
+    if (source is None) == (list_name is None):
+        raise typer.BadParameter("give either INPUT or --list")
     err = Console(stderr=True)
     bar = _progress_bar(err) if err.is_terminal else None
     try:
         with bar or nullcontext():
-            index = _build(source, signal, bar)
+            if list_name is not None:
+                sessions = make_session_factory(make_engine(Settings()))
+                index = list_index(sessions, list_name, signal.value)
+            else:
+                index = _build(str(source), signal, bar)
             index.save(output)
-    except (OSError, ValueError) as exc:
+    except (OSError, ValueError, LookupError) as exc:
         raise _fail(str(exc)) from None
     err.print(f"{output}: {len(index)} {signal.value} hashes", highlight=False)
 

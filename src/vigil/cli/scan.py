@@ -12,8 +12,10 @@ from rich.progress import TextColumn
 from vigil.cli.hashing import options_from
 from vigil.cli.progress import file_progress
 from vigil.config import Settings
+from vigil.db.session import make_engine, make_session_factory
 from vigil.index import PdqIndex, SnapshotError, load_index
 from vigil.scanning.checkpoint import CheckpointError
+from vigil.scanning.known_lists import known_from_list
 from vigil.scanning.matching import KnownLists
 from vigil.scanning.pipeline import ScanOptions
 from vigil.scanning.runners.local import ScanRequest, count_entries, run_scan
@@ -42,7 +44,7 @@ def scan_command(
         typer.Option("--index", help="An index snapshot (PDQ or a digest); repeat for several.", exists=True),
     ] = None,
     list_name: Annotated[
-        str | None, typer.Option("--list", help="A published hash list of the database.")
+        str | None, typer.Option("--list", help="A published hash list of the database (latest version).")
     ] = None,
     threshold: Annotated[int, typer.Option(min=0, max=64, help="PDQ match distance.")] = 31,
     near: Annotated[int, typer.Option(min=0, max=64, help="PDQ distance for 'near a known series'.")] = 48,
@@ -55,9 +57,15 @@ def scan_command(
 ) -> None:
     """Hash and match every file and archive member; write report.json, summary.csv and report.html."""
     settings = Settings()
+    if index and list_name:
+        raise typer.BadParameter("give --list or --index, not both")
     try:
-        known = known_from_indexes(index or [])
-    except (SnapshotError, OSError) as exc:
+        if list_name:
+            sessions = make_session_factory(make_engine(settings))
+            known = known_from_list(sessions, settings.list_snapshot_dir, list_name)
+        else:
+            known = known_from_indexes(index or [])
+    except (SnapshotError, OSError, LookupError) as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(2) from exc
     request = ScanRequest(

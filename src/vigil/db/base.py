@@ -23,7 +23,13 @@ NAMING_CONVENTION: Final = {
 }
 
 #: Modules whose import registers models on :data:`Base.metadata`; Alembic and tests load them all.
-MODEL_MODULES: Final = ("vigil.hashlists.models", "vigil.audit.models", "vigil.auth.models")
+MODEL_MODULES: Final = (
+    "vigil.hashlists.models",
+    "vigil.audit.models",
+    "vigil.auth.models",
+    "vigil.hotline.models",
+    "vigil.blocklists.models",
+)
 
 
 class Base(DeclarativeBase):

@@ -19,6 +19,8 @@ class EntryInfo:
     list_name: str | None = None
     category: str | None = None
     series: str | None = None
+    #: The list entry's own id, when the index numbers rows rather than entries.
+    entry_id: int | None = None
 
 
 class Hit(Protocol):
@@ -50,12 +52,18 @@ class KnownLists:
     entries: Mapping[int, EntryInfo] = field(default_factory=dict)
     name: str | None = None
 
-    def _match(self, signal_type: str, entry_id: int, distance: int) -> Match:
-        info = self.entries.get(entry_id) or EntryInfo(list_name=self.name)
+    def _match(self, signal_type: str, row: int, distance: int) -> Match:
+        info = self.entries.get(row) or EntryInfo(list_name=self.name)
+        entry_id = row if info.entry_id is None else info.entry_id
         return Match(signal_type, entry_id, distance, info.list_name or self.name, info.category, info.series)
 
     def match(self, items: Sequence[ScanItem], threshold: int, near_threshold: int) -> None:
         """Fill ``matches`` (within ``threshold``) and ``near`` (up to ``near_threshold``) of ``items``."""
+        self._match_digests(items)
+        if self.pdq is not None:
+            self._match_pdq(self.pdq, items, threshold, near_threshold)
+
+    def _match_digests(self, items: Sequence[ScanItem]) -> None:
         for signal_type in CRYPTO:
             lookup = self.exact.get(signal_type)
             if lookup is None:
@@ -64,14 +72,20 @@ class KnownLists:
             answers = lookup.query_many([str(getattr(i, signal_type)) for i in with_value])
             for item, hits in zip(with_value, answers, strict=True):
                 seen = {m.entry_id for m in item.matches}
-                item.matches.extend(self._match(signal_type, h.id, 0) for h in hits if h.id not in seen)
-        if self.pdq is None:
-            return
+                for hit in hits:
+                    match = self._match(signal_type, hit.id, 0)
+                    if match.entry_id not in seen:
+                        seen.add(match.entry_id)
+                        item.matches.append(match)
+
+    def _match_pdq(
+        self, pdq: PdqLookup, items: Sequence[ScanItem], threshold: int, near_threshold: int
+    ) -> None:
         images = [i for i in items if i.pdq]
         queries: list[str] = []
         for item in images:
             queries.extend(item.pdq_dihedral or [item.pdq or ""])
-        answers = self.pdq.query_many(queries, max(threshold, near_threshold))
+        answers = pdq.query_many(queries, max(threshold, near_threshold))
         pos = 0
         for item in images:
             count = len(item.pdq_dihedral or [item.pdq])
@@ -82,8 +96,9 @@ class KnownLists:
                         best[hit.id] = hit.distance
             pos += count
             known = {m.entry_id for m in item.matches}
-            for entry_id, distance in sorted(best.items(), key=lambda kv: (kv[1], kv[0])):
-                if entry_id in known:
+            for row, distance in sorted(best.items(), key=lambda kv: (kv[1], kv[0])):
+                match = self._match("pdq", row, distance)
+                if match.entry_id in known:
                     continue
-                match = self._match("pdq", entry_id, distance)
+                known.add(match.entry_id)
                 (item.matches if distance <= threshold else item.near).append(match)

@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import io
 import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Final
 
 import numpy as np
 import numpy.typing as npt
-from PIL import Image, ImageFile, ImageOps, UnidentifiedImageError
+from PIL import ExifTags, Image, ImageFile, ImageOps, UnidentifiedImageError
 
 _HEIF_READY = False
 
@@ -53,6 +55,10 @@ IMAGE_EXTENSIONS: Final = frozenset(
 )
 
 _SIXTEEN_BIT_MODES: Final = frozenset({"I;16", "I;16L", "I;16B", "I;16N", "I"})
+#: Modes reduced as they are in fast mode; their conversion to RGB commutes with averaging.
+_REDUCE_FIRST: Final = frozenset({"RGB", "RGBX", "L"})
+#: Modes whose alpha is dropped before the reduction.
+_ALPHA_DROPPED: Final = {"RGBA": "RGB", "LA": "L"}
 
 
 class ImageDecodeError(Exception):
@@ -85,37 +91,73 @@ def _configure(limits: ImageLimits) -> None:
     ImageFile.LOAD_TRUNCATED_IMAGES = False
 
 
+@dataclass(frozen=True, slots=True)
+class ReducedImage:
+    """A decode at reduced scale, still in the file's own orientation.
+
+    Pixel ``(x, y)`` of ``image`` averages the full-resolution pixels ``[x*scale, (x+1)*scale)`` by
+    ``[y*scale, (y+1)*scale)`` (JPEG DCT scaling or a box reduction; the last row and column may cover
+    fewer). ``scale == 1``: the full decode, mode untouched. ``transpose``: the EXIF orientation still to
+    apply, as ``ImageOps.exif_transpose`` would.
+    """
+
+    image: Image.Image
+    full_size: tuple[int, int]
+    scale: int
+    transpose: Image.Transpose | None
+
+    def oriented(self) -> Image.Image:
+        return self.image if self.transpose is None else self.image.transpose(self.transpose)
+
+
+#: EXIF orientation → the transposition that undoes it (the table of ``ImageOps.exif_transpose``).
+_ORIENTATION: Final = {
+    2: Image.Transpose.FLIP_LEFT_RIGHT,
+    3: Image.Transpose.ROTATE_180,
+    4: Image.Transpose.FLIP_TOP_BOTTOM,
+    5: Image.Transpose.TRANSPOSE,
+    6: Image.Transpose.ROTATE_270,
+    7: Image.Transpose.TRANSVERSE,
+    8: Image.Transpose.ROTATE_90,
+}
+
+
 def open_image(data: bytes, limits: ImageLimits, *, min_side: int | None = None) -> Image.Image:
     """Decode ``data`` to an RGB image with EXIF orientation applied.
 
     With ``min_side`` the image may be decoded at a reduced scale (JPEG DCT scaling, else an integer box
     reduction) whose shorter side stays at least ``min_side`` pixels.
     """
-    if not data:
-        raise ImageDecodeError("empty file")
-    if len(data) > limits.max_bytes:
-        raise ImageDecodeError(f"file too large to decode ({len(data)} bytes > {limits.max_bytes})")
-    enable_extra_formats()
-    _configure(limits)
+    with _decoding():
+        source = _open_checked(data, limits)
+        if min_side is not None:
+            return to_rgb(_reduced(source, min_side, luma=False).oriented())
+        source.load()
+        # In place: without an orientation tag, exif_transpose would return a full-size copy.
+        ImageOps.exif_transpose(source, in_place=True)
+        return to_rgb(source)
+
+
+def decode_reduced(data: bytes, limits: ImageLimits, min_side: int, *, luma: bool = False) -> ReducedImage:
+    """Decode ``data`` at the smallest scale whose shorter side keeps at least ``min_side`` pixels.
+
+    With ``luma`` a reduced image (``scale > 1``) comes as mode ``L`` (JPEG decodes its Y channel only);
+    an image too small to reduce comes as decoded, so that orienting it and ``to_rgb`` give exactly the
+    pixels of ``open_image``.
+    """
+    with _decoding():
+        return _reduced(_open_checked(data, limits), min_side, luma=luma)
+
+
+@contextmanager
+def _decoding() -> Iterator[None]:
+    """Every decoding failure as an :class:`ImageDecodeError` with a short reason."""
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
-            source = Image.open(io.BytesIO(data))
-            width, height = source.size
-            if width < 1 or height < 1:
-                raise ImageDecodeError(f"invalid dimensions {width}x{height}")
-            if width * height > limits.max_pixels:
-                raise ImageDecodeError(
-                    f"decompression bomb refused: {width}x{height} = {width * height} pixels "
-                    f"> limit {limits.max_pixels}"
-                )
-            if min_side is not None and source.format == "JPEG":
-                source.draft("RGB", _draft_request(width, height, min_side))
-            source.load()
-            im: Image.Image = ImageOps.exif_transpose(source) or source
-            if min_side is not None:
-                im = _reduce(im, min_side)
-            return to_rgb(im)
+            # Pillow's advice on palette transparency is for the caller, not for the examiner's console.
+            warnings.simplefilter("ignore", UserWarning)
+            yield
     except ImageDecodeError:
         raise
     except UnidentifiedImageError as exc:
@@ -128,27 +170,78 @@ def open_image(data: bytes, limits: ImageLimits, *, min_side: int | None = None)
         raise ImageDecodeError("image needs too much memory to decode") from exc
 
 
+def _open_checked(data: bytes, limits: ImageLimits) -> ImageFile.ImageFile:
+    """Open (header only) and check the limits before any pixel is decoded."""
+    if not data:
+        raise ImageDecodeError("empty file")
+    if len(data) > limits.max_bytes:
+        raise ImageDecodeError(f"file too large to decode ({len(data)} bytes > {limits.max_bytes})")
+    enable_extra_formats()
+    _configure(limits)
+    source = Image.open(io.BytesIO(data))
+    width, height = source.size
+    if width < 1 or height < 1:
+        raise ImageDecodeError(f"invalid dimensions {width}x{height}")
+    if width * height > limits.max_pixels:
+        raise ImageDecodeError(
+            f"decompression bomb refused: {width}x{height} = {width * height} pixels "
+            f"> limit {limits.max_pixels}"
+        )
+    return source
+
+
+def _reduced(source: ImageFile.ImageFile, min_side: int, *, luma: bool) -> ReducedImage:
+    width, height = source.size
+    scale = 1
+    if source.format == "JPEG":
+        draft_scale = _draft_scale(width, height, min_side)
+        if draft_scale > 1:
+            drafted = source.draft("L" if luma else "RGB", _draft_request(width, height, draft_scale))
+            if drafted is not None:
+                scale = round(width / drafted[1][2])
+    source.load()
+    transpose = _ORIENTATION.get(source.getexif().get(ExifTags.Base.Orientation, 1))
+    im: Image.Image = source
+    factor = min(im.size) // min_side
+    if factor >= 2:
+        im = _reduce(im, factor, luma=luma)
+        scale *= factor
+    if luma and scale > 1 and im.mode != "L":
+        im = to_rgb(im).convert("L")
+    return ReducedImage(im, (width, height), scale, transpose)
+
+
+def _draft_scale(width: int, height: int, min_side: int) -> int:
+    """The largest JPEG DCT scale (1/8, 1/4, 1/2) whose decode keeps the shorter side >= ``min_side``."""
+    shorter = min(width, height)
+    for scale in (8, 4, 2):
+        if -(-shorter // scale) >= min_side:
+            return scale
+    return 1
+
+
+def _draft_request(width: int, height: int, scale: int) -> tuple[int, int]:
+    # draft() picks the largest DCT scale s <= min(width // w, height // h): flooring makes it ``scale``.
+    return (max(1, width // scale), max(1, height // scale))
+
+
 def _short(exc: BaseException) -> str:
     text = str(exc) or type(exc).__name__
     return text if len(text) <= 160 else text[:157] + "..."
 
 
-def _draft_request(width: int, height: int, min_side: int) -> tuple[int, int]:
-    # draft() picks the largest DCT scale keeping both sides >= the request; ask for the aspect ratio so
-    # that the shorter side is what bounds the scale.
-    shorter = min(width, height)
-    if shorter <= min_side:
-        return (width, height)
-    factor = min_side / shorter
-    return (max(1, round(width * factor)), max(1, round(height * factor)))
+def _reduce(im: Image.Image, factor: int, *, luma: bool) -> Image.Image:
+    """Box-reduce by ``factor``, to the pixels that ``to_rgb`` (then ``L`` with ``luma``) gives, averaged.
 
-
-def _reduce(im: Image.Image, min_side: int) -> Image.Image:
-    factor = min(im.size) // min_side
-    if factor < 2:
-        return im
-    if im.mode not in ("RGB", "L", "RGBA", "LA", "CMYK", "I", "F", "RGBX"):
-        im = im.convert("RGBA" if "A" in im.mode or "transparency" in im.info else "RGB")
+    Modes whose conversion is per pixel and linear are reduced first; alpha is dropped beforehand, as
+    ``to_rgb`` drops it (Pillow's reduce would premultiply it); other modes are converted first.
+    """
+    if im.mode in _ALPHA_DROPPED:
+        im = im.convert("L" if luma else _ALPHA_DROPPED[im.mode])
+    elif im.mode not in _REDUCE_FIRST:
+        im = to_rgb(im)
+        if luma:
+            im = im.convert("L")
     return im.reduce(factor)
 
 

@@ -1,0 +1,177 @@
+"""Users and tokens: one method per use case, each one transaction, each change journalled."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from vigil.audit import journal
+from vigil.auth.models import ApiToken, User
+from vigil.auth.roles import Role
+from vigil.auth.tokens import new_token, shown_prefix, token_digest
+from vigil.db.base import utcnow
+
+
+class AuthError(ValueError):
+    """A user or token request that cannot be done as asked."""
+
+
+class UnknownUserError(AuthError, LookupError):
+    pass
+
+
+class UnknownTokenError(AuthError, LookupError):
+    pass
+
+
+@dataclass(frozen=True, slots=True)
+class UserInfo:
+    id: int
+    name: str
+    role: Role
+    active: bool
+    created_at: datetime
+    created_by: str
+    #: Tokens not revoked.
+    tokens: int
+
+
+@dataclass(frozen=True, slots=True)
+class TokenInfo:
+    id: int
+    user_id: int
+    user: str
+    prefix: str
+    created_at: datetime
+    created_by: str
+    revoked_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class IssuedToken:
+    """A new token. ``secret`` exists only here: the database keeps its digest."""
+
+    user: UserInfo
+    token: TokenInfo
+    secret: str
+
+
+def _role(value: str) -> Role:
+    try:
+        return Role(value)
+    except ValueError:
+        known = ", ".join(r.value for r in Role)
+        raise AuthError(f"unknown role {value!r}; known: {known}") from None
+
+
+def _user_info(session: Session, user: User) -> UserInfo:
+    live = session.execute(
+        select(func.count())
+        .select_from(ApiToken)
+        .where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
+    ).scalar_one()
+    return UserInfo(
+        user.id, user.name, Role(user.role), user.active, user.created_at, user.created_by, int(live)
+    )
+
+
+def _token_info(token: ApiToken, user: User) -> TokenInfo:
+    return TokenInfo(
+        token.id, user.id, user.name, token.prefix, token.created_at, token.created_by, token.revoked_at
+    )
+
+
+def _find_user(session: Session, who: str | int) -> User:
+    if isinstance(who, int):
+        user = session.get(User, who)
+    else:
+        user = session.execute(select(User).where(User.name == who)).scalar_one_or_none()
+    if user is None:
+        raise UnknownUserError(f"no user {who!r}")
+    return user
+
+
+class UserService:
+    def __init__(self, sessions: sessionmaker[Session], actor: str) -> None:
+        self.sessions = sessions
+        self.actor = actor
+
+    def add_user(self, name: str, role: str) -> IssuedToken:
+        """Create a user with a first token."""
+        name = name.strip()
+        if not name or len(name) > 200 or not name.isprintable():
+            raise AuthError("a user needs a printable name of at most 200 characters")
+        chosen = _role(role)
+        with self.sessions() as session, session.begin():
+            if session.execute(select(User.id).where(User.name == name)).first() is not None:
+                raise AuthError(f"user {name!r} exists")
+            user = User(name=name, role=chosen.value, active=True, created_by=self.actor[:200])
+            session.add(user)
+            session.flush()
+            journal.append(session, self.actor, "users.add", f"user/{user.id}", {"name": name, "role": role})
+            return self._issue(session, user)
+
+    def issue_token(self, who: str | int) -> IssuedToken:
+        """Another token for an existing user (tokens are never shown twice: lost means new)."""
+        with self.sessions() as session, session.begin():
+            return self._issue(session, _find_user(session, who))
+
+    def _issue(self, session: Session, user: User) -> IssuedToken:
+        secret = new_token()
+        token = ApiToken(
+            user_id=user.id,
+            token_hash=token_digest(secret),
+            prefix=shown_prefix(secret),
+            created_by=self.actor[:200],
+        )
+        session.add(token)
+        session.flush()
+        journal.append(
+            session,
+            self.actor,
+            "tokens.issue",
+            f"token/{token.id}",
+            {"user": user.name, "prefix": token.prefix},
+        )
+        return IssuedToken(_user_info(session, user), _token_info(token, user), secret)
+
+    def revoke_token(self, token_id: int) -> TokenInfo:
+        """Revoke a token; revoking a revoked token changes nothing and is no error."""
+        with self.sessions() as session, session.begin():
+            token = session.get(ApiToken, token_id)
+            if token is None:
+                raise UnknownTokenError(f"no token {token_id}")
+            user = session.get(User, token.user_id)
+            assert user is not None
+            if token.revoked_at is None:
+                token.revoked_at, token.revoked_by = utcnow(), self.actor[:200]
+                journal.append(session, self.actor, "tokens.revoke", f"token/{token.id}", {"user": user.name})
+            return _token_info(token, user)
+
+    def set_active(self, who: str | int, active: bool) -> UserInfo:
+        with self.sessions() as session, session.begin():
+            user = _find_user(session, who)
+            if user.active != active:
+                user.active = active
+                action = "users.enable" if active else "users.disable"
+                journal.append(session, self.actor, action, f"user/{user.id}", {"name": user.name})
+            return _user_info(session, user)
+
+    def users(self) -> list[UserInfo]:
+        with self.sessions() as session:
+            users = session.execute(select(User).order_by(User.name)).scalars().all()
+            return [_user_info(session, u) for u in users]
+
+    def user(self, who: str | int) -> UserInfo:
+        with self.sessions() as session:
+            return _user_info(session, _find_user(session, who))
+
+    def tokens(self, who: str | int | None = None) -> list[TokenInfo]:
+        with self.sessions() as session:
+            query = select(ApiToken, User).join(User, User.id == ApiToken.user_id).order_by(ApiToken.id)
+            if who is not None:
+                query = query.where(User.id == _find_user(session, who).id)
+            return [_token_info(t, u) for t, u in session.execute(query)]

@@ -1,0 +1,282 @@
+"""``vigil blocklist``: the URL blocklist's lifecycle, versions, signed exports and their verification.
+
+A thin layer over ``vigil.blocklists.service``: analysts are named with ``--by``; the journal also
+records the operating-system user who ran the command.
+"""
+
+from __future__ import annotations
+
+import shutil
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from vigil.blocklists.keyfile import load_or_create_signing_key, signing_key_path
+from vigil.blocklists.lists import DEFAULT_URL_LIST, BlocklistError
+from vigil.blocklists.service import DEFAULT_CATEGORY, BlocklistService, EntryInfo
+from vigil.blocklists.signed_exports import FORMATS, Exporter
+from vigil.blocklists.signing import SignatureError, public_key_from_pem, public_key_to_pem, verify
+from vigil.cli.db import cli_actor, open_database
+from vigil.config import Settings
+
+app = typer.Typer(
+    name="blocklist", help="URL blocklist: add, confirm, publish, export, verify.", no_args_is_help=True
+)
+
+ListName = Annotated[str, typer.Option("--list", help="The URL list.")]
+By = Annotated[str, typer.Option("--by", help="The analyst doing this.")]
+Target = Annotated[str, typer.Argument(help="A domain (example.com, *.example.com) or a full URL.")]
+
+
+def _service(settings: Settings | None = None) -> BlocklistService:
+    return BlocklistService(open_database(settings or Settings()), cli_actor())
+
+
+def _fail(exc: Exception) -> typer.Exit:
+    typer.echo(f"error: {exc}", err=True)
+    return typer.Exit(1)
+
+
+def parse_time(text: str | None) -> datetime | None:
+    """An ISO 8601 date or time; without a zone it is UTC."""
+    if text is None:
+        return None
+    try:
+        value = datetime.fromisoformat(text)
+    except ValueError:
+        raise typer.BadParameter(f"{text!r} is not an ISO 8601 date or time") from None
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+def _describe(entry: EntryInfo, verb: str) -> str:
+    return f"{verb} {entry.kind} {entry.shown} on {entry.list_name} ({entry.state(datetime.now(UTC))})"
+
+
+@app.command("add")
+def add_command(
+    target: Target,
+    by: By,
+    reason: Annotated[str, typer.Option("--reason", help="Why it is listed.")] = "",
+    wildcard: Annotated[bool, typer.Option("--wildcard", help="Also block every subdomain.")] = False,
+    category: Annotated[str, typer.Option("--category", help="Category label.")] = DEFAULT_CATEGORY,
+    expires: Annotated[str | None, typer.Option("--expires", help="When it stops (ISO 8601).")] = None,
+    report: Annotated[int | None, typer.Option("--report", help="Source hotline report id.")] = None,
+    list_name: ListName = DEFAULT_URL_LIST,
+) -> None:
+    """Put a domain or URL forward; a second, different analyst must confirm it before it is published."""
+    try:
+        entry = _service().add(
+            target,
+            by=by,
+            list_name=list_name,
+            category=category,
+            reason=reason,
+            wildcard=wildcard,
+            expires_at=parse_time(expires),
+            source_report_id=report,
+        )
+    except BlocklistError as exc:
+        raise _fail(exc) from None
+    typer.echo(_describe(entry, "added"))
+
+
+@app.command("confirm")
+def confirm_command(target: Target, by: By, list_name: ListName = DEFAULT_URL_LIST) -> None:
+    """Verify an entry as the second analyst (never the one who added it)."""
+    try:
+        entry = _service().confirm(target, by=by, list_name=list_name)
+    except BlocklistError as exc:
+        raise _fail(exc) from None
+    typer.echo(_describe(entry, "confirmed"))
+
+
+@app.command("remove")
+def remove_command(
+    target: Target,
+    by: By,
+    reason: Annotated[str, typer.Option("--reason", help="Why it comes off.")] = "",
+    list_name: ListName = DEFAULT_URL_LIST,
+) -> None:
+    """Take an entry off the list (from the next published version)."""
+    try:
+        entry = _service().remove(target, by=by, reason=reason, list_name=list_name)
+    except BlocklistError as exc:
+        raise _fail(exc) from None
+    typer.echo(_describe(entry, "removed"))
+
+
+@app.command("expire")
+def expire_command(
+    target: Target,
+    by: By,
+    at: Annotated[str | None, typer.Option("--at", help="When (ISO 8601; default now).")] = None,
+    list_name: ListName = DEFAULT_URL_LIST,
+) -> None:
+    """Set when an entry stops being published."""
+    try:
+        entry = _service().expire(target, by=by, at=parse_time(at), list_name=list_name)
+    except BlocklistError as exc:
+        raise _fail(exc) from None
+    typer.echo(_describe(entry, "expires"))
+
+
+@app.command("show")
+def show_command(
+    list_name: ListName = DEFAULT_URL_LIST,
+    removed: Annotated[bool, typer.Option("--removed", help="Also removed entries.")] = False,
+) -> None:
+    """The list's entries with who added and confirmed each, and their state."""
+    try:
+        entries = _service().entries(list_name, include_removed=removed)
+    except BlocklistError as exc:
+        raise _fail(exc) from None
+    now = datetime.now(UTC)
+    # One line per entry, tab-separated: targets are long and scripts read this.
+    typer.echo("target\tstate\tadded by\tconfirmed by\tcategory\treason")
+    for entry in entries:
+        fields = (entry.shown, entry.state(now), entry.added_by, entry.confirmed_by or "-", entry.category)
+        typer.echo("\t".join((*fields, entry.reason)))
+
+
+@app.command("appeal")
+def appeal_command(
+    target: Target,
+    by: By,
+    appellant: Annotated[str, typer.Option("--appellant", help="Who appeals (name or contact).")],
+    statement: Annotated[str, typer.Option("--statement", help="What the site owner says.")] = "",
+    list_name: ListName = DEFAULT_URL_LIST,
+) -> None:
+    """Record a site owner's appeal against an entry."""
+    try:
+        appeal = _service().appeal(
+            target, appellant=appellant, statement=statement, by=by, list_name=list_name
+        )
+    except BlocklistError as exc:
+        raise _fail(exc) from None
+    typer.echo(f"appeal {appeal.id} against {appeal.target} recorded")
+
+
+@app.command("resolve")
+def resolve_command(
+    appeal_id: Annotated[int, typer.Argument(help="The appeal's number.")],
+    by: By,
+    uphold: Annotated[
+        bool, typer.Option("--uphold/--reject", help="Uphold (the entry comes off) or reject it.")
+    ],
+    resolution: Annotated[str, typer.Option("--note", help="Why.")],
+) -> None:
+    """Decide an appeal."""
+    try:
+        appeal = _service().resolve_appeal(appeal_id, by=by, upheld=uphold, resolution=resolution)
+    except BlocklistError as exc:
+        raise _fail(exc) from None
+    typer.echo(f"appeal {appeal.id} against {appeal.target}: {appeal.status}")
+
+
+@app.command("publish")
+def publish_command(list_name: ListName = DEFAULT_URL_LIST) -> None:
+    """Publish the confirmed, unexpired entries as a new immutable version (none if nothing changed)."""
+    try:
+        result = _service().publish(list_name)
+    except BlocklistError as exc:
+        raise _fail(exc) from None
+    if result.new_version:
+        typer.echo(
+            f"{list_name} serial {result.serial}: {result.entries} entries "
+            f"(+{result.added} -{result.removed})"
+        )
+    else:
+        typer.echo(f"{list_name}: unchanged since serial {result.serial} ({result.entries} entries)")
+
+
+@app.command("versions")
+def versions_command(list_name: ListName = DEFAULT_URL_LIST) -> None:
+    """Every published version."""
+    try:
+        versions = _service().versions(list_name)
+    except BlocklistError as exc:
+        raise _fail(exc) from None
+    table = Table("serial", "published", "by", "entries", "added", "removed")
+    for v in versions:
+        table.add_row(
+            str(v.serial),
+            v.published_at.isoformat(),
+            v.published_by,
+            str(v.entries),
+            str(v.added),
+            str(v.removed),
+        )
+    Console(soft_wrap=True).print(table)
+
+
+@app.command("export")
+def export_command(
+    fmt: Annotated[str, typer.Option("--format", help=f"One of {', '.join(FORMATS)}.")],
+    since: Annotated[
+        int | None, typer.Option("--since", min=0, help="Only the changes since this serial (rpz, json).")
+    ] = None,
+    serial: Annotated[int | None, typer.Option("--serial", min=1, help="Version (default: latest).")] = None,
+    output: Annotated[
+        Path | None, typer.Option("-o", "--output", help="File; its signature goes to FILE.sig.")
+    ] = None,
+    list_name: ListName = DEFAULT_URL_LIST,
+) -> None:
+    """Write a published version (or its changes since a serial), signed with Ed25519."""
+    settings = Settings()
+    try:
+        exported = Exporter.from_settings(settings, _service(settings)).export(
+            list_name, fmt, since=since, serial=serial
+        )
+    except (BlocklistError, SignatureError) as exc:
+        raise _fail(exc) from None
+    if exported is None:
+        typer.echo(f"{list_name}: nothing changed since serial {since}", err=True)
+        return
+    if output is None:
+        sys.stdout.buffer.write(exported.read_bytes())
+        sys.stdout.flush()
+        typer.echo(f"{list_name} serial {exported.serial} (signature: use -o FILE)", err=True)
+        return
+    shutil.copyfile(exported.path, output)
+    signature = output.with_name(output.name + ".sig")
+    signature.write_text(exported.signature, encoding="ascii")
+    typer.echo(f"{list_name} serial {exported.serial}: {output} and {signature}", err=True)
+
+
+@app.command("verify")
+def verify_command(
+    file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="The exported file.")],
+    signature: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="Its .sig file.")],
+    key: Annotated[
+        Path | None,
+        typer.Option("--key", exists=True, dir_okay=False, help="Public key PEM (default: this instance's)."),
+    ] = None,
+) -> None:
+    """Check an export against its detached signature; exit 1 if it does not verify."""
+    try:
+        if key is not None:
+            public = public_key_from_pem(key.read_bytes())
+        else:
+            path = signing_key_path(Settings())
+            if not path.exists():
+                raise SignatureError(f"no --key given and no signing key at {path}")
+            public = load_or_create_signing_key(path).public_key()
+        key_id = verify(file.read_bytes(), signature.read_bytes(), public)
+    except (SignatureError, ValueError) as exc:
+        raise _fail(SignatureError(f"{file}: NOT verified: {exc}")) from None
+    typer.echo(f"{file}: verified, signed by key {key_id}")
+
+
+@app.command("key")
+def key_command() -> None:
+    """Print the public key that verifies this instance's exports (made on first use)."""
+    try:
+        private = load_or_create_signing_key(signing_key_path(Settings()))
+    except SignatureError as exc:
+        raise _fail(exc) from None
+    typer.echo(public_key_to_pem(private.public_key()).decode("ascii"), nl=False)

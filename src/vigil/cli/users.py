@@ -1,0 +1,118 @@
+"""``vigil users`` and ``vigil tokens``: operators manage API users and tokens (a thin layer over
+vigil.auth). A token is printed once, when it is made; the database keeps only its SHA-256."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from vigil.auth.roles import Role
+from vigil.auth.service import AuthError, IssuedToken, UserService
+from vigil.cli.db import cli_actor, open_database
+from vigil.config import Settings
+
+app = typer.Typer(name="users", help="API users and their roles.", no_args_is_help=True)
+tokens_app = typer.Typer(name="tokens", help="API tokens: issue, list, revoke.", no_args_is_help=True)
+
+
+def _service() -> UserService:
+    return UserService(open_database(Settings()), cli_actor())
+
+
+def _fail(exc: Exception) -> typer.Exit:
+    typer.echo(f"error: {exc}", err=True)
+    return typer.Exit(1)
+
+
+def _print_token(issued: IssuedToken) -> None:
+    typer.echo(f"user {issued.user.name} ({issued.user.role.value}), token {issued.token.id}:", err=True)
+    # The secret alone on standard output, so that scripts can capture it.
+    typer.echo(issued.secret)
+    typer.echo("store it now: it is not shown again.", err=True)
+
+
+@app.command("add")
+def add_command(
+    name: Annotated[str, typer.Argument(help="User name (a person or an organisation's system).")],
+    role: Annotated[Role, typer.Option("--role", help="What the user may do.")],
+) -> None:
+    """Create a user and print their first API token (once)."""
+    try:
+        issued = _service().add_user(name, role.value)
+    except AuthError as exc:
+        raise _fail(exc) from None
+    _print_token(issued)
+
+
+@app.command("list")
+def list_command() -> None:
+    """Users with their roles and live tokens."""
+    table = Table("id", "name", "role", "active", "tokens", "created", "by")
+    for user in _service().users():
+        table.add_row(
+            str(user.id),
+            user.name,
+            user.role.value,
+            "yes" if user.active else "no",
+            str(user.tokens),
+            user.created_at.isoformat(timespec="seconds"),
+            user.created_by,
+        )
+    Console(soft_wrap=True).print(table)
+
+
+@app.command("disable")
+def disable_command(name: Annotated[str, typer.Argument(help="User name.")]) -> None:
+    """Disable a user: none of their tokens works any more (they stay in the journal)."""
+    try:
+        _service().set_active(name, False)
+    except AuthError as exc:
+        raise _fail(exc) from None
+    typer.echo(f"user {name} disabled")
+
+
+@tokens_app.command("issue")
+def issue_command(name: Annotated[str, typer.Argument(help="User name.")]) -> None:
+    """Print a new token for an existing user (once)."""
+    try:
+        issued = _service().issue_token(name)
+    except AuthError as exc:
+        raise _fail(exc) from None
+    _print_token(issued)
+
+
+@tokens_app.command("list")
+def tokens_command(
+    name: Annotated[str | None, typer.Argument(help="Only this user's tokens.")] = None,
+) -> None:
+    """Tokens (their first characters only), with who made and who revoked them."""
+    try:
+        tokens = _service().tokens(name)
+    except AuthError as exc:
+        raise _fail(exc) from None
+    table = Table("id", "user", "prefix", "created", "revoked")
+    for token in tokens:
+        revoked = token.revoked_at.isoformat(timespec="seconds") if token.revoked_at else "-"
+        table.add_row(
+            str(token.id),
+            token.user,
+            token.prefix + "…",
+            token.created_at.isoformat(timespec="seconds"),
+            revoked,
+        )
+    Console(soft_wrap=True).print(table)
+
+
+@tokens_app.command("revoke")
+def revoke_command(
+    token_id: Annotated[int, typer.Argument(metavar="ID", help="Token id (see `vigil tokens list`).")],
+) -> None:
+    """Revoke a token. Running API processes stop accepting it within their token cache time (5 s)."""
+    try:
+        token = _service().revoke_token(token_id)
+    except AuthError as exc:
+        raise _fail(exc) from None
+    typer.echo(f"token {token.id} of {token.user} revoked")

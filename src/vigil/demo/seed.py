@@ -1,0 +1,113 @@
+"""Benign demo data for ``make run``: a hash list made from generated images, and one user per role.
+
+Everything is generated (``vigil.demo.images.scene``): no real photograph of anyone. The categories are
+labels on these benign pictures, there to show how lists and lookups carry them. Seeding twice changes
+nothing; tokens are printed only for users created by this run.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Final
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from vigil.auth.roles import Role
+from vigil.auth.service import UserService
+from vigil.demo.images import scene
+from vigil.formats.csv import CSV
+from vigil.hashlists.lists import ListError
+from vigil.hashlists.service import HashDatabase
+from vigil.signals.content import HashOptions, hash_bytes
+
+ACTOR: Final = "demo-seed"
+CONTRIBUTOR: Final = "Demo hotline"
+LIST: Final = "demo"
+RECIPIENTS: Final = ("industry", "isp", "peer")
+SERIES: Final = "Demo series"
+IMAGES: Final = 24
+
+
+@dataclass
+class SeedResult:
+    folder: Path
+    list_name: str = LIST
+    version: int | None = None
+    entries: int = 0
+    created_list: bool = False
+    #: (user, role, token) of the users this run created.
+    tokens: list[tuple[str, Role, str]] = field(default_factory=list)
+    existing_users: list[str] = field(default_factory=list)
+
+
+def write_images(folder: Path, count: int) -> list[Path]:
+    folder.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for i in range(count):
+        path = folder / f"demo-{i:03d}.jpg"
+        if not path.exists():
+            scene(7000 + i, (480, 360)).save(path, quality=90)
+        paths.append(path)
+    return paths
+
+
+def hash_listing(paths: list[Path], target: Path) -> Path:
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["sha256", "md5", "sha1", "pdq", "category", "scheme", "size", "mime_type"])
+    for number, path in enumerate(paths):
+        signals = hash_bytes(path.name, path.read_bytes(), HashOptions())
+        label = str(1 + number % 4)  # a label on a generated picture, for the demo's sake
+        writer.writerow(
+            [
+                signals.sha256,
+                signals.md5,
+                signals.sha1,
+                signals.pdq or "",
+                label,
+                "vics-us",
+                signals.size,
+                "image/jpeg",
+            ]
+        )
+    target.write_text(out.getvalue(), encoding="utf-8")
+    return target
+
+
+def seed(
+    sessions: sessionmaker[Session], data_dir: Path, *, users: bool = True, listing: Path | None = None
+) -> SeedResult:
+    """Seed the demo data; ``listing``: a file made earlier by :func:`hash_listing` (tests reuse one)."""
+    folder = data_dir / "demo-seed"
+    result = SeedResult(folder)
+    db = HashDatabase(sessions, ACTOR)
+    if LIST not in {info.name for info in db.lists()}:
+        if listing is None:
+            listing = hash_listing(write_images(folder / "images", IMAGES), folder / "demo-list.csv")
+        db.add_contributor(CONTRIBUTOR, "hotline", "GB")
+        db.create_list(LIST, CONTRIBUTOR, None, RECIPIENTS, "benign demo list made from generated images")
+        db.import_file(listing, CSV, CONTRIBUTOR, list_name=LIST)
+        result.created_list = True
+        victim = db.add_victim(SERIES, "V-0001", CONTRIBUTOR)
+        with listing.open(encoding="utf-8", newline="") as rows:
+            first = next(csv.DictReader(rows))
+        db.link_media_victim(first["sha256"], victim, CONTRIBUTOR)
+    try:
+        published = db.publish(LIST)
+        result.version, result.entries = published.version, published.entries
+    except ListError:
+        result.version = None
+    if users:
+        service = UserService(sessions, ACTOR)
+        known = {u.name for u in service.users()}
+        for role in Role:
+            name = f"demo-{role.value}"
+            if name in known:
+                result.existing_users.append(name)
+                continue
+            issued = service.add_user(name, role.value)
+            result.tokens.append((name, role, issued.secret))
+    return result

@@ -1,0 +1,201 @@
+"""Takedown figures, from the cases' dated rows alone: report → notice, notice → removal, report →
+removal; median, mean, and the share removed within 2 and within 7 days (the German hotlines' figures);
+per host, AS and country; and the bad-hoster ranking (hosts that miss the removal deadline, as the Dutch
+monitor ranks them).
+
+"Notice" is the first notice that left for the host, or for a foreign host the forward to the partner
+hotline or law enforcement. Shares count every case that started the interval, removed or not, so a
+host that never removes anything scores 0 %, not "no data".
+"""
+
+from __future__ import annotations
+
+import statistics
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Final
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from vigil.hotline.models import Case, Forward, Hosting, Notice
+
+DAY: Final = timedelta(days=1)
+
+
+@dataclass(frozen=True)
+class CaseTimes:
+    case_id: int
+    host: str
+    asn: str
+    country: str
+    reported: datetime
+    noticed: datetime | None
+    removed: datetime | None
+
+
+@dataclass(frozen=True)
+class Durations:
+    """One interval over a set of cases; hours."""
+
+    started: int
+    ended: int
+    median_hours: float | None
+    mean_hours: float | None
+    within_2_days: float | None
+    within_7_days: float | None
+
+
+@dataclass(frozen=True)
+class GroupFigures:
+    key: str
+    cases: int
+    removed: int
+    report_to_notice: Durations
+    notice_to_removal: Durations
+    report_to_removal: Durations
+
+
+@dataclass(frozen=True)
+class BadHoster:
+    host: str
+    cases: int
+    missed: int
+    share_missed: float
+    still_online: int
+    median_notice_to_removal_hours: float | None
+
+
+@dataclass
+class TakedownFigures:
+    overall: GroupFigures
+    by_host: list[GroupFigures] = field(default_factory=list)
+    by_asn: list[GroupFigures] = field(default_factory=list)
+    by_country: list[GroupFigures] = field(default_factory=list)
+    bad_hosters: list[BadHoster] = field(default_factory=list)
+    deadline_hours: float = 48.0
+
+
+def durations(pairs: Iterable[tuple[datetime | None, datetime | None]]) -> Durations:
+    started = ended = 0
+    hours: list[float] = []
+    for start, end in pairs:
+        if start is None:
+            continue
+        started += 1
+        if end is not None:
+            ended += 1
+            hours.append((end - start) / timedelta(hours=1))
+    if not started:
+        return Durations(0, 0, None, None, None, None)
+    return Durations(
+        started,
+        ended,
+        statistics.median(hours) if hours else None,
+        statistics.fmean(hours) if hours else None,
+        sum(h <= 48 for h in hours) / started,
+        sum(h <= 24 * 7 for h in hours) / started,
+    )
+
+
+def group(key: str, cases: list[CaseTimes]) -> GroupFigures:
+    return GroupFigures(
+        key=key,
+        cases=len(cases),
+        removed=sum(c.removed is not None for c in cases),
+        report_to_notice=durations((c.reported, c.noticed) for c in cases),
+        notice_to_removal=durations((c.noticed, c.removed) for c in cases if c.noticed),
+        report_to_removal=durations((c.reported, c.removed) for c in cases),
+    )
+
+
+def case_times(session: Session, since: datetime | None = None) -> list[CaseTimes]:
+    """Every assessed-illegal case (those that reached a notice or a forward, or were held)."""
+    first_notice: dict[int, datetime | None] = {
+        case_id: at
+        for case_id, at in session.execute(
+            select(Notice.case_id, func.min(Notice.sent_at))
+            .where(Notice.kind == "host", Notice.sent_at.is_not(None))
+            .group_by(Notice.case_id)
+        )
+    }
+    first_forward: dict[int, datetime | None] = {
+        case_id: at
+        for case_id, at in session.execute(
+            select(Forward.case_id, func.min(Forward.sent_at))
+            .where(Forward.sent_at.is_not(None))
+            .group_by(Forward.case_id)
+        )
+    }
+    last_hosting = (
+        select(Hosting.case_id, func.max(Hosting.id).label("id")).group_by(Hosting.case_id).subquery()
+    )
+    latest = select(Hosting).join(last_hosting, last_hosting.c.id == Hosting.id)
+    hosting = {h.case_id: h for h in session.execute(latest).scalars()}
+    query = select(Case).where(Case.id.in_(select(Hosting.case_id)))
+    if since is not None:
+        query = query.where(Case.opened_at >= since)
+    out = []
+    for case in session.execute(query.order_by(Case.id)).scalars():
+        h = hosting.get(case.id)
+        noticed = first_notice.get(case.id) or first_forward.get(case.id)
+        asn = (f"AS{h.asn}" if h.asn else h.as_name) if h else None
+        out.append(
+            CaseTimes(
+                case_id=case.id,
+                host=(h.provider or h.hostname) if h else case.host,
+                asn=asn or "unknown",
+                country=(h.country if h else None) or "unknown",
+                reported=case.opened_at,
+                noticed=noticed,
+                removed=case.closed_at if case.state == "removed" else None,
+            )
+        )
+    return out
+
+
+def _grouped(cases: list[CaseTimes], key: Callable[[CaseTimes], str]) -> list[GroupFigures]:
+    groups: dict[str, list[CaseTimes]] = defaultdict(list)
+    for case in cases:
+        groups[key(case)].append(case)
+    return sorted((group(k, v) for k, v in groups.items()), key=lambda g: (-g.cases, g.key))
+
+
+def bad_hosters(cases: list[CaseTimes], now: datetime, deadline: timedelta) -> list[BadHoster]:
+    """Hosts ranked by removal deadlines missed (a case still online past its deadline counts)."""
+    by_host: dict[str, list[CaseTimes]] = defaultdict(list)
+    for case in cases:
+        if case.noticed is not None:
+            by_host[case.host].append(case)
+    ranking = []
+    for host, items in by_host.items():
+        missed = sum(((c.removed or now) - c.noticed) > deadline for c in items if c.noticed)
+        if not missed:
+            continue
+        ranking.append(
+            BadHoster(
+                host=host,
+                cases=len(items),
+                missed=missed,
+                share_missed=missed / len(items),
+                still_online=sum(c.removed is None for c in items),
+                median_notice_to_removal_hours=durations((c.noticed, c.removed) for c in items).median_hours,
+            )
+        )
+    return sorted(ranking, key=lambda b: (-b.missed, -b.share_missed, -b.still_online, b.host))
+
+
+def takedown_figures(
+    session: Session, now: datetime, deadline_hours: float = 48.0, since: datetime | None = None
+) -> TakedownFigures:
+    cases = case_times(session, since)
+    return TakedownFigures(
+        overall=group("all", cases),
+        by_host=_grouped(cases, lambda c: c.host),
+        by_asn=_grouped(cases, lambda c: c.asn),
+        by_country=_grouped(cases, lambda c: c.country),
+        bad_hosters=bad_hosters(cases, now, timedelta(hours=deadline_hours)),
+        deadline_hours=deadline_hours,
+    )

@@ -1,0 +1,83 @@
+"""Everything the hotline's services need, built once from Settings by whoever starts the process (the
+web app, the CLI, a queue worker) and passed down; tests swap single parts (clock, resolver, mailer)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+import httpx
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from sqlalchemy.orm import Session, sessionmaker
+
+from vigil.config import Settings
+from vigil.hotline.clock import Clock, SystemClock
+from vigil.hotline.directory import Directory, load_directory
+from vigil.hotline.evidence import EvidenceVault
+from vigil.hotline.fetch import DnsResolver, Fetcher, FetchPolicy, Resolver
+from vigil.hotline.hosting import HostingResolver
+from vigil.hotline.ipdata import IpData, PackagedIpData
+from vigil.hotline.known import PdqLookup
+from vigil.hotline.lifecycle import Lifecycle
+from vigil.hotline.notices import Mailer, SmtpMailer, load_signing_key
+from vigil.signals.content import HashOptions
+from vigil.signals.images import ImageLimits
+
+
+@dataclass
+class Hotline:
+    settings: Settings
+    sessions: sessionmaker[Session]
+    clock: Clock
+    fetcher: Fetcher
+    hosting: HostingResolver
+    vault: EvidenceVault
+    mailer: Mailer
+    #: For webhooks and forwards: endpoints the operator configured (the directory), not reported URLs.
+    http: httpx.Client
+    signing_key: Ed25519PrivateKey
+    directory: Directory
+    hash_options: HashOptions
+    pdq: PdqLookup | None = None
+    lifecycle: Lifecycle = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.lifecycle = Lifecycle(self.clock)
+
+    @property
+    def recheck_interval(self) -> timedelta:
+        return timedelta(hours=self.settings.hotline_recheck_hours)
+
+    def close(self) -> None:
+        self.http.close()
+
+
+def build_hotline(
+    settings: Settings,
+    sessions: sessionmaker[Session],
+    *,
+    clock: Clock | None = None,
+    resolver: Resolver | None = None,
+    ipdata: IpData | None = None,
+    mailer: Mailer | None = None,
+    http: httpx.Client | None = None,
+    pdq: PdqLookup | None = None,
+    directory: Directory | None = None,
+) -> Hotline:
+    resolver = resolver or DnsResolver.from_settings(settings)
+    directory = directory or load_directory(settings.hotline_directory)
+    limits = ImageLimits(max_pixels=settings.max_image_pixels, max_bytes=settings.max_image_bytes)
+    return Hotline(
+        settings=settings,
+        sessions=sessions,
+        clock=clock or SystemClock(),
+        fetcher=Fetcher(FetchPolicy.from_settings(settings), resolver),
+        hosting=HostingResolver(resolver, ipdata or PackagedIpData(), directory),
+        vault=EvidenceVault.from_settings(settings),
+        mailer=mailer or SmtpMailer.from_settings(settings),
+        http=http or httpx.Client(timeout=30.0, trust_env=False, follow_redirects=False),
+        signing_key=load_signing_key(settings),
+        directory=directory,
+        hash_options=HashOptions(limits=limits, fast=settings.pdq_fast),
+        pdq=pdq,
+    )

@@ -1,0 +1,356 @@
+"""The hotline's use cases, one method each, each a transaction, each change audited. The web API, the
+CLI and the queue's jobs call these and nothing below them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from vigil.audit import journal
+from vigil.hashlists.catalog import CatalogError, load_catalog
+from vigil.hotline import actions
+from vigil.hotline.fetch import Fetched, FetchError, FetchRefusedError
+from vigil.hotline.known import match_known
+from vigil.hotline.lifecycle import CLOSED
+from vigil.hotline.models import Assessment, Case, Evidence, Hold, Report
+from vigil.hotline.runtime import Hotline
+from vigil.signals.content import FileSignals, hash_bytes
+from vigil.signals.url import InvalidURLError, canonical_url, sha256_of_canonical
+
+
+class CaseNotFoundError(LookupError):
+    pass
+
+
+class HotlineError(ValueError):
+    """A request the hotline refuses (bad URL, wrong state, unknown category)."""
+
+
+@dataclass(frozen=True)
+class Submitted:
+    case_id: int
+    report_id: int
+    duplicate: bool
+    url: str
+
+
+@dataclass(frozen=True)
+class QueueItem:
+    case_id: int
+    url: str
+    opened_at: datetime
+    reports: int
+    has_evidence: bool
+
+
+def signals_dict(signals: FileSignals) -> dict[str, Any]:
+    return {k: getattr(signals, k) for k in ("size", "md5", "sha1", "sha256", "pdq", "pdq_quality")}
+
+
+class HotlineService:
+    def __init__(self, hotline: Hotline, actor: str) -> None:
+        self.hl = hotline
+        self.actor = actor
+
+    def _case(self, session: Session, case_id: int, lock: bool = False) -> Case:
+        query = select(Case).where(Case.id == case_id)
+        case = session.execute(query.with_for_update() if lock else query).scalar_one_or_none()
+        if case is None:
+            raise CaseNotFoundError(f"no case {case_id}")
+        return case
+
+    # -- intake -------------------------------------------------------------------------------------
+
+    def submit(
+        self,
+        url: str,
+        *,
+        source: str = "public",
+        submitted_by: str = "public",
+        description: str = "",
+        contact: str | None = None,
+        external_ref: str | None = None,
+    ) -> Submitted:
+        """Record a report; it joins the open case of the same canonical URL, or opens one."""
+        try:
+            canonical = canonical_url(url)
+        except InvalidURLError as exc:
+            raise HotlineError(str(exc)) from None
+        with self.hl.sessions() as session, session.begin():
+            case = session.execute(
+                select(Case).where(Case.open_url == sha256_of_canonical(canonical)).with_for_update()
+            ).scalar_one_or_none()
+            duplicate = case is not None
+            if case is None:
+                case = self.hl.lifecycle.open_case(session, canonical, self.actor)
+            sealed_contact = None
+            if contact:
+                sealed_contact = self.hl.vault.seal(contact.encode("utf-8"), f"case:{case.id}:contact").hex()
+            report = Report(
+                case_id=case.id,
+                received_at=self.hl.clock.now(),
+                source=source,
+                submitted_by=submitted_by[:200],
+                reported_url=url[:8192],
+                description=description[:10_000],
+                reporter_contact=sealed_contact,
+                external_ref=external_ref,
+            )
+            session.add(report)
+            session.flush()
+            self.hl.lifecycle.record(session, case, "report", self.actor, report=report.id, source=source)
+            journal.append(
+                session,
+                self.actor,
+                "hotline.report",
+                f"case/{case.id}",
+                {"report": report.id, "source": source, "duplicate": duplicate},
+            )
+            return Submitted(case.id, report.id, duplicate, canonical)
+
+    # -- first fetch: evidence, known content -------------------------------------------------------
+
+    def process(self, case_id: int) -> str:
+        """Fetch a new case's URL, seal the content as evidence, and match it against the hash database:
+        known content is assessed and routed at once, anything else waits in the triage queue."""
+        with self.hl.sessions() as session:
+            case = self._case(session, case_id)
+            if case.state != "new":
+                return case.state
+            url = case.url
+        fetched: Fetched | None = None
+        problem: str | None = None
+        try:
+            fetched = self.hl.fetcher.fetch(url)
+        except FetchRefusedError as exc:
+            problem = f"refused: {exc}"
+        except FetchError as exc:
+            problem = str(exc)
+        signals = None
+        if fetched is not None and fetched.status == 200 and fetched.body:
+            signals = hash_bytes(
+                fetched.final_url.rsplit("/", 1)[-1] or "content", fetched.body, self.hl.hash_options
+            )
+        with self.hl.sessions() as session, session.begin():
+            case = self._case(session, case_id, lock=True)
+            if case.state != "new":
+                return case.state
+            if fetched is not None:
+                self.hl.lifecycle.record(
+                    session, case, "fetch", "system", status=fetched.status, ip=fetched.ip
+                )
+            else:
+                self.hl.lifecycle.record(session, case, "fetch.failed", "system", error=problem)
+            if fetched is not None and signals is not None:
+                self._capture(session, case, fetched, signals)
+                media_id, known = match_known(
+                    session, signals, self.hl.settings.hotline_jurisdiction, self.hl.pdq
+                )
+                case.media_id = media_id
+                if known is not None:
+                    self._add_assessment(
+                        session, case, known.scheme, known.category, known.verdict, "hashdb", media_id
+                    )
+                    return self._after_verdict(session, case, known.verdict, "hashdb")
+            self.hl.lifecycle.move(session, case, "triage", "system")
+            state = case.state
+        return state
+
+    def _capture(self, session: Session, case: Case, fetched: Fetched, signals: FileSignals) -> None:
+        sealed = self.hl.vault.store(case.id, fetched.body, signals_dict(signals))
+        evidence = Evidence(
+            case_id=case.id,
+            captured_at=self.hl.clock.now(),
+            final_url=fetched.final_url,
+            ip=fetched.ip,
+            http_status=fetched.status,
+            content_type=(fetched.content_type or "")[:255] or None,
+            size=sealed.size,
+            blob=sealed.blob,
+            blob_sha256=sealed.blob_sha256,
+            sealed_signals=sealed.sealed_signals,
+            key_id=sealed.key_id,
+        )
+        session.add(evidence)
+        session.flush()
+        self.hl.lifecycle.record(session, case, "evidence", "system", evidence=evidence.id)
+        journal.append(
+            session,
+            self.actor,
+            "hotline.evidence.capture",
+            f"case/{case.id}",
+            {
+                "evidence": evidence.id,
+                "url": fetched.final_url,
+                "ip": fetched.ip,
+                "size": sealed.size,
+                "sealed_sha256": sealed.blob_sha256,
+                "key": sealed.key_id,
+            },
+        )
+
+    def evidence_bytes(self, evidence_id: int) -> bytes:
+        """Open sealed evidence; every opening is a chain-of-custody entry."""
+        with self.hl.sessions() as session, session.begin():
+            evidence = session.get(Evidence, evidence_id)
+            if evidence is None:
+                raise CaseNotFoundError(f"no evidence {evidence_id}")
+            data = self.hl.vault.read(evidence.case_id, evidence.blob, evidence.blob_sha256)
+            journal.append(
+                session,
+                self.actor,
+                "hotline.evidence.open",
+                f"case/{evidence.case_id}",
+                {"evidence": evidence.id, "sealed_sha256": evidence.blob_sha256},
+            )
+            return data
+
+    def reporter_contact(self, report_id: int) -> str | None:
+        """A reporter's contact, unsealed; each reading is journalled (it is personal data)."""
+        with self.hl.sessions() as session, session.begin():
+            report = session.get(Report, report_id)
+            if report is None:
+                raise CaseNotFoundError(f"no report {report_id}")
+            if report.reporter_contact is None:
+                return None
+            raw = self.hl.vault.unseal(
+                bytes.fromhex(report.reporter_contact), f"case:{report.case_id}:contact"
+            )
+            journal.append(
+                session, self.actor, "hotline.contact.read", f"case/{report.case_id}", {"report": report_id}
+            )
+            return raw.decode("utf-8")
+
+    # -- assessment -------------------------------------------------------------------------------------
+
+    def _add_assessment(
+        self,
+        session: Session,
+        case: Case,
+        scheme: str,
+        category: str,
+        verdict: str,
+        by: str,
+        media_id: int | None = None,
+    ) -> None:
+        assessment = Assessment(
+            case_id=case.id,
+            jurisdiction=self.hl.settings.hotline_jurisdiction,
+            scheme=scheme,
+            category=category,
+            verdict=verdict,
+            assessed_by=by,
+            assessed_at=self.hl.clock.now(),
+            media_id=media_id,
+        )
+        session.add(assessment)
+        session.flush()
+        self.hl.lifecycle.record(
+            session, case, "assessment", by, verdict=verdict, scheme=scheme, category=category
+        )
+        journal.append(
+            session,
+            self.actor,
+            "hotline.assess",
+            f"case/{case.id}",
+            {
+                "assessment": assessment.id,
+                "by": by,
+                "scheme": scheme,
+                "category": category,
+                "verdict": verdict,
+            },
+        )
+
+    def _after_verdict(self, session: Session, case: Case, verdict: str, by: str) -> str:
+        if verdict == "illegal":
+            self.hl.lifecycle.move(session, case, "assessed", by)
+            actions.route(self.hl, session, case, by)
+        elif verdict == "not_illegal":
+            self.hl.lifecycle.move(session, case, "rejected", by, reason="not illegal")
+        elif case.state == "new":
+            self.hl.lifecycle.move(session, case, "triage", by)
+        return case.state
+
+    def assess(self, case_id: int, analyst: str, category: str, scheme: str | None = None) -> str:
+        """An analyst's verdict under the hotline's jurisdiction; an illegal one routes the case."""
+        with self.hl.sessions() as session, session.begin():
+            case = self._case(session, case_id, lock=True)
+            if case.state not in ("new", "triage"):
+                raise HotlineError(f"case {case_id} is {case.state}, not awaiting assessment")
+            catalog = load_catalog(session)
+            try:
+                place = catalog.jurisdiction(self.hl.settings.hotline_jurisdiction)
+            except CatalogError as exc:
+                raise HotlineError(str(exc)) from None
+            info = catalog.scheme_by_id(place.scheme_id)
+            if scheme is not None and scheme != info.name:
+                raise HotlineError(f"jurisdiction {place.code} classifies with {info.name}, not {scheme}")
+            if category not in info.categories:
+                raise HotlineError(f"{category!r} is not a category of {info.name} ({info.describe_codes()})")
+            verdict = place.verdicts.get(info.categories[category].id, "undetermined")
+            self._add_assessment(session, case, info.name, category, verdict, analyst, case.media_id)
+            state = self._after_verdict(session, case, verdict, analyst)
+        actions.deliver_pending(self.hl, case_id, self.actor)
+        return state
+
+    def triage_queue(self, limit: int = 100) -> list[QueueItem]:
+        """Cases awaiting an analyst, oldest first."""
+        with self.hl.sessions() as session:
+            cases = session.execute(
+                select(Case).where(Case.state == "triage").order_by(Case.opened_at, Case.id).limit(limit)
+            ).scalars()
+            out = []
+            for case in cases:
+                reports = session.execute(select(Report.id).where(Report.case_id == case.id)).all()
+                evidence = session.execute(
+                    select(Evidence.id).where(Evidence.case_id == case.id).limit(1)
+                ).first()
+                out.append(QueueItem(case.id, case.url, case.opened_at, len(reports), evidence is not None))
+            return out
+
+    # -- law-enforcement holds ----------------------------------------------------------------------
+
+    def place_hold(self, case_id: int, agency: str, until: datetime, reason: str = "") -> int:
+        with self.hl.sessions() as session, session.begin():
+            case = self._case(session, case_id, lock=True)
+            if case.state in CLOSED:
+                raise HotlineError(f"case {case_id} is closed ({case.state})")
+            now = self.hl.clock.now()
+            if until <= now:
+                raise HotlineError("a hold must end in the future")
+            hold = Hold(
+                case_id=case.id,
+                agency=agency,
+                placed_by=self.actor,
+                reason=reason,
+                placed_at=now,
+                expires_at=until,
+            )
+            session.add(hold)
+            session.flush()
+            self.hl.lifecycle.record(session, case, "hold", self.actor, hold=hold.id, until=until.isoformat())
+            journal.append(
+                session,
+                self.actor,
+                "hotline.hold.place",
+                f"case/{case.id}",
+                {"hold": hold.id, "agency": agency, "until": until.isoformat(), "reason": reason},
+            )
+            return hold.id
+
+    def lift_hold(self, hold_id: int) -> None:
+        with self.hl.sessions() as session, session.begin():
+            hold = session.get(Hold, hold_id)
+            if hold is None:
+                raise CaseNotFoundError(f"no hold {hold_id}")
+            if hold.lifted_at is not None:
+                return
+            hold.lifted_at, hold.lifted_by = self.hl.clock.now(), self.actor
+            case = self._case(session, hold.case_id)
+            self.hl.lifecycle.record(session, case, "hold.lifted", self.actor, hold=hold.id)
+            journal.append(session, self.actor, "hotline.hold.lift", f"case/{case.id}", {"hold": hold.id})

@@ -1,0 +1,171 @@
+"""One list version as files: an index snapshot per signal type, and the entries table that maps index
+ids (row numbers) to entry ids and categories. Everything loads by memory-mapping.
+
+Layout of a version's folder (named by :attr:`PublishedVersion.key`)::
+
+    pdq.vidx  md5.vidx  sha1.vidx  sha256.vidx    index snapshots (a type without hashes has none)
+    entries.vidx                                  entry_ids (int64), categories (int16, -1: none)
+
+The folder is built beside its final place and renamed into it, so a reader never sees half of it.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import shutil
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Final
+
+import numpy as np
+import numpy.typing as npt
+
+from vigil.index import ExactIndex, PdqIndex, SnapshotError, load_index, snapshot
+from vigil.matching.entries import EntryRow, PublishedVersion
+from vigil.matching.signals import EXACT_SIGNALS
+
+ENTRIES_SIGNAL: Final = "vigil-list-entries"
+_ENTRY_ARRAYS: Final = {"entry_ids": "<i8", "categories": "<i2"}
+#: Snapshot folders kept per list besides the current one (other API processes may still map them).
+KEEP_OLD: Final = 1
+
+I64 = npt.NDArray[np.int64]
+I16 = npt.NDArray[np.int16]
+
+
+@dataclass(frozen=True)
+class ListSnapshot:
+    """A loaded list version: its indexes and entries, all backed by mapped files."""
+
+    version: PublishedVersion
+    indexes: dict[str, PdqIndex | ExactIndex]
+    entry_ids: I64
+    categories: I16
+    #: Category names ("vics-us:1") by their number in ``categories``.
+    category_names: tuple[str, ...]
+    path: Path
+
+    def entry(self, row: int) -> tuple[int, str | None]:
+        """Entry id and category ("scheme:code") of index id ``row``."""
+        number = int(self.categories[row])
+        return int(self.entry_ids[row]), (self.category_names[number] if number >= 0 else None)
+
+
+@dataclass
+class _Collected:
+    entry_ids: list[int]
+    categories: list[int]
+    category_names: dict[str, int]
+    hashes: dict[str, list[str]]
+    rows: dict[str, list[int]]
+
+
+def _collect(rows: Iterable[EntryRow]) -> _Collected:
+    out = _Collected(
+        [], [], {}, {s: [] for s in ("pdq", *EXACT_SIGNALS)}, {s: [] for s in ("pdq", *EXACT_SIGNALS)}
+    )
+    for number, row in enumerate(rows):
+        out.entry_ids.append(row.entry_id)
+        name = f"{row.scheme}:{row.category}" if row.category else None
+        out.categories.append(
+            -1 if name is None else out.category_names.setdefault(name, len(out.category_names))
+        )
+        for kind in EXACT_SIGNALS:
+            value = getattr(row, kind)
+            if value:
+                out.hashes[kind].append(value)
+                out.rows[kind].append(number)
+        for value in row.signals.get("pdq", ()):
+            out.hashes["pdq"].append(value)
+            out.rows["pdq"].append(number)
+    return out
+
+
+def build(folder: Path, version: PublishedVersion, rows: Iterable[EntryRow]) -> Path:
+    """Write the snapshot folder of ``version`` under ``folder``; returns its path."""
+    target = folder / version.key
+    tmp = folder / f".{version.key}.{os.getpid()}.tmp"
+    shutil.rmtree(tmp, ignore_errors=True)
+    tmp.mkdir(parents=True)
+    try:
+        data = _collect(rows)
+        if len(data.category_names) > np.iinfo(np.int16).max:
+            raise ValueError("too many categories in one list")
+        for kind, values in data.hashes.items():
+            if not values:
+                continue
+            ids = np.asarray(data.rows[kind], dtype=np.int64)
+            index: PdqIndex | ExactIndex = (
+                PdqIndex.build(values, ids) if kind == "pdq" else ExactIndex.build(values, ids, signal=kind)
+            )
+            index.save(tmp / f"{kind}.vidx")
+            del index  # one index in memory at a time
+        names = sorted(data.category_names, key=data.category_names.__getitem__)
+        snapshot.write(
+            tmp / "entries.vidx",
+            ENTRIES_SIGNAL,
+            len(data.entry_ids),
+            {"categories": names, "list": version.name, "version": version.version, "digest": version.digest},
+            {
+                "entry_ids": np.asarray(data.entry_ids, dtype=np.int64),
+                "categories": np.asarray(data.categories, dtype=np.int16),
+            },
+        )
+        if target.exists():  # built meanwhile by another process: theirs is as good
+            shutil.rmtree(tmp)
+        else:
+            os.replace(tmp, target)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    return target
+
+
+def load(path: Path, version: PublishedVersion) -> ListSnapshot:
+    """Map a snapshot folder (O(1) in its size: pages are read as queries touch them)."""
+    entries = snapshot.read(path / "entries.vidx", frozenset({ENTRIES_SIGNAL}), _ENTRY_ARRAYS)
+    params: dict[str, Any] = entries.params
+    names = tuple(str(n) for n in params.get("categories", []))
+    entry_ids, categories = entries.arrays["entry_ids"], entries.arrays["categories"]
+    if entry_ids.shape != categories.shape or (categories.size and int(categories.max()) >= len(names)):
+        raise SnapshotError(f"{path}: entries table is corrupt")
+    indexes: dict[str, PdqIndex | ExactIndex] = {}
+    for kind in ("pdq", *EXACT_SIGNALS):
+        file = path / f"{kind}.vidx"
+        if file.exists():
+            index = load_index(file)
+            index.auto_compact = False  # read-only: the next version replaces it whole
+            indexes[kind] = index
+    return ListSnapshot(version, indexes, entry_ids, categories, names, path)
+
+
+@contextmanager
+def build_lock(folder: Path) -> Iterator[None]:
+    """Serialise builds between the API's processes: the first builds, the others then load its files."""
+    folder.mkdir(parents=True, exist_ok=True)
+    with (folder / ".build.lock").open("a+b") as handle:
+        fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
+
+
+def prune(folder: Path, current: PublishedVersion) -> None:
+    """Remove older snapshot folders of ``current``'s list, keeping :data:`KEEP_OLD` of them.
+
+    Removing a folder another process still maps is safe: the mapping holds the files until it ends.
+    """
+    prefix = f"{current.list_id}-v"
+    older: list[tuple[int, Path]] = []
+    for path in folder.glob(f"{prefix}*"):
+        try:
+            number = int(path.name[len(prefix) :].split("-", 1)[0])
+        except ValueError:
+            continue
+        if path.name != current.key and number <= current.version:
+            older.append((number, path))
+    for _, path in sorted(older, reverse=True)[KEEP_OLD:]:
+        shutil.rmtree(path, ignore_errors=True)

@@ -1,0 +1,112 @@
+"""Series and victims as investigators read them (pseudonymous labels only; identity stays with the
+identifying agency)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from vigil.hashlists.models import Contributor, MediaVictim, Series, Victim
+
+
+class RecordNotFoundError(LookupError):
+    pass
+
+
+@dataclass(frozen=True)
+class SeriesSummary:
+    id: int
+    name: str
+    description: str
+    created_at: datetime
+    victims: int
+    identified: int
+
+
+@dataclass(frozen=True)
+class VictimRecord:
+    id: int
+    series_id: int
+    series: str
+    label: str
+    identified: bool
+    identified_on: date | None
+    identifying_agency: str | None
+    country: str | None
+    created_at: datetime
+    media: int
+
+
+@dataclass
+class SeriesRecord:
+    summary: SeriesSummary
+    victims: list[VictimRecord] = field(default_factory=list)
+
+
+def _summaries(session: Session, series_id: int | None = None) -> list[SeriesSummary]:
+    victims = func.count(Victim.id)
+    identified = func.count(Victim.id).filter(Victim.identified.is_(True))
+    query = (
+        select(Series, victims, identified)
+        .outerjoin(Victim, Victim.series_id == Series.id)
+        .group_by(Series.id)
+        .order_by(Series.name)
+    )
+    if series_id is not None:
+        query = query.where(Series.id == series_id)
+    return [
+        SeriesSummary(s.id, s.name, s.description, s.created_at, int(n), int(k))
+        for s, n, k in session.execute(query)
+    ]
+
+
+def series_list(session: Session) -> list[SeriesSummary]:
+    return _summaries(session)
+
+
+def _victims(session: Session, *conditions: object) -> list[VictimRecord]:
+    media = (
+        select(func.count())
+        .select_from(MediaVictim)
+        .where(MediaVictim.victim_id == Victim.id)
+        .scalar_subquery()
+    )
+    query = (
+        select(Victim, Series.name, Contributor.name, media)
+        .join(Series, Series.id == Victim.series_id)
+        .outerjoin(Contributor, Contributor.id == Victim.identifying_agency_id)
+        .where(*conditions)  # type: ignore[arg-type]
+        .order_by(Victim.id)
+    )
+    return [
+        VictimRecord(
+            v.id,
+            v.series_id,
+            series,
+            v.label,
+            v.identified,
+            v.identified_on,
+            agency,
+            v.country,
+            v.created_at,
+            int(count),
+        )
+        for v, series, agency, count in session.execute(query)
+    ]
+
+
+def series_record(session: Session, series_id: int) -> SeriesRecord:
+    found = _summaries(session, series_id)
+    if not found:
+        raise RecordNotFoundError(f"no series {series_id}")
+    return SeriesRecord(found[0], _victims(session, Victim.series_id == series_id))
+
+
+def victim_record(session: Session, victim_id: int) -> VictimRecord:
+    found = _victims(session, Victim.id == victim_id)
+    if not found:
+        raise RecordNotFoundError(f"no victim {victim_id}")
+    return found[0]

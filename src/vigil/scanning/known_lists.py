@@ -1,0 +1,54 @@
+"""A published hash list of the database as what a scan matches against.
+
+The list's latest version is opened through the same memory-mapped snapshots the API serves from
+(``vigil.matching``), built on first use; a scan never loads a list's hashes into its own heap.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from vigil.index import PdqIndex
+from vigil.matching import Matcher
+from vigil.matching.snapshots import ListSnapshot
+from vigil.scanning.matching import EntryInfo, KnownLists
+
+
+class SnapshotEntries(Mapping[int, EntryInfo]):
+    """Index row → what the report may say of that list entry, read from the mapped entries table."""
+
+    def __init__(self, snap: ListSnapshot, name: str) -> None:
+        self._snap = snap
+        self._name = name
+
+    def __getitem__(self, row: int) -> EntryInfo:
+        if not 0 <= row < len(self._snap.entry_ids):
+            raise KeyError(row)
+        entry_id, category = self._snap.entry(row)
+        return EntryInfo(list_name=self._name, category=category, entry_id=entry_id)
+
+    def __len__(self) -> int:
+        return len(self._snap.entry_ids)
+
+    def __iter__(self) -> Iterator[int]:
+        return iter(range(len(self._snap.entry_ids)))
+
+
+def known_from_list(sessions: sessionmaker[Session], folder: Path, name: str) -> KnownLists:
+    """The latest published version of list ``name``; LookupError when it has none. ``folder`` is where
+    the API keeps its snapshots (``Settings.list_snapshot_dir``), so both reuse each other's builds."""
+    matcher = Matcher(sessions, folder, poll_seconds=0)
+    matcher.refresh()
+    snap = matcher.lists().get(name)
+    if snap is None:
+        raise LookupError(f"hash list {name!r} has no published version (vigil lists publish {name})")
+    known = KnownLists(name=name, entries=SnapshotEntries(snap, name))
+    for signal, index in snap.indexes.items():
+        if isinstance(index, PdqIndex):
+            known.pdq = index
+        else:
+            known.exact[signal] = index
+    return known

@@ -1,0 +1,1 @@
+"""HTTP routes: ``v1`` (Vigil's own API) and ``hma`` (hasher-matcher-actioner compatible)."""

@@ -1,0 +1,190 @@
+"""Hasher-matcher-actioner (HMA) compatible routes: ``GET /m/lookup``, ``GET /m/raw_lookup``,
+``POST /m/lookup`` and ``POST /h/hash`` answer in HMA's shapes, so that HMA clients keep working.
+
+HMA's banks are Vigil's lists and a bank content id is a list entry id. Differences (docs/api.md): a
+bearer token is required; ``url=`` lookups are refused (Vigil fetches no URL for a caller); there is no
+coin-flip (``seed`` and ``bypass_coinflip`` are accepted and ignored); errors are problem details that
+also carry HMA's ``message``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from functools import partial
+from typing import Annotated, Final
+
+from fastapi import APIRouter, Depends, File, Query, UploadFile
+from pydantic import BaseModel
+
+from vigil.auth.authenticate import Principal
+from vigil.matching import ListMatch
+from vigil.signals.content import FileSignals
+from vigil.web.context import AppContext, context
+from vigil.web.matching import audience, canonical, matcher_call, parse_lists
+from vigil.web.policy import require
+from vigil.web.problems import PROBLEM_RESPONSES, Problem
+from vigil.web.roles import LOOKUP
+from vigil.web.uploads import hash_upload
+
+router = APIRouter(tags=["hma"], responses=PROBLEM_RESPONSES)
+
+#: HMA signal type → Vigil's. HMA's video_md5 is the MD5 of the file, as Vigil's md5.
+SIGNAL_TYPES: Final = {"pdq": "pdq", "video_md5": "md5", "md5": "md5", "sha1": "sha1", "sha256": "sha256"}
+#: HMA content type → the HMA signal types its hashers produce.
+CONTENT_TYPES: Final[dict[str, tuple[str, ...]]] = {"photo": ("pdq",), "video": ("video_md5",)}
+
+
+class MatchWithDistance(BaseModel):
+    bank_content_id: int
+    #: HMA's similarity "pretty string": the distance as text.
+    distance: str
+
+
+BankMatches = dict[str, list[MatchWithDistance]]
+
+
+class RawLookupResponse(BaseModel):
+    matches: list[int | MatchWithDistance]
+
+
+def _signal_type(name: str) -> str:
+    kind = SIGNAL_TYPES.get(name)
+    if kind is None:
+        raise Problem(400, f"No such SignalType '{name}'")
+    return kind
+
+
+def _boolean(text: str) -> bool:
+    if text.lower() in ("true", "1"):
+        return True
+    if text.lower() in ("false", "0"):
+        return False
+    raise Problem(400, "invalid boolean parameter - prefer true/false")
+
+
+def _query(
+    ctx: AppContext, who: Principal, signal_type: str, signal: str, banks: str | None
+) -> list[ListMatch]:
+    kind = _signal_type(signal_type)
+    value = canonical(kind, signal)
+    lookup = partial(ctx.matcher.lookup, kind, [value], None, parse_lists(banks), audience(who))
+    return matcher_call(lookup)[0]
+
+
+def _by_bank(matches: list[ListMatch]) -> BankMatches:
+    out: BankMatches = {}
+    for match in matches:
+        out.setdefault(match.list, []).append(
+            MatchWithDistance(bank_content_id=match.entry_id, distance=str(match.distance))
+        )
+    return out
+
+
+def _url_refused(url: str | None) -> None:
+    if url:
+        raise Problem(400, "url lookups are not supported: Vigil fetches no URL on a caller's behalf")
+
+
+@router.get("/m/raw_lookup", name="hma.raw_lookup")
+def raw_lookup(
+    who: Annotated[Principal, require(*LOOKUP)],
+    ctx: Annotated[AppContext, Depends(context)],
+    signal: Annotated[str, Query(max_length=200)],
+    signal_type: Annotated[str, Query(max_length=50)],
+    banks: Annotated[str | None, Query(max_length=2000)] = None,
+    include_distance: Annotated[str, Query(max_length=10)] = "false",
+) -> RawLookupResponse:
+    """Entry ids matching the signal (with ``include_distance``: ids and distances)."""
+    with_distance = _boolean(include_distance)
+    matches = _query(ctx, who, signal_type, signal, banks)
+    if with_distance:
+        return RawLookupResponse(
+            matches=[MatchWithDistance(bank_content_id=m.entry_id, distance=str(m.distance)) for m in matches]
+        )
+    return RawLookupResponse(matches=list(dict.fromkeys(m.entry_id for m in matches)))
+
+
+@router.get("/m/lookup", name="hma.lookup")
+def lookup(
+    who: Annotated[Principal, require(*LOOKUP)],
+    ctx: Annotated[AppContext, Depends(context)],
+    signal: Annotated[str | None, Query(max_length=200)] = None,
+    signal_type: Annotated[str | None, Query(max_length=50)] = None,
+    banks: Annotated[str | None, Query(max_length=2000)] = None,
+    url: Annotated[str | None, Query(max_length=2000)] = None,
+    seed: Annotated[str | None, Query(max_length=200)] = None,
+    bypass_coinflip: Annotated[str, Query(max_length=10)] = "false",
+) -> BankMatches:
+    """Matches grouped by bank (list): ``{"BANK": [{"bank_content_id": 1, "distance": "4"}]}``."""
+    _url_refused(url)
+    if not signal or not signal_type:
+        raise Problem(400, "Either url or both signal and signal_type are required")
+    return _by_bank(_query(ctx, who, signal_type, signal, banks))
+
+
+def _one_upload(photo: UploadFile | None, video: UploadFile | None) -> tuple[str, UploadFile]:
+    given = [(name, f) for name, f in (("photo", photo), ("video", video)) if f is not None]
+    if not given:
+        raise Problem(400, "Missing multipart/form-data file upload")
+    if len(given) > 1:
+        raise Problem(400, "Only one file allowed per request")
+    return given[0]
+
+
+def _hmahashes(content_type: str, signals: FileSignals, types: str | None) -> dict[str, str]:
+    wanted = CONTENT_TYPES[content_type]
+    if types is not None:
+        asked = [t.strip() for t in types.split(",") if t.strip()]
+        unknown = [t for t in asked if t not in wanted]
+        if unknown:
+            raise Problem(400, f"signal type '{unknown[0]}' doesn't exist or is disabled")
+        if not asked:
+            raise Problem(400, "empty signal type selection")
+        wanted = tuple(asked)
+    out: dict[str, str] = {}
+    if "pdq" in wanted:
+        if signals.pdq is None:
+            raise Problem(400, f"cannot hash the photo: {signals.error or 'not an image'}")
+        out["pdq"] = signals.pdq
+    if "video_md5" in wanted and signals.md5:
+        out["video_md5"] = signals.md5
+    return out
+
+
+async def _hash_form(
+    ctx: AppContext, photo: UploadFile | None, video: UploadFile | None, types: str | None
+) -> dict[str, str]:
+    content_type, upload = _one_upload(photo, video)
+    options = dataclasses.replace(ctx.hash_options, dihedral=False)
+    if content_type == "video":
+        # The MD5 of the bytes is all HMA's video hasher gives; no decoding needed.
+        options = dataclasses.replace(options, limits=dataclasses.replace(options.limits, max_bytes=0))
+    signals = await hash_upload(upload, ctx.settings.api_max_upload_bytes, options)
+    return _hmahashes(content_type, signals, types)
+
+
+@router.post("/h/hash", name="hma.hash")
+async def hash_media(
+    who: Annotated[Principal, require(*LOOKUP)],
+    ctx: Annotated[AppContext, Depends(context)],
+    photo: Annotated[UploadFile | None, File(description="An image (HMA content type 'photo').")] = None,
+    video: Annotated[UploadFile | None, File(description="A video (HMA content type 'video').")] = None,
+    types: Annotated[str | None, Query(max_length=200)] = None,
+) -> dict[str, str]:
+    """``{"pdq": "<hex>"}`` for a photo, ``{"video_md5": "<hex>"}`` for a video."""
+    return await _hash_form(ctx, photo, video, types)
+
+
+@router.post("/m/lookup", name="hma.lookup_upload")
+async def lookup_upload(
+    who: Annotated[Principal, require(*LOOKUP)],
+    ctx: Annotated[AppContext, Depends(context)],
+    photo: Annotated[UploadFile | None, File(description="An image (HMA content type 'photo').")] = None,
+    video: Annotated[UploadFile | None, File(description="A video (HMA content type 'video').")] = None,
+    banks: Annotated[str | None, Query(max_length=2000)] = None,
+    seed: Annotated[str | None, Query(max_length=200)] = None,
+    bypass_coinflip: Annotated[str, Query(max_length=10)] = "false",
+) -> dict[str, BankMatches]:
+    """Hash the upload, then :func:`lookup` each of its signals: ``{"pdq": {"BANK": [...]}}``."""
+    hashes = await _hash_form(ctx, photo, video, None)
+    return {kind: _by_bank(_query(ctx, who, kind, value, banks)) for kind, value in hashes.items()}

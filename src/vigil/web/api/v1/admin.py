@@ -1,0 +1,197 @@
+"""Users, roles and API tokens (admins), and who the caller is (everyone with a token)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Path
+from pydantic import BaseModel, Field
+
+from vigil.auth.authenticate import Principal
+from vigil.auth.roles import ROLE_DESCRIPTIONS, Role
+from vigil.auth.service import (
+    AuthError,
+    IssuedToken,
+    TokenInfo,
+    UnknownTokenError,
+    UnknownUserError,
+    UserInfo,
+)
+from vigil.web.context import AppContext, context
+from vigil.web.policy import require
+from vigil.web.problems import PROBLEM_RESPONSES, Problem
+from vigil.web.roles import ADMIN, EVERYONE
+
+router = APIRouter(tags=["admin"], responses=PROBLEM_RESPONSES)
+
+Id = Annotated[int, Path(ge=1, le=2**62)]
+
+
+class RoleOut(BaseModel):
+    name: Role
+    description: str
+
+
+class UserOut(BaseModel):
+    id: int
+    name: str
+    role: Role
+    active: bool
+    created_at: datetime
+    created_by: str
+    tokens: int
+
+    @classmethod
+    def of(cls, u: UserInfo) -> UserOut:
+        return cls(
+            id=u.id,
+            name=u.name,
+            role=u.role,
+            active=u.active,
+            created_at=u.created_at,
+            created_by=u.created_by,
+            tokens=u.tokens,
+        )
+
+
+class TokenOut(BaseModel):
+    id: int
+    user_id: int
+    user: str
+    prefix: str
+    created_at: datetime
+    created_by: str
+    revoked_at: datetime | None
+
+    @classmethod
+    def of(cls, t: TokenInfo) -> TokenOut:
+        return cls(
+            id=t.id,
+            user_id=t.user_id,
+            user=t.user,
+            prefix=t.prefix,
+            created_at=t.created_at,
+            created_by=t.created_by,
+            revoked_at=t.revoked_at,
+        )
+
+
+class IssuedOut(BaseModel):
+    user: UserOut
+    token: TokenOut
+    #: The token itself: shown this once, kept nowhere (the database holds its SHA-256).
+    secret: str
+
+    @classmethod
+    def of(cls, issued: IssuedToken) -> IssuedOut:
+        return cls(user=UserOut.of(issued.user), token=TokenOut.of(issued.token), secret=issued.secret)
+
+
+class UserIn(BaseModel):
+    name: str = Field(min_length=1, max_length=200)
+    role: Role
+
+
+class UserPatch(BaseModel):
+    active: bool
+
+
+class MeOut(BaseModel):
+    user_id: int
+    name: str
+    role: Role
+    token_id: int
+
+
+def _auth_error(exc: AuthError) -> Problem:
+    if isinstance(exc, UnknownUserError | UnknownTokenError):
+        return Problem(404, str(exc))
+    return Problem(409 if "exists" in str(exc) else 400, str(exc))
+
+
+@router.get("/me", name="me")
+async def me(who: Annotated[Principal, require(*EVERYONE)]) -> MeOut:
+    """Who this token belongs to."""
+    return MeOut(user_id=who.user_id, name=who.name, role=who.role, token_id=who.token_id)
+
+
+@router.get("/roles", name="roles.index")
+async def roles(who: Annotated[Principal, require(*ADMIN)]) -> list[RoleOut]:
+    return [RoleOut(name=role, description=ROLE_DESCRIPTIONS[role]) for role in Role]
+
+
+@router.get("/users", name="users.index")
+def users(
+    who: Annotated[Principal, require(*ADMIN)], ctx: Annotated[AppContext, Depends(context)]
+) -> list[UserOut]:
+    return [UserOut.of(u) for u in ctx.users(who).users()]
+
+
+@router.post("/users", name="users.add", status_code=201)
+def users_add(
+    who: Annotated[Principal, require(*ADMIN, audit="change")],
+    ctx: Annotated[AppContext, Depends(context)],
+    body: UserIn,
+) -> IssuedOut:
+    """A new user and their first token (shown once)."""
+    try:
+        return IssuedOut.of(ctx.users(who).add_user(body.name, body.role.value))
+    except AuthError as exc:
+        raise _auth_error(exc) from None
+
+
+@router.patch("/users/{user_id}", name="users.update")
+def users_update(
+    who: Annotated[Principal, require(*ADMIN, audit="change")],
+    ctx: Annotated[AppContext, Depends(context)],
+    user_id: Id,
+    body: UserPatch,
+) -> UserOut:
+    """Disable a user (every token of theirs stops working) or enable them again."""
+    if user_id == who.user_id and not body.active:
+        raise Problem(409, "an admin cannot disable themselves")
+    try:
+        info = ctx.users(who).set_active(user_id, body.active)
+    except AuthError as exc:
+        raise _auth_error(exc) from None
+    ctx.auth.forget(user_id=user_id)
+    return UserOut.of(info)
+
+
+@router.get("/users/{user_id}/tokens", name="tokens.index")
+def tokens(
+    who: Annotated[Principal, require(*ADMIN)], ctx: Annotated[AppContext, Depends(context)], user_id: Id
+) -> list[TokenOut]:
+    try:
+        return [TokenOut.of(t) for t in ctx.users(who).tokens(user_id)]
+    except AuthError as exc:
+        raise _auth_error(exc) from None
+
+
+@router.post("/users/{user_id}/tokens", name="tokens.issue", status_code=201)
+def tokens_issue(
+    who: Annotated[Principal, require(*ADMIN, audit="change")],
+    ctx: Annotated[AppContext, Depends(context)],
+    user_id: Id,
+) -> IssuedOut:
+    """Another token for a user (shown once)."""
+    try:
+        return IssuedOut.of(ctx.users(who).issue_token(user_id))
+    except AuthError as exc:
+        raise _auth_error(exc) from None
+
+
+@router.delete("/tokens/{token_id}", name="tokens.revoke")
+def tokens_revoke(
+    who: Annotated[Principal, require(*ADMIN, audit="change")],
+    ctx: Annotated[AppContext, Depends(context)],
+    token_id: Id,
+) -> TokenOut:
+    """Revoke a token: it stops working at once in this process, within the token cache's time elsewhere."""
+    try:
+        info = ctx.users(who).revoke_token(token_id)
+    except AuthError as exc:
+        raise _auth_error(exc) from None
+    ctx.auth.forget(token_id=token_id)
+    return TokenOut.of(info)

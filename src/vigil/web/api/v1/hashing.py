@@ -1,0 +1,30 @@
+"""``POST /hash``: uploaded content → its signals (nothing is stored)."""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, File, Query, UploadFile
+
+from vigil.auth.authenticate import Principal
+from vigil.web.context import AppContext, context
+from vigil.web.policy import require
+from vigil.web.problems import PROBLEM_RESPONSES
+from vigil.web.roles import LOOKUP
+from vigil.web.uploads import Signals, hash_upload
+
+router = APIRouter(tags=["hashing"], responses=PROBLEM_RESPONSES)
+
+
+@router.post("/hash", name="hash.upload")
+async def hash_content(
+    who: Annotated[Principal, require(*LOOKUP)],
+    ctx: Annotated[AppContext, Depends(context)],
+    file: Annotated[UploadFile, File(description="The content to hash (any file; images also get PDQ).")],
+    dihedral: Annotated[bool, Query(description="Also the PDQ hashes of the 8 rotations and flips.")] = False,
+) -> Signals:
+    """MD5, SHA-1 and SHA-256 of any file; PDQ and its quality for images."""
+    options = dataclasses.replace(ctx.hash_options, dihedral=dihedral)
+    signals = await hash_upload(file, ctx.settings.api_max_upload_bytes, options)
+    return Signals.of(signals, dihedral=dihedral)

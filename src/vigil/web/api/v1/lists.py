@@ -1,0 +1,259 @@
+"""Hash lists: what a caller may receive, versions, paged deltas, exports in every registered format,
+and publishing (curators). ISPs and peers see only the lists whose recipients name them."""
+
+from __future__ import annotations
+
+import re
+import tempfile
+import threading
+from collections.abc import Iterator
+from datetime import datetime
+from typing import IO, Annotated, BinaryIO, Final, cast
+
+from fastapi import APIRouter, Depends, Path, Query
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import StreamingResponse
+from pydantic import BaseModel
+
+from vigil.auth.authenticate import Principal
+from vigil.auth.roles import STAFF, may_receive
+from vigil.formats.base import HashRecord
+from vigil.hashlists.lists import ListError, get_list
+from vigil.hashlists.service import ListDetails
+from vigil.records.delta_pages import delta_page
+from vigil.web.context import AppContext, context
+from vigil.web.policy import require
+from vigil.web.problems import PROBLEM_RESPONSES, Problem
+from vigil.web.roles import CURATORS, LISTS
+
+router = APIRouter(prefix="/lists", tags=["lists"], responses=PROBLEM_RESPONSES)
+
+MAX_PAGE: Final = 10_000
+_MEDIA_TYPES: Final = {"vics": "application/json", "csv": "text/csv", "md5sum": "text/plain"}
+_EXTENSIONS: Final = {"vics": "json", "csv": "csv", "md5sum": "md5", "pytx": "txt"}
+_SPOOL: Final = 8 * 1024 * 1024
+
+ListName = Annotated[str, Path(max_length=200)]
+
+
+class ListSummary(BaseModel):
+    name: str
+    description: str
+    latest_version: int | None
+    latest_entries: int | None
+    #: Staff only: who may receive the list, its explicit members and its rules.
+    recipients: list[str] | None = None
+    members: int | None = None
+    rules: dict[str, object] | None = None
+
+
+class VersionOut(BaseModel):
+    version: int
+    published_at: datetime
+    entries: int
+    added: int
+    removed: int
+    digest: str
+
+
+class RecordOut(BaseModel):
+    sha256: str | None
+    md5: str | None
+    sha1: str | None
+    size: int | None
+    category: str | None
+    scheme: str | None
+    signals: dict[str, list[str]]
+
+    @classmethod
+    def of(cls, record: HashRecord) -> RecordOut:
+        signals: dict[str, list[str]] = {}
+        for kind, value in record.signals:
+            signals.setdefault(kind, []).append(value)
+        return cls(
+            sha256=record.sha256,
+            md5=record.md5,
+            sha1=record.sha1,
+            size=record.size,
+            category=record.category,
+            scheme=record.scheme,
+            signals=signals,
+        )
+
+
+class DeltaItem(BaseModel):
+    key: int
+    #: None: delete the key.
+    record: RecordOut | None
+
+
+class DeltaOut(BaseModel):
+    items: list[DeltaItem]
+    list: str
+    since: int
+    until: int
+    #: Ask again with ``cursor`` set to this (and the same ``since`` and ``until``); None: done.
+    next_cursor: int | None
+
+
+class PublishOut(BaseModel):
+    list: str
+    version: int
+    new_version: bool
+    entries: int
+    added: int
+    removed: int
+    changed: int
+    digest: str
+
+
+def _details(ctx: AppContext, who: Principal, name: str) -> ListDetails:
+    """The list if the caller may receive it; otherwise the same 404 as for a list that does not exist."""
+    try:
+        details = ctx.hashdb(who).show(name)
+    except ListError as exc:
+        raise Problem(404, str(exc)) from None
+    if not may_receive(who.role, who.name, details.info.recipients):
+        raise Problem(404, f"unknown hash list {name!r}")
+    return details
+
+
+def _list_error(exc: ListError) -> Problem:
+    return Problem(404 if "has no" in str(exc) or "unknown" in str(exc) else 400, str(exc))
+
+
+@router.get("", name="lists.index")
+def index(
+    who: Annotated[Principal, require(*LISTS)], ctx: Annotated[AppContext, Depends(context)]
+) -> list[ListSummary]:
+    """The lists the caller may receive, with their latest versions."""
+    staff = who.role in STAFF
+    return [
+        ListSummary(
+            name=info.name,
+            description=info.description,
+            latest_version=info.latest_version,
+            latest_entries=info.latest_entries,
+            recipients=info.recipients if staff else None,
+            members=info.members if staff else None,
+            rules=info.rules.to_json() if staff else None,
+        )
+        for info in ctx.hashdb(who).lists()
+        if may_receive(who.role, who.name, info.recipients)
+    ]
+
+
+@router.get("/{name}/versions", name="lists.versions")
+def list_versions(
+    who: Annotated[Principal, require(*LISTS)], ctx: Annotated[AppContext, Depends(context)], name: ListName
+) -> list[VersionOut]:
+    """Every published version: immutable, each with the digest of its content."""
+    return [
+        VersionOut(
+            version=v.version,
+            published_at=v.published_at,
+            entries=v.entry_count,
+            added=v.added_count,
+            removed=v.removed_count,
+            digest=v.digest,
+        )
+        for v in _details(ctx, who, name).versions
+    ]
+
+
+@router.get("/{name}/delta", name="lists.delta")
+def list_delta(
+    who: Annotated[Principal, require(*LISTS)],
+    ctx: Annotated[AppContext, Depends(context)],
+    name: ListName,
+    since: Annotated[int, Query(ge=0, description="The version the caller holds (0: none).")] = 0,
+    until: Annotated[int | None, Query(ge=1, description="Up to this version (default: the latest).")] = None,
+    cursor: Annotated[int, Query(ge=0, description="next_cursor of the previous page.")] = 0,
+    limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 1000,
+) -> DeltaOut:
+    """Changes from ``since`` to ``until``, a page at a time: a record to add or replace, null to delete."""
+    details = _details(ctx, who, name)
+    with ctx.sessions() as session:
+        try:
+            page = delta_page(session, get_list(session, details.info.name), since, until, cursor, limit)
+        except ListError as exc:
+            raise _list_error(exc) from None
+    return DeltaOut(
+        list=details.info.name,
+        since=page.since,
+        until=page.until,
+        items=[DeltaItem(key=k, record=RecordOut.of(r) if r else None) for k, r in page.items],
+        next_cursor=page.next_cursor,
+    )
+
+
+def _chunks(spool: IO[bytes]) -> Iterator[bytes]:
+    try:
+        spool.seek(0)
+        while piece := spool.read(1 << 16):
+            yield piece
+    finally:
+        spool.close()
+
+
+@router.get("/{name}/export", name="lists.export", response_class=StreamingResponse)
+async def list_export(
+    who: Annotated[Principal, require(*LISTS)],
+    ctx: Annotated[AppContext, Depends(context)],
+    name: ListName,
+    fmt: Annotated[
+        str,
+        Query(alias="format", max_length=50, description="A registered format: vics, csv, md5sum, pytx …"),
+    ],
+    version: Annotated[int | None, Query(ge=1, description="Default: the latest.")] = None,
+) -> StreamingResponse:
+    """A published version as a file in any registered format (the export is journalled)."""
+    chosen = ctx.formats.get(fmt)
+    if chosen is None:
+        raise Problem(400, f"unknown format {fmt!r}; known: {', '.join(sorted(ctx.formats))}")
+    details = await run_in_threadpool(_details, ctx, who, name)
+    spool = tempfile.SpooledTemporaryFile(max_size=_SPOOL)  # noqa: SIM115 - closed by _chunks
+    try:
+        result = await run_in_threadpool(
+            ctx.hashdb(who).export, details.info.name, chosen, cast(BinaryIO, spool), version
+        )
+    except ListError as exc:
+        spool.close()
+        raise _list_error(exc) from None
+    safe = re.sub(r"[^A-Za-z0-9._-]", "_", details.info.name)
+    filename = f"{safe}-v{result.version}.{_EXTENSIONS.get(fmt, 'txt')}"
+    headers = {
+        "Content-Disposition": f'attachment; filename="{filename}"',
+        "X-Vigil-List-Version": str(result.version),
+        "X-Vigil-Entries": str(result.written),
+    }
+    return StreamingResponse(
+        _chunks(spool), media_type=_MEDIA_TYPES.get(fmt, "application/octet-stream"), headers=headers
+    )
+
+
+@router.post("/{name}/publish", name="lists.publish")
+def list_publish(
+    who: Annotated[Principal, require(*CURATORS, audit="change")],
+    ctx: Annotated[AppContext, Depends(context)],
+    name: ListName,
+) -> PublishOut:
+    """Freeze the list's current content as its next version; the matcher picks it up at once."""
+    try:
+        result = ctx.hashdb(who).publish(name)
+    except ListError as exc:
+        raise _list_error(exc) from None
+    if result.new_version:
+        threading.Thread(
+            target=ctx.matcher.refresh_quietly, name="vigil-matcher-refresh", daemon=True
+        ).start()
+    return PublishOut(
+        list=result.list_name,
+        version=result.version,
+        new_version=result.new_version,
+        entries=result.entries,
+        added=result.added,
+        removed=result.removed,
+        changed=result.changed,
+        digest=result.digest,
+    )

@@ -1,0 +1,153 @@
+"""Lookups: is this signal (or this content) in the lists? For industry members and staff.
+
+Answers give the list, its version, the entry id, the integer distance and the entry's category; never
+the media, its other hashes or anything about victims.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from functools import partial
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Depends, File, Query, Request, Response, UploadFile
+from fastapi.concurrency import run_in_threadpool
+from pydantic import BaseModel, Field
+
+from vigil.auth.authenticate import Principal
+from vigil.matching import ListMatch
+from vigil.web.context import AppContext, context
+from vigil.web.matching import MAX_THRESHOLD, Match, audience, canonical, cut, matcher_call, parse_lists
+from vigil.web.policy import require
+from vigil.web.problems import PROBLEM_RESPONSES
+from vigil.web.roles import LOOKUP
+from vigil.web.uploads import Signals, hash_upload
+
+router = APIRouter(prefix="/lookup", tags=["lookup"], responses=PROBLEM_RESPONSES)
+
+SignalType = Literal["pdq", "md5", "sha1", "sha256"]
+MAX_BATCH = 1000
+
+ThresholdQuery = Annotated[
+    int | None,
+    Query(
+        ge=0, le=MAX_THRESHOLD, description="Largest PDQ Hamming distance (default 31); digests: equality."
+    ),
+]
+ListsQuery = Annotated[str | None, Query(max_length=2000, description="Only these lists (comma-separated).")]
+
+
+class LookupResult(BaseModel):
+    signal_type: SignalType
+    signal: str
+    matches: list[Match]
+    #: True when more than the matches shown were found.
+    truncated: bool = False
+
+
+class SignalIn(BaseModel):
+    signal_type: SignalType
+    signal: str = Field(max_length=200)
+
+
+class BatchIn(BaseModel):
+    signals: list[SignalIn] = Field(max_length=MAX_BATCH)
+    threshold: int | None = Field(default=None, ge=0, le=MAX_THRESHOLD)
+    lists: list[str] | None = Field(default=None, max_length=100)
+
+
+class BatchOut(BaseModel):
+    results: list[LookupResult]
+
+
+class ContentOut(BaseModel):
+    signals: Signals
+    matches: list[Match]
+    truncated: bool = False
+
+
+@router.get("", name="lookup.signal", response_model=LookupResult)
+async def lookup(
+    who: Annotated[Principal, require(*LOOKUP)],
+    request: Request,
+    signal_type: Annotated[SignalType, Query()],
+    signal: Annotated[str, Query(max_length=200, description="The hash, hex.")],
+    threshold: ThresholdQuery = None,
+    lists: ListsQuery = None,
+) -> Response:
+    """One signal against the latest published version of every list the caller may receive."""
+    # The hottest route: the answer is written directly (it is built from the matcher's own values, so
+    # the response model's validation pass would check nothing new).
+    ctx = context(request)
+    value = canonical(signal_type, signal)
+    lookup = partial(ctx.matcher.lookup, signal_type, [value], threshold, parse_lists(lists), audience(who))
+    found = matcher_call(lookup)[0]
+    matches, truncated = cut(found)
+    body = {
+        "signal_type": signal_type,
+        "signal": value,
+        "matches": [m.model_dump() for m in matches],
+        "truncated": truncated,
+    }
+    return Response(json.dumps(body, separators=(",", ":")), media_type="application/json")
+
+
+def _batch(ctx: AppContext, who: Principal, body: BatchIn) -> list[LookupResult]:
+    values = [(s.signal_type, canonical(s.signal_type, s.signal)) for s in body.signals]
+    results: list[LookupResult | None] = [None] * len(values)
+    for kind in dict.fromkeys(k for k, _ in values):
+        positions = [i for i, (k, _) in enumerate(values) if k == kind]
+        queries = [values[i][1] for i in positions]
+        answers = matcher_call(
+            partial(ctx.matcher.lookup, kind, queries, body.threshold, body.lists, audience(who))
+        )
+        for i, found in zip(positions, answers, strict=True):
+            matches, truncated = cut(found)
+            results[i] = LookupResult(
+                signal_type=kind, signal=values[i][1], matches=matches, truncated=truncated
+            )
+    return [r for r in results if r is not None]
+
+
+@router.post("/batch", name="lookup.batch")
+async def lookup_batch(
+    who: Annotated[Principal, require(*LOOKUP)],
+    ctx: Annotated[AppContext, Depends(context)],
+    body: BatchIn,
+) -> BatchOut:
+    """Up to 1,000 signals in one request; results in the order of the request."""
+    return BatchOut(results=await run_in_threadpool(_batch, ctx, who, body))
+
+
+@router.post("/content", name="lookup.content")
+async def lookup_content(
+    who: Annotated[Principal, require(*LOOKUP)],
+    ctx: Annotated[AppContext, Depends(context)],
+    file: Annotated[UploadFile, File(description="The content to look up; it is hashed, not kept.")],
+    threshold: ThresholdQuery = None,
+    lists: ListsQuery = None,
+) -> ContentOut:
+    """Hash the upload and look up its digests and its PDQ (all 8 rotations and flips)."""
+    options = dataclasses.replace(ctx.hash_options, dihedral=True)
+    signals = await hash_upload(file, ctx.settings.api_max_upload_bytes, options)
+    chosen = parse_lists(lists)
+    found: list[ListMatch] = []
+    for kind in ("sha256", "md5", "sha1"):
+        value = getattr(signals, kind)
+        if value:
+            found.extend(
+                matcher_call(partial(ctx.matcher.lookup, kind, [value], None, chosen, audience(who)))[0]
+            )
+    if signals.pdq_dihedral:
+        found.extend(
+            matcher_call(
+                partial(ctx.matcher.lookup_image, signals.pdq_dihedral, threshold, chosen, audience(who))
+            )
+        )
+    # One answer per entry: its digest match (distance 0) wins over a PDQ match.
+    best: dict[tuple[str, int], ListMatch] = {}
+    for match in sorted(found, key=lambda m: (m.distance, m.list, m.entry_id)):
+        best.setdefault((match.list, match.entry_id), match)
+    matches, truncated = cut(best.values())
+    return ContentOut(signals=Signals.of(signals, dihedral=False), matches=matches, truncated=truncated)

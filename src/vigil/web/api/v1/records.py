@@ -1,0 +1,256 @@
+"""Media, series and victims, for staff only (never industry, ISPs or peers); every read is journalled
+by the routes' policy before anything is read."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Path
+from pydantic import BaseModel, Field
+
+from vigil.auth.authenticate import Principal
+from vigil.hashlists.contributors import ContributorError
+from vigil.hashlists.victims import VictimError
+from vigil.records import media as media_records
+from vigil.records import victims as victim_records
+from vigil.records.victims import RecordNotFoundError, SeriesSummary, VictimRecord
+from vigil.web.context import AppContext, context
+from vigil.web.policy import require
+from vigil.web.problems import PROBLEM_RESPONSES, Problem
+from vigil.web.roles import STAFF, VICTIM_ID
+
+router = APIRouter(tags=["records"], responses=PROBLEM_RESPONSES)
+
+
+class SignalOut(BaseModel):
+    signal_type: str
+    value: str
+    quality: int | None
+
+
+class VoteOut(BaseModel):
+    scheme: str
+    category: str
+    jurisdiction: str
+    contributor: str
+    analyst: str
+    at: datetime
+
+
+class MediaOut(BaseModel):
+    id: int
+    sha256: str | None
+    md5: str | None
+    sha1: str | None
+    size: int | None
+    mime_type: str | None
+    first_seen: datetime
+    contributor: str
+    signals: list[SignalOut]
+    votes: list[VoteOut]
+    accepted: list[str]
+    baseline: bool
+    lists: list[str]
+    victims: list[int]
+
+
+class SeriesOut(BaseModel):
+    id: int
+    name: str
+    description: str
+    created_at: datetime
+    victims: int
+    identified: int
+
+    @classmethod
+    def of(cls, s: SeriesSummary) -> SeriesOut:
+        return cls(
+            id=s.id,
+            name=s.name,
+            description=s.description,
+            created_at=s.created_at,
+            victims=s.victims,
+            identified=s.identified,
+        )
+
+
+class VictimOut(BaseModel):
+    id: int
+    series_id: int
+    series: str
+    label: str
+    identified: bool
+    identified_on: date | None
+    identifying_agency: str | None
+    country: str | None
+    created_at: datetime
+    media: int
+
+    @classmethod
+    def of(cls, v: VictimRecord) -> VictimOut:
+        return cls(
+            id=v.id,
+            series_id=v.series_id,
+            series=v.series,
+            label=v.label,
+            identified=v.identified,
+            identified_on=v.identified_on,
+            identifying_agency=v.identifying_agency,
+            country=v.country,
+            created_at=v.created_at,
+            media=v.media,
+        )
+
+
+class SeriesDetail(SeriesOut):
+    victim_records: list[VictimOut]
+
+
+class IdentifyIn(BaseModel):
+    on: date
+    agency: str = Field(min_length=1, max_length=200, description="The identifying agency (a contributor).")
+
+
+class YearOut(BaseModel):
+    year: int
+    identified: int
+    cumulative: int
+    growth: float | None
+    meets_goal: bool | None
+
+
+class FiguresOut(BaseModel):
+    series: int
+    victims: int
+    identified: int
+    media_with_victim: int
+    media_with_identified_victim: int
+    share_identified: float | None
+    goal: float
+    years: list[YearOut]
+
+
+Digest = Annotated[str, Path(min_length=32, max_length=64, description="MD5, SHA-1 or SHA-256 (hex).")]
+
+
+@router.get("/media/{digest}", name="media.show")
+def media_show(
+    who: Annotated[Principal, require(*STAFF, audit="read")],
+    ctx: Annotated[AppContext, Depends(context)],
+    digest: Digest,
+) -> MediaOut:
+    """One media item's record: hashes, signals, votes, accepted categories, lists and victims."""
+    with ctx.sessions() as session:
+        try:
+            r = media_records.media_record(session, digest)
+        except LookupError as exc:
+            raise Problem(404, str(exc)) from None
+    return MediaOut(
+        id=r.id,
+        sha256=r.sha256,
+        md5=r.md5,
+        sha1=r.sha1,
+        size=r.size,
+        mime_type=r.mime_type,
+        first_seen=r.first_seen,
+        contributor=r.contributor,
+        signals=[SignalOut(signal_type=k, value=v, quality=q) for k, v, q in r.signals],
+        votes=[
+            VoteOut(
+                scheme=v.scheme,
+                category=v.code,
+                jurisdiction=v.jurisdiction,
+                contributor=v.contributor,
+                analyst=v.analyst,
+                at=v.at,
+            )
+            for v in r.votes
+        ],
+        accepted=r.accepted,
+        baseline=r.baseline,
+        lists=r.lists,
+        victims=r.victims,
+    )
+
+
+@router.get("/series", name="series.index")
+def series_index(
+    who: Annotated[Principal, require(*STAFF, audit="read")], ctx: Annotated[AppContext, Depends(context)]
+) -> list[SeriesOut]:
+    with ctx.sessions() as session:
+        return [SeriesOut.of(s) for s in victim_records.series_list(session)]
+
+
+@router.get("/series/{series_id}", name="series.show")
+def series_show(
+    who: Annotated[Principal, require(*STAFF, audit="read")],
+    ctx: Annotated[AppContext, Depends(context)],
+    series_id: Annotated[int, Path(ge=1, le=2**62)],
+) -> SeriesDetail:
+    with ctx.sessions() as session:
+        try:
+            record = victim_records.series_record(session, series_id)
+        except RecordNotFoundError as exc:
+            raise Problem(404, str(exc)) from None
+    return SeriesDetail(
+        **SeriesOut.of(record.summary).model_dump(), victim_records=[VictimOut.of(v) for v in record.victims]
+    )
+
+
+@router.get("/victims/figures", name="victims.figures")
+def victims_figures(
+    who: Annotated[Principal, require(*STAFF, audit="read")], ctx: Annotated[AppContext, Depends(context)]
+) -> FiguresOut:
+    """Victim-identification figures per year (the Alliance's goal: +10 % identified a year)."""
+    f = ctx.hashdb(who).victim_figures()
+    return FiguresOut(
+        series=f.series,
+        victims=f.victims,
+        identified=f.identified,
+        media_with_victim=f.media_with_victim,
+        media_with_identified_victim=f.media_with_identified_victim,
+        share_identified=f.share_identified,
+        goal=f.goal,
+        years=[
+            YearOut(
+                year=y.year,
+                identified=y.identified,
+                cumulative=y.cumulative,
+                growth=y.growth,
+                meets_goal=y.meets_goal,
+            )
+            for y in f.years
+        ],
+    )
+
+
+@router.get("/victims/{victim_id}", name="victims.show")
+def victims_show(
+    who: Annotated[Principal, require(*STAFF, audit="read")],
+    ctx: Annotated[AppContext, Depends(context)],
+    victim_id: Annotated[int, Path(ge=1, le=2**62)],
+) -> VictimOut:
+    with ctx.sessions() as session:
+        try:
+            return VictimOut.of(victim_records.victim_record(session, victim_id))
+        except RecordNotFoundError as exc:
+            raise Problem(404, str(exc)) from None
+
+
+@router.post("/victims/{victim_id}/identify", name="victims.identify")
+def victims_identify(
+    who: Annotated[Principal, require(*VICTIM_ID, audit="change")],
+    ctx: Annotated[AppContext, Depends(context)],
+    victim_id: Annotated[int, Path(ge=1, le=2**62)],
+    body: IdentifyIn,
+) -> VictimOut:
+    """Record that a victim was identified, on which date and by which agency."""
+    try:
+        ctx.hashdb(who).identify_victim(victim_id, body.on, body.agency)
+    except LookupError as exc:
+        raise Problem(404, str(exc)) from None
+    except (VictimError, ContributorError) as exc:
+        raise Problem(409 if isinstance(exc, VictimError) else 400, str(exc)) from None
+    with ctx.sessions() as session:
+        return VictimOut.of(victim_records.victim_record(session, victim_id))

@@ -1,0 +1,232 @@
+"""Reports and the triage queue: partner systems post reports; analysts work the queue and assess;
+law enforcement places holds; staff read the takedown figures. Reports and cases are never shown to
+industry members, ISPs or peers (DESIGN §9)."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from datetime import UTC, datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Body, Path, Request
+from fastapi.concurrency import run_in_threadpool
+from pydantic import BaseModel, Field
+from sqlalchemy import select
+
+from vigil.auth.authenticate import Principal
+from vigil.auth.roles import Role
+from vigil.blocklists import signing
+from vigil.hotline.metrics import takedown_figures
+from vigil.hotline.models import Assessment, Case, CaseEvent, Hold, Hosting, Notice
+from vigil.hotline.notices import SIGNATURE_HEADER
+from vigil.hotline.service import CaseNotFoundError, HotlineError, HotlineService
+from vigil.web.hotline import enqueue, web_hotline
+from vigil.web.policy import require
+from vigil.web.problems import PROBLEM_RESPONSES, Problem
+
+router = APIRouter(tags=["hotline"], responses=PROBLEM_RESPONSES)
+
+#: Who may send reports: partner hotlines (peer), industry members, and staff.
+REPORTERS = (Role.admin, Role.analyst, Role.investigator, Role.member, Role.peer)
+ANALYSTS = (Role.admin, Role.analyst)
+HOLDERS = (Role.admin, Role.investigator)
+STAFF = (Role.admin, Role.analyst, Role.investigator)
+
+
+class ReportIn(BaseModel):
+    url: str = Field(max_length=8192)
+    description: str = Field(default="", max_length=10_000)
+    external_ref: str | None = Field(default=None, max_length=200)
+    contact: str | None = Field(default=None, max_length=500)
+
+
+class ReportOut(BaseModel):
+    case_id: int
+    report_id: int
+    duplicate: bool
+    url: str
+
+
+class QueueItemOut(BaseModel):
+    case_id: int
+    url: str
+    opened_at: datetime
+    reports: int
+    has_evidence: bool
+
+
+class AssessmentIn(BaseModel):
+    category: str = Field(max_length=32)
+    scheme: str | None = Field(default=None, max_length=64)
+
+
+class HoldIn(BaseModel):
+    agency: str = Field(max_length=200)
+    until: datetime
+    reason: str = Field(default="", max_length=2000)
+
+
+class StateOut(BaseModel):
+    case_id: int
+    state: str
+
+
+class HoldOut(BaseModel):
+    hold_id: int
+
+
+def _partner_source(request: Request, body: bytes, who: Principal) -> str:
+    """A peer's report must carry a signature by a partner key we trust (when we trust any)."""
+    directory = web_hotline(request).hotline.directory
+    keys = [signing.public_key_from_pem(p.public_key.encode()) for p in directory.partners if p.public_key]
+    header = request.headers.get(SIGNATURE_HEADER)
+    if header is None:
+        if who.role == Role.peer and keys:
+            raise Problem(401, f"reports from partner hotlines must be signed ({SIGNATURE_HEADER})")
+        return "partner"
+    try:
+        signing.verify(body, header, keys)
+    except signing.SignatureError as exc:
+        raise Problem(401, f"signature refused: {exc}") from None
+    return "forward"
+
+
+@router.post("/reports", name="hotline.report", status_code=201)
+async def post_report(
+    request: Request,
+    who: Annotated[Principal, require(*REPORTERS, audit="change")],
+    report: Annotated[ReportIn, Body()],
+) -> ReportOut:
+    """Report a URL. It is canonicalised and joins the open case of the same URL, or opens one."""
+    source = _partner_source(request, await request.body(), who)
+    web = web_hotline(request)
+    service = HotlineService(web.hotline, who.actor)
+    try:
+        done = await run_in_threadpool(
+            service.submit,
+            report.url,
+            source=source,
+            submitted_by=who.name,
+            description=report.description,
+            contact=report.contact,
+            external_ref=report.external_ref,
+        )
+    except HotlineError as exc:
+        raise Problem(422, str(exc)) from None
+    if not done.duplicate:
+        await run_in_threadpool(enqueue, web, done.case_id)
+    return ReportOut(**asdict(done))
+
+
+@router.get("/reports/queue", name="hotline.queue")
+async def triage_queue(
+    request: Request, who: Annotated[Principal, require(*ANALYSTS, audit="read")]
+) -> list[QueueItemOut]:
+    """Cases awaiting an analyst, oldest first (known content never appears here)."""
+    service = HotlineService(web_hotline(request).hotline, who.actor)
+    items = await run_in_threadpool(service.triage_queue)
+    return [QueueItemOut(**asdict(i)) for i in items]
+
+
+def _case_detail(request: Request, case_id: int) -> dict[str, Any]:
+    hl = web_hotline(request).hotline
+    with hl.sessions() as session:
+        case = session.get(Case, case_id)
+        if case is None:
+            raise Problem(404, f"no case {case_id}")
+
+        def rows(model: Any) -> list[dict[str, Any]]:
+            found = session.execute(
+                select(model).where(model.case_id == case_id).order_by(model.id)
+            ).scalars()
+            skip = {"body", "signature", "case_id"}
+            return [
+                {c.key: getattr(r, c.key) for c in model.__table__.columns if c.key not in skip}
+                for r in found
+            ]
+
+        return {
+            "id": case.id,
+            "url": case.url,
+            "state": case.state,
+            "opened_at": case.opened_at,
+            "closed_at": case.closed_at,
+            "media_id": case.media_id,
+            "assessments": rows(Assessment),
+            "hosting": rows(Hosting),
+            "notices": rows(Notice),
+            "holds": rows(Hold),
+            "events": rows(CaseEvent),
+        }
+
+
+@router.get("/cases/{case_id}", name="hotline.case")
+async def case_detail(
+    request: Request,
+    who: Annotated[Principal, require(*STAFF, audit="read")],
+    case_id: Annotated[int, Path(ge=1)],
+) -> dict[str, Any]:
+    """A case with its assessments, hosting, notices, holds and dated events (never its content)."""
+    return await run_in_threadpool(_case_detail, request, case_id)
+
+
+@router.post("/cases/{case_id}/assessment", name="hotline.assess")
+async def assess(
+    request: Request,
+    who: Annotated[Principal, require(*ANALYSTS, audit="change")],
+    case_id: Annotated[int, Path(ge=1)],
+    body: Annotated[AssessmentIn, Body()],
+) -> StateOut:
+    """An analyst's category under the hotline's jurisdiction; an illegal one routes the case."""
+    service = HotlineService(web_hotline(request).hotline, who.actor)
+    try:
+        state = await run_in_threadpool(service.assess, case_id, who.name, body.category, body.scheme)
+    except CaseNotFoundError as exc:
+        raise Problem(404, str(exc)) from None
+    except HotlineError as exc:
+        raise Problem(409, str(exc)) from None
+    return StateOut(case_id=case_id, state=state)
+
+
+@router.post("/cases/{case_id}/holds", name="hotline.hold", status_code=201)
+async def place_hold(
+    request: Request,
+    who: Annotated[Principal, require(*HOLDERS, audit="change")],
+    case_id: Annotated[int, Path(ge=1)],
+    body: Annotated[HoldIn, Body()],
+) -> HoldOut:
+    """Law enforcement: no notice leaves for the host until ``until`` (or until lifted)."""
+    service = HotlineService(web_hotline(request).hotline, who.actor)
+    until = body.until if body.until.tzinfo else body.until.replace(tzinfo=UTC)
+    try:
+        hold_id = await run_in_threadpool(service.place_hold, case_id, body.agency, until, body.reason)
+    except CaseNotFoundError as exc:
+        raise Problem(404, str(exc)) from None
+    except HotlineError as exc:
+        raise Problem(409, str(exc)) from None
+    return HoldOut(hold_id=hold_id)
+
+
+@router.delete("/holds/{hold_id}", name="hotline.lift_hold", status_code=204)
+async def lift_hold(
+    request: Request,
+    who: Annotated[Principal, require(*HOLDERS, audit="change")],
+    hold_id: Annotated[int, Path(ge=1)],
+) -> None:
+    service = HotlineService(web_hotline(request).hotline, who.actor)
+    try:
+        await run_in_threadpool(service.lift_hold, hold_id)
+    except CaseNotFoundError as exc:
+        raise Problem(404, str(exc)) from None
+
+
+@router.get("/stats/takedown", name="hotline.figures")
+async def figures(request: Request, _: Annotated[Principal, require(*STAFF)]) -> dict[str, Any]:
+    """Report → notice → removal figures, per host, AS and country, and the bad-hoster ranking."""
+    hl = web_hotline(request).hotline
+
+    def compute() -> dict[str, Any]:
+        with hl.sessions() as session:
+            return asdict(takedown_figures(session, hl.clock.now(), hl.settings.hotline_deadline_hours))
+
+    return await run_in_threadpool(compute)

@@ -1,0 +1,45 @@
+"""What a running app holds: built once by ``create_app`` from Settings, reached through ``app.state``."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from fastapi import Request
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from vigil.auth.authenticate import Authenticator, Principal
+from vigil.auth.service import UserService
+from vigil.config import Settings
+from vigil.hashlists.service import HashDatabase
+from vigil.matching import Matcher
+from vigil.signals.content import HashOptions
+from vigil.web.limits import RateLimiter
+
+
+@dataclass
+class AppContext:
+    settings: Settings
+    engine: Engine
+    sessions: sessionmaker[Session]
+    auth: Authenticator
+    matcher: Matcher
+    limiter: RateLimiter
+    hash_options: HashOptions
+    #: Hash-set formats by name (built-ins and plugins), for exports.
+    formats: dict[str, Any]
+    #: Route name → full path template, filled in when the app is assembled.
+    route_templates: dict[str, str] = field(default_factory=dict)
+
+    def hashdb(self, who: Principal) -> HashDatabase:
+        return HashDatabase(self.sessions, who.actor)
+
+    def users(self, who: Principal) -> UserService:
+        return UserService(self.sessions, who.actor)
+
+
+def context(request: Request) -> AppContext:
+    ctx = request.app.state.vigil
+    assert isinstance(ctx, AppContext)
+    return ctx

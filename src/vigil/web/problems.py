@@ -1,0 +1,125 @@
+"""Errors as RFC 9457 problem details (``application/problem+json``), and never a stack trace.
+
+Routes raise :class:`Problem` (or a Starlette ``HTTPException``); validation errors become 422 with the
+failing fields; anything unexpected is logged with a reference and answered as a bare 500 that carries
+the reference and nothing of the exception.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from http import HTTPStatus
+from typing import Any, Final
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel
+from starlette.exceptions import HTTPException
+
+log = logging.getLogger(__name__)
+
+MEDIA_TYPE: Final = "application/problem+json"
+#: Paths answering in hasher-matcher-actioner's shape: its clients read ``message`` from errors.
+HMA_PREFIXES: Final = ("/m/", "/h/")
+
+
+class ProblemModel(BaseModel):
+    """An RFC 9457 problem (extension members may follow)."""
+
+    type: str = "about:blank"
+    title: str
+    status: int
+    detail: str | None = None
+
+
+#: ``responses=`` for routes: the problem documents every error status may carry.
+PROBLEM_RESPONSES: Final[dict[int | str, dict[str, Any]]] = {
+    status: {"model": ProblemModel, "content": {MEDIA_TYPE: {}}, "description": HTTPStatus(status).phrase}
+    for status in (400, 401, 403, 404, 413, 422, 429, 503)
+}
+
+
+class Problem(Exception):  # noqa: N818 - it is what the client receives, named as RFC 9457 does
+    def __init__(
+        self,
+        status: int,
+        detail: str | None = None,
+        *,
+        title: str | None = None,
+        headers: dict[str, str] | None = None,
+        **extra: Any,
+    ) -> None:
+        super().__init__(detail or "")
+        self.status = status
+        self.detail = detail
+        self.title = title or HTTPStatus(status).phrase
+        self.headers = headers
+        self.extra = extra
+
+
+def problem_response(
+    request: Request,
+    status: int,
+    detail: str | None,
+    *,
+    title: str | None = None,
+    headers: dict[str, str] | None = None,
+    **extra: Any,
+) -> JSONResponse:
+    body: dict[str, Any] = {
+        "type": "about:blank",
+        "title": title or HTTPStatus(status).phrase,
+        "status": status,
+    }
+    if detail:
+        body["detail"] = detail
+    body.update(extra)
+    if request.url.path.startswith(HMA_PREFIXES):
+        body.setdefault("message", detail or body["title"])
+    return JSONResponse(body, status_code=status, headers=headers, media_type=MEDIA_TYPE)
+
+
+async def _problem(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, Problem)
+    return problem_response(
+        request, exc.status, exc.detail, title=exc.title, headers=exc.headers, **exc.extra
+    )
+
+
+async def _http(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, HTTPException)
+    detail = (
+        exc.detail
+        if isinstance(exc.detail, str) and exc.detail != HTTPStatus(exc.status_code).phrase
+        else None
+    )
+    return problem_response(request, exc.status_code, detail, headers=dict(exc.headers or {}) or None)
+
+
+async def _validation(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    # The offending input is not echoed back: it may be large, or a secret sent to the wrong field.
+    errors = [
+        {
+            "loc": [str(part) for part in error.get("loc", ())],
+            "msg": str(error.get("msg", "")),
+            "type": str(error.get("type", "")),
+        }
+        for error in exc.errors()
+    ]
+    return problem_response(request, 422, "the request is not valid", errors=errors)
+
+
+async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+    reference = secrets.token_hex(8)
+    log.error("unhandled error %s on %s %s", reference, request.method, request.url.path, exc_info=exc)
+    return problem_response(request, 500, f"internal error; reference {reference}")
+
+
+def install(app: FastAPI) -> None:
+    app.add_exception_handler(Problem, _problem)
+    app.add_exception_handler(HTTPException, _http)
+    app.add_exception_handler(RequestValidationError, _validation)
+    app.add_exception_handler(Exception, _unexpected)

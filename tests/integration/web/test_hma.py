@@ -1,0 +1,48 @@
+"""HMA-compatible routes answer in hasher-matcher-actioner's shapes."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from tests.integration.web.conftest import Api
+from vigil.auth.roles import Role
+
+
+def test_raw_lookup_shapes(api: Api) -> None:
+    pdq = api.rows[0]["pdq"]
+    plain = api.get(Role.member, "/m/raw_lookup", params={"signal_type": "pdq", "signal": pdq}).json()
+    assert list(plain) == ["matches"] and len(plain["matches"]) == 1 and isinstance(plain["matches"][0], int)
+    params = {"signal_type": "pdq", "signal": pdq, "include_distance": "true"}
+    rich = api.get(Role.member, "/m/raw_lookup", params=params).json()
+    assert rich == {"matches": [{"bank_content_id": plain["matches"][0], "distance": "0"}]}
+
+
+def test_lookup_groups_by_bank(api: Api) -> None:
+    row = api.rows[1]
+    r = api.get(Role.member, "/m/lookup", params={"signal_type": "video_md5", "signal": row["md5"]})
+    body = r.json()
+    assert list(body) == ["demo"] and body["demo"][0]["distance"] == "0"
+    assert set(body["demo"][0]) == {"bank_content_id", "distance"}
+    none = api.get(
+        Role.member, "/m/lookup", params={"signal_type": "pdq", "signal": "0" * 64, "banks": "demo"}
+    )
+    assert none.json() == {}
+
+
+def test_errors_carry_hma_message(api: Api) -> None:
+    r = api.get(Role.member, "/m/lookup", params={"signal_type": "nope", "signal": "00"})
+    assert r.status_code == 400 and r.json()["message"] == "No such SignalType 'nope'"
+    r = api.get(Role.member, "/m/lookup", params={"url": "http://127.0.0.1/x.jpg"})
+    assert r.status_code == 400 and "url" in r.json()["message"]
+
+
+def test_hash_and_lookup_uploads(api: Api, demo_listing: Path) -> None:
+    data = sorted((demo_listing.parent / "images").glob("*.jpg"))[2].read_bytes()
+    hashed = api.post(Role.member, "/h/hash", files={"photo": ("a.jpg", data, "image/jpeg")})
+    assert hashed.json() == {"pdq": api.rows[2]["pdq"]}
+    video = api.post(Role.member, "/h/hash", files={"video": ("v.mp4", b"not really a video", "video/mp4")})
+    assert list(video.json()) == ["video_md5"]
+    looked = api.post(Role.member, "/m/lookup", files={"photo": ("a.jpg", data, "image/jpeg")}).json()
+    assert list(looked) == ["pdq"] and looked["pdq"]["demo"][0]["distance"] == "0"
+    both = {"photo": ("a.jpg", data, "image/jpeg"), "video": ("v.mp4", b"x", "video/mp4")}
+    assert api.post(Role.member, "/h/hash", files=both).status_code == 400
