@@ -47,7 +47,7 @@ def _context(settings: Settings) -> AppContext:
         auth=Authenticator(sessions, settings.api_token_cache_seconds),
         matcher=Matcher(
             sessions,
-            settings.data_dir / "index" / "lists",
+            settings.list_snapshot_dir,
             settings.index_poll_seconds,
             build_url=settings.sqlalchemy_url if settings.index_build_subprocess else None,
         ),
