@@ -20,6 +20,10 @@ from PIL import ExifTags, Image, ImageFile, ImageOps, UnidentifiedImageError
 
 _HEIF_READY = False
 
+# Pillow advises converting transparent palette images to RGBA; Vigil converts to RGB on purpose (as HMA
+# does), so the advice is noise on an examiner's console, wherever the conversion happens.
+warnings.filterwarnings("ignore", message="Palette images with Transparency", category=UserWarning)
+
 #: File-name extensions that claim to be an image: undecodable content under one of them is an error.
 IMAGE_EXTENSIONS: Final = frozenset(
     [
