@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import stat
 from pathlib import Path
 
@@ -82,10 +83,11 @@ def test_blocklist_appeals(db_env: Settings) -> None:
     out = run(
         "blocklist", "appeal", "appealed.example", "--by", "carol", "--appellant", "owner@appealed.example"
     ).output
-    assert "appeal 1 against appealed.example recorded" in out
-    assert (
-        "upheld" in run("blocklist", "resolve", "1", "--by", "dave", "--uphold", "--note", "cleaned").output
-    )
+    # Ids come from sequences, which PostgreSQL does not rewind between tests: read the id back.
+    found = re.search(r"appeal (\d+) against appealed\.example recorded", out)
+    assert found is not None, out
+    resolved = run("blocklist", "resolve", found.group(1), "--by", "dave", "--uphold", "--note", "cleaned")
+    assert "upheld" in resolved.output
     assert "appealed.example" not in run("blocklist", "show").output
 
 
