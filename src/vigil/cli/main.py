@@ -1,50 +1,85 @@
-"""Entry point of the ``vigil`` command."""
+"""Entry point of the ``vigil`` command.
+
+Sub-commands are imported when they are called, not at start-up: the hash database, the web stack and the
+numba kernels together take about a second to import, which every ``vigil hash`` would otherwise pay.
+"""
 
 from __future__ import annotations
 
-from typing import Annotated
+import importlib
+from collections.abc import Callable
+from typing import Annotated, Any
 
 import typer
+from typer.core import TyperGroup
 
 from vigil import __version__
-from vigil.cli import audit as audit_cli
-from vigil.cli import blocklist as blocklist_cli
-from vigil.cli import db as db_cli
-from vigil.cli import demo, hashing
-from vigil.cli import hotline as hotline_cli
-from vigil.cli import index as index_cli
-from vigil.cli import keywords as keywords_cli
-from vigil.cli import lists as lists_cli
-from vigil.cli import scan as scan_cli
-from vigil.cli import seed as seed_cli
-from vigil.cli import serve as serve_cli
-from vigil.cli import stats as stats_cli
-from vigil.cli import takedown as takedown_cli
-from vigil.cli import users as users_cli
+
+
+def _app(module: str, attr: str = "app") -> Callable[[], typer.Typer]:
+    return lambda: getattr(importlib.import_module(f"vigil.cli.{module}"), attr)
+
+
+def _command(module: str, attr: str) -> Callable[[], Callable[..., Any]]:
+    return lambda: getattr(importlib.import_module(f"vigil.cli.{module}"), attr)
+
+
+def _stats() -> typer.Typer:
+    from vigil.cli import stats, takedown
+
+    if not any(c.name == "takedown" for c in stats.app.registered_commands):
+        stats.app.command("takedown")(takedown.takedown_command)
+    return stats.app
+
+
+#: Name → how to load it, in the order ``vigil --help`` lists them.
+COMMANDS: dict[str, Callable[[], Callable[..., Any]]] = {
+    "hash": _command("hashing", "hash_command"),
+    "demo": _command("demo", "demo_command"),
+    "scan": _command("scan", "scan_command"),
+    "serve": _command("serve", "serve_command"),
+    "demo-seed": _command("seed", "seed_command"),
+}
+GROUPS: dict[str, Callable[[], typer.Typer]] = {
+    "index": _app("index"),
+    "db": _app("db"),
+    "lists": _app("lists"),
+    "stats": _stats,
+    "hotline": _app("hotline"),
+    "audit": _app("audit"),
+    "blocklist": _app("blocklist"),
+    "keywords": _app("keywords"),
+    "users": _app("users"),
+    "tokens": _app("users", "tokens_app"),
+}
+
+
+class LazyGroup(TyperGroup):
+    # ``ctx`` and the command are of typer's private copy of click, which offers no public name for them.
+    def list_commands(self, ctx: Any) -> list[str]:
+        return [*COMMANDS, *GROUPS]
+
+    def get_command(self, ctx: Any, cmd_name: str) -> Any:
+        if cmd_name in COMMANDS:
+            single = typer.Typer()
+            single.command(cmd_name)(COMMANDS[cmd_name]())
+            command = typer.main.get_command(single)
+        elif cmd_name in GROUPS:
+            command = typer.main.get_group(GROUPS[cmd_name]())
+        else:
+            return None
+        command.name = cmd_name
+        return command
+
 
 app = typer.Typer(
     name="vigil",
+    cls=LazyGroup,
     help="Vigil: hash, match and act on known abuse material; run a hotline; publish blocklists.",
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-app.command("hash")(hashing.hash_command)
-app.command("demo")(demo.demo_command)
-app.command("scan")(scan_cli.scan_command)
-app.add_typer(index_cli.app, name="index")
-app.add_typer(db_cli.app)
-app.add_typer(lists_cli.app)
-app.add_typer(stats_cli.app)
-stats_cli.app.command("takedown")(takedown_cli.takedown_command)
-app.add_typer(hotline_cli.app)
-app.add_typer(audit_cli.app)
-app.add_typer(blocklist_cli.app)
-app.add_typer(keywords_cli.app)
-app.add_typer(users_cli.app)
-app.add_typer(users_cli.tokens_app)
-app.command("serve")(serve_cli.serve_command)
-app.command("demo-seed")(seed_cli.seed_command)
 
 
 def _version(value: bool) -> None:
