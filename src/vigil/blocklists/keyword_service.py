@@ -9,12 +9,10 @@ from __future__ import annotations
 
 import json
 import unicodedata
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from datetime import datetime
 
 from sqlalchemy import or_, select
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session
 
 from vigil.audit import journal
 from vigil.blocklists.keyword_check import CheckResult, KeywordChecker, compile_term
@@ -30,6 +28,7 @@ from vigil.blocklists.keywords import (
 from vigil.blocklists.lists import (
     DEFAULT_KEYWORD_LIST,
     BlocklistError,
+    ServiceBase,
     analyst,
     ensure_list,
     get_list,
@@ -40,7 +39,7 @@ from vigil.blocklists.lists import (
 from vigil.blocklists.models import Blocklist, KeywordEntry, KeywordPublished
 from vigil.blocklists.service import VersionInfo
 from vigil.blocklists.snapshots import PublishResult, Row, content_digest, publish_rows, rows_at
-from vigil.db.base import core_table, utcnow
+from vigil.db.base import core_table
 
 _VALUES = (
     "term",
@@ -103,19 +102,7 @@ def keywords_digest(keywords: tuple[Keyword, ...]) -> str:
     )
 
 
-class KeywordService:
-    def __init__(
-        self, sessions: sessionmaker[Session], actor: str, clock: Callable[[], datetime] = utcnow
-    ) -> None:
-        self.sessions = sessions
-        self.actor = actor
-        self._clock = clock
-
-    @contextmanager
-    def _transaction(self) -> Iterator[Session]:
-        with self.sessions() as session, session.begin():
-            yield session
-
+class KeywordService(ServiceBase):
     def _journal(
         self, session: Session, action: str, row: KeywordEntry, name: str, **details: object
     ) -> None:

@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from datetime import datetime
 from typing import Final, Literal
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
 from vigil.audit import journal
 from vigil.blocklists.models import Blocklist, BlocklistVersion
 from vigil.blocklists.versions import VersionError, check_list_name
+from vigil.db.base import utcnow
 
 ListKind = Literal["url", "keywords"]
 #: The list the CLI works on when none is named.
@@ -108,3 +110,19 @@ def version_rows(session: Session, blocklist: Blocklist) -> Sequence[BlocklistVe
         .scalars()
         .all()
     )
+
+
+class ServiceBase:
+    """What the URL-list and keyword-list services share: who acts, their clock, one transaction per call."""
+
+    def __init__(
+        self, sessions: sessionmaker[Session], actor: str, clock: Callable[[], datetime] = utcnow
+    ) -> None:
+        self.sessions = sessions
+        self.actor = actor
+        self._clock = clock
+
+    @contextmanager
+    def _transaction(self) -> Iterator[Session]:
+        with self.sessions() as session, session.begin():
+            yield session

@@ -8,13 +8,11 @@ unremoved entries are published. The CLI and the web API call these methods and 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import or_, select
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session
 
 from vigil.audit import journal
 from vigil.blocklists.entries import InvalidEntryError, ListEntry, parse_target
@@ -22,6 +20,7 @@ from vigil.blocklists.export.json import entry_to_dict
 from vigil.blocklists.lists import (
     DEFAULT_URL_LIST,
     BlocklistError,
+    ServiceBase,
     analyst,
     ensure_list,
     get_list,
@@ -32,7 +31,7 @@ from vigil.blocklists.lists import (
 from vigil.blocklists.models import Blocklist, BlocklistAppeal, BlocklistEntry, BlocklistPublished
 from vigil.blocklists.snapshots import PublishResult, Row, content_digest, publish_rows, rows_at
 from vigil.blocklists.versions import ListVersion, VersionDiff, diff_versions
-from vigil.db.base import core_table, utcnow
+from vigil.db.base import core_table
 from vigil.signals.base import InvalidSignalError
 from vigil.signals.url import sha256_of_canonical
 
@@ -165,19 +164,7 @@ def version_digest(entries: tuple[ListEntry, ...]) -> str:
     return content_digest(json.dumps(entry_to_dict(e), sort_keys=True, ensure_ascii=False) for e in entries)
 
 
-class BlocklistService:
-    def __init__(
-        self, sessions: sessionmaker[Session], actor: str, clock: Callable[[], datetime] = utcnow
-    ) -> None:
-        self.sessions = sessions
-        self.actor = actor
-        self._clock = clock
-
-    @contextmanager
-    def _transaction(self) -> Iterator[Session]:
-        with self.sessions() as session, session.begin():
-            yield session
-
+class BlocklistService(ServiceBase):
     def _journal(
         self, session: Session, action: str, entry: BlocklistEntry, name: str, **details: object
     ) -> None:

@@ -50,9 +50,7 @@ def _hash_one(item: Item, options: HashOptions) -> FileSignals:
     if isinstance(item, FileSignals):
         return item
     try:
-        return hash_file(item, options)
-    except OSError as exc:
-        return FileSignals(path=item, error=os_error_reason(exc))
+        return hash_file(item, options)  # reports its own OSErrors per file
     except Exception as exc:  # one bad file must never stop a batch
         return FileSignals(path=item, error=f"internal error: {type(exc).__name__}: {exc}"[:200])
 
