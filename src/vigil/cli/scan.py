@@ -12,17 +12,21 @@ from rich.progress import TextColumn
 from vigil.cli.hashing import options_from
 from vigil.cli.progress import file_progress
 from vigil.config import Settings
-from vigil.db.session import make_engine, make_session_factory
-from vigil.index import PdqIndex, SnapshotError, load_index
 from vigil.scanning.checkpoint import CheckpointError
-from vigil.scanning.known_lists import known_from_list
 from vigil.scanning.matching import KnownLists
 from vigil.scanning.pipeline import ScanOptions
 from vigil.scanning.runners.local import ScanRequest, count_entries, run_scan
 
+# The database and the index kernels are imported only by scans that use them: a scan's start-up
+# delays every file.
+
 
 def known_from_indexes(paths: list[Path]) -> KnownLists:
     known = KnownLists(name=", ".join(p.name for p in paths) or None)
+    if not paths:
+        return known
+    from vigil.index import PdqIndex, load_index
+
     for path in paths:
         index = load_index(path)
         if isinstance(index, PdqIndex):
@@ -32,6 +36,13 @@ def known_from_indexes(paths: list[Path]) -> KnownLists:
         else:
             known.exact[index.signal] = index
     return known
+
+
+def _known_from_list(settings: Settings, name: str) -> KnownLists:
+    from vigil.db.session import make_engine, make_session_factory
+    from vigil.scanning.known_lists import known_from_list
+
+    return known_from_list(make_session_factory(make_engine(settings)), settings.list_snapshot_dir, name)
 
 
 def scan_command(
@@ -60,12 +71,8 @@ def scan_command(
     if index and list_name:
         raise typer.BadParameter("give --list or --index, not both")
     try:
-        if list_name:
-            sessions = make_session_factory(make_engine(settings))
-            known = known_from_list(sessions, settings.list_snapshot_dir, list_name)
-        else:
-            known = known_from_indexes(index or [])
-    except (SnapshotError, OSError, LookupError) as exc:
+        known = _known_from_list(settings, list_name) if list_name else known_from_indexes(index or [])
+    except (OSError, LookupError, ValueError) as exc:  # a bad snapshot is a SnapshotError (ValueError)
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(2) from exc
     request = ScanRequest(

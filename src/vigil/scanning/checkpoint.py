@@ -9,11 +9,12 @@ from __future__ import annotations
 import json
 import os
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import IO, Any
 
 from vigil.scanning.pipeline import ScanItem
+from vigil.scanning.previews import DEFAULT_MAX_BYTES, PreviewStore
 
 FORMAT = "vigil-scan-checkpoint"
 VERSION = 1
@@ -25,10 +26,12 @@ class CheckpointError(Exception):
 
 
 class Checkpoint:
-    def __init__(self, folder: Path) -> None:
+    def __init__(self, folder: Path, preview_bytes: int = DEFAULT_MAX_BYTES) -> None:
         self.folder = folder
         self.meta_path = folder / "checkpoint.json"
         self.items_path = folder / "checkpoint.jsonl"
+        #: Written before the checkpoint lines of the same entries, so that it never lags behind them.
+        self.previews = PreviewStore(folder / "previews.bin", preview_bytes)
         self._out: IO[str] | None = None
         self._last_sync = 0.0
 
@@ -46,7 +49,9 @@ class Checkpoint:
                     "use another --report folder or drop --resume"
                 )
             next_ordinal = self._repair()
+            self.previews.start(next_ordinal)
         else:
+            self.previews.start(None)
             tmp = self.meta_path.with_suffix(".tmp")
             tmp.write_text(json.dumps({"format": FORMAT, "version": VERSION, "params": params}), "utf-8")
             os.replace(tmp, self.meta_path)
@@ -69,8 +74,11 @@ class Checkpoint:
         start = data.rfind(b"\n", 0, end - 1) + 1
         return int(json.loads(data[start:end])["ordinal"]) + 1
 
-    def append(self, ordinal: int, items: list[ScanItem]) -> None:
+    def append(self, ordinal: int, items: list[ScanItem], previews: Sequence[tuple[int, bytes]] = ()) -> None:
+        """One walked entry's items, and previews of some of them as (position among items, JPEG)."""
         assert self._out is not None, "start() first"
+        if previews:
+            self.previews.add(ordinal, previews)
         line = json.dumps({"ordinal": ordinal, "items": [i.to_json() for i in items]}, ensure_ascii=False)
         self._out.write(line + "\n")
         now = time.monotonic()
@@ -79,6 +87,7 @@ class Checkpoint:
             self._last_sync = now
 
     def sync(self) -> None:
+        self.previews.sync()
         if self._out is not None:
             self._out.flush()
             os.fsync(self._out.fileno())
@@ -88,6 +97,7 @@ class Checkpoint:
             self.sync()
             self._out.close()
             self._out = None
+        self.previews.close()
 
     def entries(self) -> Iterator[tuple[int, list[ScanItem]]]:
         """Every recorded entry, streamed from disk."""

@@ -59,9 +59,13 @@ class ScanItem:
     matches: list[Match] = field(default_factory=list)
     #: Known entries beyond the match threshold but close: hints that an unknown image joins a series.
     near: list[Match] = field(default_factory=list)
+    #: A JPEG preview made by the worker (ScanOptions.hashing.preview); kept apart from the checkpoint.
+    preview: bytes | None = field(default=None, repr=False, compare=False)
 
     def to_json(self) -> dict[str, Any]:
-        return asdict(self)
+        out = asdict(self)
+        del out["preview"]
+        return out
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> ScanItem:
@@ -120,6 +124,7 @@ def _expand(
         pdq_quality=signals.pdq_quality,
         pdq_dihedral=signals.pdq_dihedral,
         error=signals.error,
+        preview=signals.preview,
     )
     if not is_archive(mime) or mime is None:
         yield item

@@ -21,8 +21,9 @@ from vigil.signals.images import (
     open_image,
     rgb_array,
 )
-from vigil.signals.pdq import PdqDihedral, PdqHash, pdq_dihedral_from_rgb, pdq_from_rgb
+from vigil.signals.pdq import MIN_GOOD_QUALITY, PdqDihedral, PdqHash, pdq_dihedral_from_rgb, pdq_from_rgb
 from vigil.signals.pdq_fast import fast_pdq
+from vigil.signals.preview import jpeg_preview
 
 #: Fast mode decodes so that the shorter side keeps at least this many pixels, and computes from that
 #: decode the 64x64 buffer that PDQ would compute at full resolution (signals/pdq_fast.py). The
@@ -36,6 +37,8 @@ class HashOptions:
     fast: bool = True
     dihedral: bool = False
     fast_min_side: int = FAST_MIN_SIDE
+    #: > 0: keep a JPEG preview of this side for each image of good quality (``FileSignals.preview``).
+    preview: int = 0
 
 
 @dataclass(slots=True)
@@ -49,6 +52,7 @@ class FileSignals:
     pdq_quality: int | None = None
     pdq_dihedral: list[str] | None = None
     error: str | None = None
+    preview: bytes | None = None
 
     def as_dict(self, *, dihedral: bool = False) -> dict[str, object]:
         out: dict[str, object] = {
@@ -70,16 +74,23 @@ def _claims_image(name: str) -> bool:
     return Path(name).suffix.lower() in IMAGE_EXTENSIONS
 
 
-def _pdq_signal(data: bytes, options: HashOptions) -> PdqHash | PdqDihedral:
+def _pdq_signal(data: bytes, options: HashOptions) -> tuple[PdqHash | PdqDihedral, bytes | None]:
     if options.fast:
-        return fast_pdq(data, options.limits, options.fast_min_side, dihedral=options.dihedral).signal
-    pixels = rgb_array(open_image(data, options.limits))
-    return pdq_dihedral_from_rgb(pixels) if options.dihedral else pdq_from_rgb(pixels)
+        fast = fast_pdq(
+            data, options.limits, options.fast_min_side, dihedral=options.dihedral, preview=options.preview
+        )
+        return fast.signal, fast.preview
+    image = open_image(data, options.limits)
+    pixels = rgb_array(image)
+    signal = pdq_dihedral_from_rgb(pixels) if options.dihedral else pdq_from_rgb(pixels)
+    if options.preview and signal.quality >= MIN_GOOD_QUALITY:
+        return signal, jpeg_preview(image, None, options.preview)
+    return signal, None
 
 
 def _add_image_signals(result: FileSignals, data: bytes, options: HashOptions) -> None:
     try:
-        signal = _pdq_signal(data, options)
+        signal, result.preview = _pdq_signal(data, options)
     except NotAnImageError:
         if _claims_image(result.path):
             result.error = "not an image: content matches no image format"

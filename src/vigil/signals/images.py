@@ -7,6 +7,7 @@ that the caller reports per file.
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import warnings
 from collections.abc import Iterator
@@ -109,6 +110,9 @@ class ReducedImage:
     full_size: tuple[int, int]
     scale: int
     transpose: Image.Transpose | None
+    #: With ``colour``: the same picture in colour (RGB, RGBX, YCbCr or L), at ``scale`` or larger, in
+    #: the file's orientation; for previews, never for hashing.
+    colour: Image.Image | None = None
 
     def oriented(self) -> Image.Image:
         return self.image if self.transpose is None else self.image.transpose(self.transpose)
@@ -142,14 +146,26 @@ def open_image(data: bytes, limits: ImageLimits, *, min_side: int | None = None)
         return to_rgb(source)
 
 
-def decode_reduced(data: bytes, limits: ImageLimits, min_side: int, *, luma: bool = False) -> ReducedImage:
+def decode_reduced(
+    data: bytes, limits: ImageLimits, min_side: int, *, luma: bool = False, colour: bool = False
+) -> ReducedImage:
     """Decode ``data`` at the smallest scale whose shorter side keeps at least ``min_side`` pixels.
 
     With ``luma`` a reduced image (``scale > 1``) comes as mode ``L`` (JPEG decodes its Y channel only);
     an image too small to reduce comes as decoded, so that orienting it and ``to_rgb`` give exactly the
-    pixels of ``open_image``.
+    pixels of ``open_image``. With ``colour`` as well, ``colour`` holds a colour version and ``image`` is
+    the very same ``L`` image: a JPEG is then decoded as YCbCr, whose Y plane is what libjpeg gives for
+    ``L``.
     """
     with _decoding():
+        if colour and luma:
+            try:
+                return _reduced(_open_checked(data, limits), min_side, luma=True, colour=True)
+            except OSError:
+                # A JPEG stored as RGB cannot be decoded as YCbCr (libjpeg refuses the conversion); its
+                # preview stays grey rather than costing a second decode.
+                reduced = _reduced(_open_checked(data, limits), min_side, luma=True)
+                return dataclasses.replace(reduced, colour=reduced.image)
         return _reduced(_open_checked(data, limits), min_side, luma=luma)
 
 
@@ -194,25 +210,32 @@ def _open_checked(data: bytes, limits: ImageLimits) -> ImageFile.ImageFile:
     return source
 
 
-def _reduced(source: ImageFile.ImageFile, min_side: int, *, luma: bool) -> ReducedImage:
+def _reduced(source: ImageFile.ImageFile, min_side: int, *, luma: bool, colour: bool = False) -> ReducedImage:
     width, height = source.size
     scale = 1
     if source.format == "JPEG":
         draft_scale = _draft_scale(width, height, min_side)
         if draft_scale > 1:
-            drafted = source.draft("L" if luma else "RGB", _draft_request(width, height, draft_scale))
+            mode = ("YCbCr" if colour and source.info.get("adobe_transform") != 0 else "L") if luma else "RGB"
+            drafted = source.draft(mode, _draft_request(width, height, draft_scale))
             if drafted is not None:
                 scale = round(width / drafted[1][2])
     source.load()
     transpose = _ORIENTATION.get(source.getexif().get(ExifTags.Base.Orientation, 1))
     im: Image.Image = source
+    kept: Image.Image | None = None
+    if colour and source.format == "JPEG" and im.mode == "YCbCr":
+        kept, im = im, im.getchannel(0)
     factor = min(im.size) // min_side
     if factor >= 2:
-        im = _reduce(im, factor, luma=luma)
+        im, reduced_colour = _reduce(im, factor, luma=luma, colour=colour and kept is None)
+        kept = kept or reduced_colour
         scale *= factor
     if luma and scale > 1 and im.mode != "L":
         im = to_rgb(im).convert("L")
-    return ReducedImage(im, (width, height), scale, transpose)
+    if colour and kept is None:
+        kept = source  # not reduced further: the decode itself (full size, or a JPEG draft)
+    return ReducedImage(im, (width, height), scale, transpose, kept)
 
 
 def _draft_scale(width: int, height: int, min_side: int) -> int:
@@ -234,19 +257,35 @@ def _short(exc: BaseException) -> str:
     return text if len(text) <= 160 else text[:157] + "..."
 
 
-def _reduce(im: Image.Image, factor: int, *, luma: bool) -> Image.Image:
-    """Box-reduce by ``factor``, to the pixels that ``to_rgb`` (then ``L`` with ``luma``) gives, averaged.
+def _reduce(
+    im: Image.Image, factor: int, *, luma: bool, colour: bool = False
+) -> tuple[Image.Image, Image.Image | None]:
+    """Box-reduce by ``factor``, to the pixels that ``to_rgb`` (then ``L`` with ``luma``) gives, averaged;
+    with ``colour``, also a colour version for previews.
 
     Modes whose conversion is per pixel and linear are reduced first; alpha is dropped beforehand, as
     ``to_rgb`` drops it (Pillow's reduce would premultiply it); other modes are converted first.
     """
+    if im.mode in _REDUCE_FIRST:
+        reduced = im.reduce(factor)
+        return reduced, reduced if colour else None
+    kept = _sampled(im, factor) if colour else None
     if im.mode in _ALPHA_DROPPED:
         im = im.convert("L" if luma else _ALPHA_DROPPED[im.mode])
-    elif im.mode not in _REDUCE_FIRST:
+    else:
         im = to_rgb(im)
         if luma:
             im = im.convert("L")
-    return im.reduce(factor)
+    return im.reduce(factor), kept
+
+
+def _sampled(im: Image.Image, step: int) -> Image.Image:
+    """One pixel in ``step`` x ``step``, in colour: enough for a preview (whose own filter smooths the
+    sampling), and nearly free where a full-size conversion is not (RGBA to RGB of a 4K image costs
+    more than the luma path of its decode)."""
+    if step > 1:
+        im = im.resize((-(-im.width // step), -(-im.height // step)), Image.Resampling.NEAREST)
+    return to_rgb(im)
 
 
 def to_rgb(im: Image.Image) -> Image.Image:

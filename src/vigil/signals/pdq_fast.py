@@ -29,6 +29,7 @@ from PIL import Image
 
 from vigil.signals.images import ImageLimits, ReducedImage, decode_reduced, open_image, rgb_array, to_rgb
 from vigil.signals.pdq import MIN_GOOD_QUALITY, PdqDihedral, PdqHash, pdq_dihedral_from_rgb, pdq_from_rgb
+from vigil.signals.preview import jpeg_preview
 
 #: PDQ's buffer side, and the divisor of the image side that gives its box-filter window (pdq/cpp).
 _CELLS: Final = 64
@@ -63,17 +64,32 @@ class FastPdq:
     #: ``full``: image too small to reduce, hashed from the full decode (identical to exact mode);
     #: ``reduced``: from the reduced decode; ``fallback``: fragile, recomputed from the full decode.
     path: FastPath
+    #: With ``preview``: a JPEG preview of an image of good quality (signals/preview.py).
+    preview: bytes | None = None
 
 
-def fast_pdq(data: bytes, limits: ImageLimits, min_side: int, *, dihedral: bool = False) -> FastPdq:
-    """PDQ (or the 8 dihedral hashes) of an encoded image, decoded at reduced scale when it is large."""
-    reduced = decode_reduced(data, limits, min_side, luma=True)
+def fast_pdq(
+    data: bytes, limits: ImageLimits, min_side: int, *, dihedral: bool = False, preview: int = 0
+) -> FastPdq:
+    """PDQ (or the 8 dihedral hashes) of an encoded image, decoded at reduced scale when it is large;
+    with ``preview`` > 0, also a preview of that side from the same decode (a colour one: a JPEG is then
+    decoded as YCbCr, whose Y plane is exactly what the luma decode gives, so hashes do not change)."""
+    reduced = decode_reduced(data, limits, min_side, luma=True, colour=preview > 0)
+    path: FastPath
     if reduced.scale == 1:
-        return FastPdq(_hash(rgb_array(to_rgb(reduced.oriented())), dihedral), "full")
+        full = to_rgb(reduced.oriented())
+        signal, path = _hash(rgb_array(full), dihedral), "full"
+        if preview and signal.quality >= MIN_GOOD_QUALITY:
+            return FastPdq(signal, path, jpeg_preview(full, None, preview))
+        return FastPdq(signal, path)
     pixels = _encode_luma(pdq_buffer(reduced))
     if _fragile(pixels, MIN_GOOD_QUALITY):
-        return FastPdq(_hash(rgb_array(open_image(data, limits)), dihedral), "fallback")
-    return FastPdq(_hash(pixels, dihedral), "reduced")
+        signal, path = _hash(rgb_array(open_image(data, limits)), dihedral), "fallback"
+    else:
+        signal, path = _hash(pixels, dihedral), "reduced"
+    if preview and reduced.colour is not None and signal.quality >= MIN_GOOD_QUALITY:
+        return FastPdq(signal, path, jpeg_preview(reduced.colour, reduced.transpose, preview))
+    return FastPdq(signal, path)
 
 
 def _hash(pixels: npt.NDArray[np.uint8], dihedral: bool) -> PdqHash | PdqDihedral:

@@ -20,6 +20,8 @@ from PIL import Image, ImageDraw
 from tests.archivefiles import mark_zip_encrypted, sevenzip_bytes, tar_bytes, zip_bomb, zip_bytes
 from vigil.demo.images import scene
 from vigil.index import ExactIndex, PdqIndex
+from vigil.scanning.matching import KnownLists
+from vigil.scanning.runners.local import ScanRequest, run_scan
 from vigil.signals.content import hash_bytes
 
 
@@ -198,8 +200,9 @@ def test_kill_9_then_resume_gives_same_report(tmp_path: Path) -> None:
     assert not (broken / "report.json").exists(), "the scan finished before it could be killed"
     res = vigil("scan", tree, "--report", broken, "-j", "1", "--resume")
     assert res.returncode == 0, res.stderr
-    assert (broken / "report.json").read_bytes() == (whole / "report.json").read_bytes()
-    assert (broken / "summary.csv").read_bytes() == (whole / "summary.csv").read_bytes()
+    for name in ("report.json", "summary.csv", "report.html"):
+        assert (broken / name).read_bytes() == (whole / name).read_bytes(), name
+    assert not (broken / "previews.bin").exists()
 
 
 def test_resume_refuses_other_settings(tmp_path: Path) -> None:
@@ -209,3 +212,24 @@ def test_resume_refuses_other_settings(tmp_path: Path) -> None:
     assert vigil("scan", tree, "--report", tmp_path / "r").returncode == 0
     res = vigil("scan", tree, "--report", tmp_path / "r", "--resume", "--threshold", "10")
     assert res.returncode == 2 and "other inputs or settings" in res.stderr
+
+
+def test_thumbnails_made_again_are_the_kept_ones(tmp_path: Path) -> None:
+    """Workers keep previews so the report need not decode again; a preview not kept (cap reached) is
+    made again from the evidence, archive members included, and must come out the same."""
+    tree = tmp_path / "t"
+    tree.mkdir()
+    for i in range(6):
+        (tree / f"{i}.jpg").write_bytes(jpeg(scene(700 + i, (900, 600))))
+    (tree / "small.png").write_bytes(png(scene(720, (300, 200))))
+    (tree / "set.zip").write_bytes(
+        zip_bytes({f"in/{i}.jpg": jpeg(scene(730 + i, (640, 480))) for i in range(3)})
+    )
+    pages = {}
+    for label, cap in (("kept", 64 << 20), ("remade", 0)):
+        request = ScanRequest(inputs=[str(tree)], report_dir=tmp_path / label, jobs=1, preview_bytes=cap)
+        run_scan(request, KnownLists())
+        pages[label] = (tmp_path / label / "report.html").read_text()
+        assert not (tmp_path / label / "previews.bin").exists()
+    assert pages["kept"].count("data:image/jpeg;base64,") == 10
+    assert pages["kept"] == pages["remade"]

@@ -1,7 +1,11 @@
 from __future__ import annotations
 
+import random
 from collections.abc import Sequence
 
+import pytest
+
+from vigil.scanning import similarity
 from vigil.scanning.pipeline import Match, ScanItem
 from vigil.scanning.triage import UnknownImage, cluster, item_status, triage
 from vigil.signals.hexbits import hamming
@@ -67,3 +71,21 @@ def test_item_status() -> None:
     assert item_status(ScanItem(0, "a", mime="application/zip")) == "archive"
     assert item_status(ScanItem(0, "a", skipped=True)) == "skipped"
     assert item_status(ScanItem(0, "a", mime="text/plain")) == "other"
+
+
+def test_direct_neighbours_agree_with_the_index(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Small scans compare all pairs with numpy; large ones go through PdqIndex: the same answer."""
+    rng = random.Random(5)
+    images: list[UnknownImage] = []
+    for n in range(300):
+        base = rng.getrandbits(256) if n % 3 == 0 else int(images[-1].pdq, 16) ^ (1 << rng.randrange(256))
+        hexes = tuple(f"{v:064x}" for v in [base, *(rng.getrandbits(256) for _ in range(7))])
+        images.append(UnknownImage((n, 0), hexes[0], hexes, 90, None))
+    for threshold in (0, 3, 31, 64):
+        direct = similarity.direct_neighbours(images, threshold)
+        assert direct == similarity.pdq_neighbours(images, threshold)  # 300 <= DIRECT_MAX: direct
+        with monkeypatch.context() as m:
+            m.setattr(similarity, "DIRECT_MAX", 0)
+            assert similarity.pdq_neighbours(images, threshold) == direct, threshold
+        assert direct == brute_neighbours(images, threshold)
+        assert all(i in near for i, near in enumerate(direct))

@@ -9,17 +9,18 @@ from __future__ import annotations
 import html
 import os
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from vigil.parallel import ordered_map
-from vigil.scanning.archives import ArchiveLimits
-from vigil.scanning.pipeline import ScanItem
+from vigil.scanning.pipeline import ScanItem, ScanOptions
 from vigil.scanning.report.model import STATUSES, ReportData
-from vigil.scanning.report.thumbnails import item_bytes, thumbnail_data_uri
+from vigil.scanning.report.thumbnails import data_uri, make_preview
 from vigil.scanning.triage import ItemKey
-from vigil.signals.images import ImageLimits
+
+#: The preview kept for an item during the scan, if any.
+Previews = Callable[[ItemKey], bytes | None]
 
 MAX_PROBLEMS = 2000
 MAX_CLUSTER_ROWS = 500
@@ -74,16 +75,27 @@ def _table(header: tuple[str, ...], rows: Sequence[tuple[str, ...]]) -> str:
     return f"<table><tr>{head}</tr>{body}</table>"
 
 
-def _thumbnail(where: tuple[str, dict[str, str | None]], limits: ImageLimits) -> str | None:
-    content = item_bytes(where[0], where[1], ArchiveLimits())
-    return thumbnail_data_uri(content, limits) if content else None
+def _remade(where: tuple[str, dict[str, str | None]], options: ScanOptions) -> bytes | None:
+    return make_preview(where[0], where[1], options)
 
 
-def _queue(data: ReportData, got: _Collected, image_limits: ImageLimits, jobs: int | None) -> str:
+def _previews(got: _Collected, stored: Previews, options: ScanOptions, jobs: int | None) -> list[str | None]:
+    """A data URI per queued item: the worker's preview, else the same one made again (in parallel)."""
+    kept = [stored(key) for _, key, _, _ in got.queue]
+    missing = [(item.path, where) for (_, _, item, where), p in zip(got.queue, kept, strict=True) if not p]
+    remade = iter(ordered_map(_remade, missing, options, jobs if len(missing) > 8 else 1, chunk=2))
+    out = []
+    for preview in kept:
+        jpeg = preview if preview else next(remade)
+        out.append(data_uri(jpeg) if jpeg else None)
+    return out
+
+
+def _queue(
+    data: ReportData, got: _Collected, stored: Previews, options: ScanOptions, jobs: int | None
+) -> str:
     cards = []
-    # Decoding for thumbnails is the slow part of a report: spread it like the scan itself.
-    wanted = [(item.path, archives) for _, _, item, archives in got.queue]
-    uris = ordered_map(_thumbnail, wanted, image_limits, jobs if len(wanted) > 8 else 1, chunk=2)
+    uris = _previews(got, stored, options, jobs)
     for (rank, key, item, _), uri in zip(got.queue, uris, strict=True):
         image = (
             f"<label><input type='checkbox'><img alt='thumbnail, rank {rank}' src='{uri}'></label>"
@@ -102,8 +114,16 @@ def _queue(data: ReportData, got: _Collected, image_limits: ImageLimits, jobs: i
 
 
 def write_html(
-    data: ReportData, path: Path, *, thumbnails: int, image_limits: ImageLimits, jobs: int | None = None
+    data: ReportData,
+    path: Path,
+    *,
+    thumbnails: int,
+    options: ScanOptions,
+    stored: Previews = lambda key: None,
+    jobs: int | None = None,
 ) -> None:
+    """``stored``: the previews kept during the scan, by item; ``options``: the scan's, to make the
+    same previews again for the others."""
     got = _collect(data, thumbnails)
     summary = data.summary()
     names = ("entries", "items", *STATUSES, "clusters", "with_warnings")
@@ -126,7 +146,7 @@ def write_html(
         _table(("category", "series", "items"), [(_esc(c), _esc(s), str(n)) for (c, s), n in groups])
         if groups
         else "<p>No item matched a known list.</p>",
-        _queue(data, got, image_limits, jobs),
+        _queue(data, got, stored, options, jobs),
         "<h2>Clusters of unknown near-duplicates</h2>",
         _table(("cluster", "size", "items (first 20)"), cluster_rows)
         if cluster_rows

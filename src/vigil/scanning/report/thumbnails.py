@@ -1,4 +1,5 @@
-"""Thumbnails for the review queue, made at report time from the evidence itself (never copied).
+"""Thumbnails for the review queue: the previews that scan workers kept, or, for an item whose preview
+was not kept, the same preview made again from the evidence itself (never copied).
 
 An archive member is read again through its chain of containers, under the same limits as the scan.
 """
@@ -6,17 +7,14 @@ An archive member is read again through its chain of containers, under the same 
 from __future__ import annotations
 
 import base64
-import io
+import dataclasses
 from collections.abc import Mapping
-
-from PIL import Image
 
 from vigil.scanning.archives import ArchiveError, ArchiveLimits, members
 from vigil.scanning.filetypes import sniff
-from vigil.scanning.pipeline import SEP
-from vigil.signals.images import ImageDecodeError, ImageLimits, open_image
-
-THUMB_SIZE = 160
+from vigil.scanning.pipeline import SEP, ScanOptions
+from vigil.signals.content import hash_bytes
+from vigil.signals.preview import PREVIEW_SIDE
 
 
 def item_bytes(path: str, archive_of: Mapping[str, str | None], limits: ArchiveLimits) -> bytes | None:
@@ -42,12 +40,14 @@ def item_bytes(path: str, archive_of: Mapping[str, str | None], limits: ArchiveL
     return None
 
 
-def thumbnail_data_uri(data: bytes, limits: ImageLimits) -> str | None:
-    try:
-        im = open_image(data, limits, min_side=THUMB_SIZE)
-    except ImageDecodeError:
+def make_preview(path: str, archive_of: Mapping[str, str | None], options: ScanOptions) -> bytes | None:
+    """The preview a scan worker makes of this item with ``options``, made again from its content."""
+    content = item_bytes(path, archive_of, options.archives)
+    if not content:
         return None
-    im.thumbnail((THUMB_SIZE, THUMB_SIZE), Image.Resampling.LANCZOS)
-    buf = io.BytesIO()
-    im.save(buf, "JPEG", quality=70)
-    return "data:image/jpeg;base64," + base64.b64encode(buf.getvalue()).decode("ascii")
+    hashing = dataclasses.replace(options.hashing, dihedral=False, preview=PREVIEW_SIDE)
+    return hash_bytes(path, content, hashing).preview
+
+
+def data_uri(jpeg: bytes) -> str:
+    return "data:image/jpeg;base64," + base64.b64encode(jpeg).decode("ascii")

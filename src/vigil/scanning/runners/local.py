@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -12,6 +13,7 @@ from vigil.parallel import ordered_map
 from vigil.scanning.checkpoint import Checkpoint
 from vigil.scanning.matching import KnownLists
 from vigil.scanning.pipeline import ScanItem, ScanOptions, scan_found
+from vigil.scanning.previews import DEFAULT_MAX_BYTES
 from vigil.scanning.report.csv_report import write_csv
 from vigil.scanning.report.html_report import write_html
 from vigil.scanning.report.json_report import write_json
@@ -28,6 +30,7 @@ from vigil.scanning.triage import (
     unknown_image,
 )
 from vigil.scanning.walk import Found, walk
+from vigil.signals.preview import PREVIEW_SIDE
 
 #: Walked entries matched and checkpointed together: amortises index queries and disk writes.
 BATCH = 64
@@ -44,6 +47,13 @@ class ScanRequest:
     resume: bool = False
     thumbnails: int = 200
     lists_label: str | None = None
+    #: Cap of the previews kept while scanning; review thumbnails beyond it are made at report time.
+    preview_bytes: int = DEFAULT_MAX_BYTES
+
+    def worker_options(self) -> ScanOptions:
+        """The options workers run with: previews only when the report shows thumbnails."""
+        hashing = dataclasses.replace(self.options.hashing, preview=PREVIEW_SIDE if self.thumbnails else 0)
+        return dataclasses.replace(self.options, hashing=hashing)
 
     def params(self) -> dict[str, object]:
         """What must be equal for a checkpoint to be resumed."""
@@ -79,7 +89,7 @@ def run_scan(
     progress: Progress | None = None,
     neighbours: NeighbourFinder = pdq_neighbours,
 ) -> ReportData:
-    checkpoint = Checkpoint(request.report_dir)
+    checkpoint = Checkpoint(request.report_dir, request.preview_bytes)
     start = checkpoint.start(request.params(), resume=request.resume)
     done, item_count = start, 0
     batch: list[list[ScanItem]] = []
@@ -88,12 +98,16 @@ def run_scan(
         flat = [item for items in batch for item in items]
         known.match(flat, request.threshold, request.near_threshold)
         for items in batch:
-            checkpoint.append(items[0].ordinal, items)
+            checkpoint.append(items[0].ordinal, items, _unknown_previews(items))
         batch.clear()
 
     try:
         todo = (f for f in walk(request.inputs) if f.ordinal >= start)
-        for items in ordered_map(_scan_entry, todo, request.options, request.jobs, chunk=4):
+        # 32 entries ahead per worker, as many as `vigil hash` keeps: a slow file at the head of the
+        # order must not leave the other workers idle.
+        for items in ordered_map(
+            _scan_entry, todo, request.worker_options(), request.jobs, chunk=4, in_flight=8
+        ):
             batch.append(items)
             done += 1
             item_count += len(items)
@@ -105,6 +119,17 @@ def run_scan(
     finally:
         checkpoint.close()
     return finish(request, checkpoint, neighbours)
+
+
+def _unknown_previews(items: list[ScanItem]) -> list[tuple[int, bytes]]:
+    """Previews worth keeping: of unknown images only (known material is never shown); the others are
+    dropped here, in memory."""
+    out = []
+    for position, item in enumerate(items):
+        if item.preview is not None and is_unknown_image(item):
+            out.append((position, item.preview))
+        item.preview = None
+    return out
 
 
 def finish(request: ScanRequest, checkpoint: Checkpoint, neighbours: NeighbourFinder) -> ReportData:
@@ -140,8 +165,12 @@ def finish(request: ScanRequest, checkpoint: Checkpoint, neighbours: NeighbourFi
         data,
         folder / "report.html",
         thumbnails=request.thumbnails,
-        image_limits=request.options.hashing.limits,
+        options=request.options,
+        stored=checkpoint.previews.get,
+        jobs=request.jobs,
     )
+    # The report holds the thumbnails it shows; previews of the other unknown images go.
+    checkpoint.previews.delete()
     return data
 
 
