@@ -8,8 +8,8 @@ import io
 import os
 import stat
 from collections.abc import Iterator
-from dataclasses import asdict, dataclass, field
-from typing import Any
+from dataclasses import dataclass, field, fields
+from typing import Any, Final
 
 from vigil.scanning.archives import ArchiveError, ArchiveLimits, BombError, members
 from vigil.scanning.filetypes import is_archive, sniff
@@ -63,8 +63,11 @@ class ScanItem:
     preview: bytes | None = field(default=None, repr=False, compare=False)
 
     def to_json(self) -> dict[str, Any]:
-        out = asdict(self)
-        del out["preview"]
+        # By hand: dataclasses.asdict deep-copies recursively, and this runs for every item, in the
+        # process that also feeds the workers.
+        out = {name: getattr(self, name) for name in _ITEM_FIELDS}
+        out["matches"] = [_match_json(m) for m in self.matches]
+        out["near"] = [_match_json(m) for m in self.near]
         return out
 
     @classmethod
@@ -73,6 +76,14 @@ class ScanItem:
         raw["matches"] = [Match(**m) for m in raw.get("matches") or []]
         raw["near"] = [Match(**m) for m in raw.get("near") or []]
         return cls(**raw)
+
+
+_ITEM_FIELDS: Final = tuple(f.name for f in fields(ScanItem) if f.name != "preview")
+_MATCH_FIELDS: Final = tuple(f.name for f in fields(Match))
+
+
+def _match_json(match: Match) -> dict[str, Any]:
+    return {name: getattr(match, name) for name in _MATCH_FIELDS}
 
 
 def scan_found(found: Found, options: ScanOptions) -> list[ScanItem]:

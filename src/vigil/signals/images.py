@@ -229,7 +229,7 @@ def _reduced(source: ImageFile.ImageFile, min_side: int, *, luma: bool, colour: 
     factor = min(im.size) // min_side
     if factor >= 2:
         im, reduced_colour = _reduce(im, factor, luma=luma, colour=colour and kept is None)
-        kept = kept or reduced_colour
+        kept = reduced_colour if kept is None else kept
         scale *= factor
     if luma and scale > 1 and im.mode != "L":
         im = to_rgb(im).convert("L")
