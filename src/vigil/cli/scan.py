@@ -90,7 +90,7 @@ def scan_command(
     try:
         if err.is_terminal:
             with file_progress(err, "scanning", TextColumn("{task.fields[items]} items")) as progress:
-                task = progress.add_task("scan", total=count_entries(paths), items=0)
+                task = progress.add_task("scan", total=count_entries(request), items=0)
                 data = run_scan(
                     request, known, lambda done, items: progress.update(task, completed=done, items=items)
                 )

@@ -23,14 +23,21 @@ def _inside(path: str, roots: tuple[str, ...]) -> bool:
     return any(path == root or path.startswith(root + os.sep) for root in roots)
 
 
-def walk(inputs: Iterable[str]) -> Iterator[Found]:
+#: The note of a folder that ``walk`` was told to leave out.
+OWN_FOLDER = "the scan's own report folder: not scanned"
+
+
+def walk(inputs: Iterable[str], exclude: Iterable[str] = ()) -> Iterator[Found]:
     """Every file below ``inputs`` in sorted order, numbered; the numbering is what resume relies on.
 
     Symlinks are followed only when their target is a file inside one of the scanned trees; folders are
     never entered through a link (loops, and links out of a seized tree into the examiner's own disk).
+    Folders in ``exclude`` (the scan's report folder, whose checkpoint grows while the scan runs) are
+    listed as skipped, not entered.
     """
     inputs = list(inputs)
     roots = tuple(os.path.realpath(p) for p in inputs)
+    excluded = frozenset(os.path.realpath(p) for p in exclude)
     ordinal = 0
 
     def emit(path: str, error: str | None = None, note: str | None = None, skip: bool = False) -> Found:
@@ -52,6 +59,9 @@ def walk(inputs: Iterable[str]) -> Iterator[Found]:
                 yield emit(path, None, f"symlink to {target}")
             return
         if os.path.isdir(path):
+            if excluded and os.path.realpath(path) in excluded:
+                yield emit(path, None, OWN_FOLDER, skip=True)
+                return
             try:
                 with os.scandir(path) as it:
                     names = sorted(entry.name for entry in it)

@@ -126,6 +126,28 @@ def _two_consumers_one_queue(
         return ran
 
     monkeypatch.setattr(jobs_module, "run_case", recorded)
+    # When each worker held each case's lease: from its claim to just before its release. A run's own
+    # start and end enclose its lease with time on both sides, so runs may seem to overlap by a few
+    # milliseconds while their leases never do.
+    holds: list[Run] = []
+    claimed: dict[str, tuple[int, float]] = {}
+    real_claim, real_release = leases.claim, leases.release
+
+    def claim(session: Session, case_id: int, owner: str, now: datetime, ttl: timedelta) -> bool:
+        got = real_claim(session, case_id, owner, now, ttl)
+        if got:
+            with lock:
+                claimed[owner] = (case_id, time.monotonic())
+        return got
+
+    def release(session: Session, case_id: int, owner: str) -> None:
+        with lock:
+            held, start = claimed.pop(owner)
+            holds.append(Run(held, owner.partition("/")[0], start, time.monotonic(), True))
+        real_release(session, case_id, owner)
+
+    monkeypatch.setattr(leases, "claim", claim)
+    monkeypatch.setattr(leases, "release", release)
     with http_site() as site, smtp_server() as inbox:
         settings = hotline_settings(db, inbox.port, write_directory(tmp_path / "dir.toml"))
         clock = ManualClock(datetime.now(UTC))
@@ -144,8 +166,9 @@ def _two_consumers_one_queue(
     assert sorted(path for _, path in site.requests) == sorted(f"/{i}.jpg" for i in range(8))
     with sessions() as session:
         assert {session.get(Case, c).state for c in cases} == {"triage"}  # type: ignore[union-attr]
+    assert len(holds) == sum(r.ran for r in runs)
     for case_id in cases:
-        worked = sorted((r for r in runs if r.case_id == case_id and r.ran), key=lambda r: r.start)
+        worked = sorted((h for h in holds if h.case_id == case_id), key=lambda h: h.start)
         assert worked
         for first, second in itertools.pairwise(worked):
             assert first.end <= second.start, "two workers on one case at once"

@@ -233,3 +233,24 @@ def test_thumbnails_made_again_are_the_kept_ones(tmp_path: Path) -> None:
         assert not (tmp_path / label / "previews.bin").exists()
     assert pages["kept"].count("data:image/jpeg;base64,") == 10
     assert pages["kept"] == pages["remade"]
+
+
+def test_report_folder_inside_the_tree_is_not_scanned(tmp_path: Path) -> None:
+    """An examiner may put --report inside the evidence folder: the scan must not read its own growing
+    checkpoint (at a million files it was the largest file of the tree)."""
+    tree = tmp_path / "evidence"
+    tree.mkdir()
+    (tree / "a.jpg").write_bytes(jpeg(scene(900, (320, 240))))
+    (tree / "z.txt").write_text("benign\n")
+    report = tree / "report"
+    assert vigil("scan", tree, "--report", report).returncode == 0
+    items = json.loads((report / "report.json").read_text())["items"]
+    assert [(Path(i["path"]).name, i["status"]) for i in items] == [
+        ("a.jpg", "unknown-image"),
+        ("report", "skipped"),
+        ("z.txt", "other"),
+    ]
+    assert items[1]["warnings"] == ["the scan's own report folder: not scanned"]
+    first = (report / "report.json").read_bytes()
+    assert vigil("scan", tree, "--report", report, "--resume").returncode == 0
+    assert (report / "report.json").read_bytes() == first

@@ -79,8 +79,8 @@ def _scan_entry(found: Found, options: ScanOptions) -> list[ScanItem]:
         ]
 
 
-def count_entries(inputs: list[str]) -> int:
-    return sum(1 for _ in walk(inputs))
+def count_entries(request: ScanRequest) -> int:
+    return sum(1 for _ in walk(request.inputs, [str(request.report_dir)]))
 
 
 def run_scan(
@@ -102,7 +102,7 @@ def run_scan(
         batch.clear()
 
     try:
-        todo = (f for f in walk(request.inputs) if f.ordinal >= start)
+        todo = (f for f in walk(request.inputs, [str(request.report_dir)]) if f.ordinal >= start)
         # 32 entries ahead per worker, as many as `vigil hash` keeps: a slow file at the head of the
         # order must not leave the other workers idle.
         for items in ordered_map(
