@@ -29,15 +29,14 @@ from vigil.blocklists.lists import (
     DEFAULT_KEYWORD_LIST,
     BlocklistError,
     ServiceBase,
+    VersionInfo,
     analyst,
     ensure_list,
     get_list,
     same_person,
     version_row,
-    version_rows,
 )
 from vigil.blocklists.models import Blocklist, KeywordEntry, KeywordPublished
-from vigil.blocklists.service import VersionInfo
 from vigil.blocklists.snapshots import PublishResult, Row, content_digest, publish_rows, rows_at
 from vigil.db.base import core_table
 
@@ -285,20 +284,7 @@ class KeywordService(ServiceBase):
             return result
 
     def versions(self, list_name: str = DEFAULT_KEYWORD_LIST) -> list[VersionInfo]:
-        with self.sessions() as session:
-            rows = version_rows(session, get_list(session, list_name, "keywords"))
-            return [
-                VersionInfo(
-                    v.serial,
-                    v.published_at,
-                    v.published_by,
-                    v.entry_count,
-                    v.added_count,
-                    v.removed_count,
-                    v.digest,
-                )
-                for v in rows
-            ]
+        return self._versions(list_name, "keywords")
 
     def version(self, list_name: str = DEFAULT_KEYWORD_LIST, serial: int | None = None) -> KeywordListVersion:
         with self.sessions() as session:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Final, Literal
 
@@ -112,6 +113,17 @@ def version_rows(session: Session, blocklist: Blocklist) -> Sequence[BlocklistVe
     )
 
 
+@dataclass(frozen=True)
+class VersionInfo:
+    serial: int
+    published_at: datetime
+    published_by: str
+    entries: int
+    added: int
+    removed: int
+    digest: str
+
+
 class ServiceBase:
     """What the URL-list and keyword-list services share: who acts, their clock, one transaction per call."""
 
@@ -126,3 +138,18 @@ class ServiceBase:
     def _transaction(self) -> Iterator[Session]:
         with self.sessions() as session, session.begin():
             yield session
+
+    def _versions(self, list_name: str, kind: ListKind) -> list[VersionInfo]:
+        with self.sessions() as session:
+            return [
+                VersionInfo(
+                    v.serial,
+                    v.published_at,
+                    v.published_by,
+                    v.entry_count,
+                    v.added_count,
+                    v.removed_count,
+                    v.digest,
+                )
+                for v in version_rows(session, get_list(session, list_name, kind))
+            ]

@@ -21,12 +21,12 @@ from vigil.blocklists.lists import (
     DEFAULT_URL_LIST,
     BlocklistError,
     ServiceBase,
+    VersionInfo,
     analyst,
     ensure_list,
     get_list,
     same_person,
     version_row,
-    version_rows,
 )
 from vigil.blocklists.models import Blocklist, BlocklistAppeal, BlocklistEntry, BlocklistPublished
 from vigil.blocklists.snapshots import PublishResult, Row, content_digest, publish_rows, rows_at
@@ -82,17 +82,6 @@ class AppealInfo:
     resolved_at: datetime | None
     resolved_by: str | None
     resolution: str | None
-
-
-@dataclass(frozen=True)
-class VersionInfo:
-    serial: int
-    published_at: datetime
-    published_by: str
-    entries: int
-    added: int
-    removed: int
-    digest: str
 
 
 def _info(row: BlocklistEntry, list_name: str) -> EntryInfo:
@@ -430,20 +419,7 @@ class BlocklistService(ServiceBase):
             return result
 
     def versions(self, list_name: str = DEFAULT_URL_LIST) -> list[VersionInfo]:
-        with self.sessions() as session:
-            rows = version_rows(session, get_list(session, list_name, "url"))
-            return [
-                VersionInfo(
-                    v.serial,
-                    v.published_at,
-                    v.published_by,
-                    v.entry_count,
-                    v.added_count,
-                    v.removed_count,
-                    v.digest,
-                )
-                for v in rows
-            ]
+        return self._versions(list_name, "url")
 
     def latest_serial(self, list_name: str = DEFAULT_URL_LIST) -> int:
         with self.sessions() as session:
