@@ -50,6 +50,10 @@ class ScanRequest:
     #: Cap of the previews kept while scanning; review thumbnails beyond it are made at report time.
     preview_bytes: int = DEFAULT_MAX_BYTES
 
+    def walk(self) -> Iterator[Found]:
+        """The entries this scan covers: its inputs, less its own report folder."""
+        return walk(self.inputs, [str(self.report_dir)])
+
     def worker_options(self) -> ScanOptions:
         """The options workers run with: previews only when the report shows thumbnails."""
         hashing = dataclasses.replace(self.options.hashing, preview=PREVIEW_SIDE if self.thumbnails else 0)
@@ -80,7 +84,7 @@ def _scan_entry(found: Found, options: ScanOptions) -> list[ScanItem]:
 
 
 def count_entries(request: ScanRequest) -> int:
-    return sum(1 for _ in walk(request.inputs, [str(request.report_dir)]))
+    return sum(1 for _ in request.walk())
 
 
 def run_scan(
@@ -102,7 +106,7 @@ def run_scan(
         batch.clear()
 
     try:
-        todo = (f for f in walk(request.inputs, [str(request.report_dir)]) if f.ordinal >= start)
+        todo = (f for f in request.walk() if f.ordinal >= start)
         # 32 entries ahead per worker, as many as `vigil hash` keeps: a slow file at the head of the
         # order must not leave the other workers idle.
         for items in ordered_map(
