@@ -1,8 +1,10 @@
-"""``vigil hotline``: the queue worker that runs scheduled hotline work, a one-shot sweep, and intake
-from the command line."""
+"""``vigil hotline``: the queue worker that runs scheduled hotline work, a one-shot sweep, intake from the
+command line, a case's view, and the check a host makes of a notice it received."""
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -10,7 +12,9 @@ import typer
 from vigil.cli.db import cli_actor, open_database
 from vigil.config import Settings
 
-app = typer.Typer(name="hotline", help="Notice and takedown: worker, sweep, reports.", no_args_is_help=True)
+app = typer.Typer(
+    name="hotline", help="Notice and takedown: worker, sweep, reports, cases, notices.", no_args_is_help=True
+)
 
 
 @app.command("worker")
@@ -63,3 +67,92 @@ def report_command(
     finally:
         hotline.close()
     typer.echo(f"case {done.case_id}{' (already open)' if done.duplicate else ''}: {done.url}")
+
+
+@app.command("case")
+def case_command(
+    case_id: Annotated[int, typer.Argument(min=1, help="The case number.")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print the case as JSON.")] = False,
+) -> None:
+    """Show a case: its state and why (a refusal by the fetch guard, a removal ...), reports, events."""
+    from vigil.hotline.views import CaseNotFoundError, case_view
+
+    settings = Settings()
+    sessions = open_database(settings)
+    try:
+        with sessions() as session:
+            view = case_view(session, case_id)
+    except CaseNotFoundError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from None
+    if as_json:
+        typer.echo(json.dumps(view, indent=2, default=str))
+        return
+    reason = f" ({view['state_reason']})" if view["state_reason"] else ""
+    typer.echo(f"case {view['id']}: {view['state']}{reason}")
+    typer.echo(f"url: {view['url']}")
+    typer.echo(
+        f"opened: {view['opened_at']}" + (f", closed: {view['closed_at']}" if view["closed_at"] else "")
+    )
+    for report in view["reports"]:
+        sender = f"{report['submitted_by']} ({report['source']})"
+        typer.echo(f"report {report['id']}: {report['received_at']} from {sender}")
+    for event in view["events"]:
+        change = f"{event['from_state']} → {event['to_state']}" if event["kind"] == "state" else event["kind"]
+        details = ", ".join(f"{k}={v}" for k, v in event["details"].items())
+        typer.echo(f"  {event['at']}  {change}  {event['actor']}" + (f"  {details}" if details else ""))
+
+
+@app.command("key")
+def key_command() -> None:
+    """Print the public key that verifies this hotline's notices (PEM; the key is made on first use)."""
+    from vigil.blocklists.signing import public_key_to_pem
+    from vigil.hotline.notices import load_signing_key
+
+    typer.echo(public_key_to_pem(load_signing_key(Settings()).public_key()).decode("ascii"), nl=False)
+
+
+@app.command("verify-notice")
+def verify_notice_command(
+    file: Annotated[
+        Path,
+        typer.Argument(
+            exists=True,
+            dir_okay=False,
+            help="The notice as received: the raw e-mail (.eml) or a webhook body.",
+        ),
+    ],
+    key: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--key", exists=True, dir_okay=False, help="The hotline's public key (PEM); repeat for several."
+        ),
+    ] = None,
+    signature: Annotated[
+        str | None,
+        typer.Option(
+            "--signature", help="A webhook's X-Vigil-Signature header, checked over the exact body."
+        ),
+    ] = None,
+) -> None:
+    """Check that a notice comes from the hotline, unchanged; exit 1 if it does not verify."""
+    from vigil.blocklists.signing import SignatureError, public_key_from_pem
+    from vigil.hotline.notices import load_signing_key, signing_key_path
+    from vigil.hotline.verification import NoticeError, verify_notice
+
+    try:
+        if key:
+            keys = [public_key_from_pem(k.read_bytes()) for k in key]
+        else:
+            settings = Settings()
+            if not signing_key_path(settings).exists():
+                raise SignatureError(
+                    f"no --key given and no hotline signing key at {signing_key_path(settings)}"
+                )
+            keys = [load_signing_key(settings).public_key()]
+        verified = verify_notice(file.read_bytes(), keys, signature)
+    except (SignatureError, NoticeError, ValueError) as exc:
+        typer.echo(f"{file}: NOT verified: {exc}", err=True)
+        raise typer.Exit(1) from None
+    what = " ".join(x for x in (verified.reference, verified.subject and f"({verified.subject})") if x)
+    typer.echo(f"{file}: verified {verified.channel} notice {what}, signed by key {verified.key_id}")

@@ -78,6 +78,12 @@ def takedown_command(
         overall.add_row(*_row("report → notice", o.report_to_notice))
         overall.add_row(*_row("notice → removal", o.notice_to_removal))
         overall.add_row(*_row("report → removal", o.report_to_removal))
+        intake = figures.intake
+        out.print(
+            f"{intake.reports} reports, {intake.cases} cases: {intake.refused} refused by the fetch guard"
+            f" ({intake.refused_reports} reports), {intake.rejected} rejected,"
+            f" {intake.awaiting_analyst} awaiting an analyst"
+        )
         out.print(f"{o.cases} cases, {o.removed} removed")
         out.print(overall)
         for title, groups in (

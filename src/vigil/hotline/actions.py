@@ -222,6 +222,8 @@ def _send_notice(hl: Hotline, notice: Notice) -> None:
             "notice": notice.sequence,
             "subject": notice.subject,
             "body": notice.body,
+            # The same signature as the e-mail's: the host checks both channels one way.
+            "signature": notice.signature,
         }
         post_webhook(hl.http, notice.recipient, secret, payload, hl.signing_key)
         return

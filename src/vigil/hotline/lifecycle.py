@@ -3,7 +3,8 @@
     new ──► triage ──► assessed ──► held ──► notified ──► escalated ──► removed
       │        │           │          └────► forwarded ──────────────►    ▲
       │        └► rejected └──────────────►  (all re-checked until) ──────┘
-      └──────► assessed (known content: classified by the hash database, no analyst view)
+      ├──────► assessed (known content: classified by the hash database, no analyst view)
+      └──────► refused  (the fetch guard refused the URL: a private, loopback, metadata ... address)
 
 Every change, and every other fact worth a date (a report, a notice, a hold, a re-check), is a
 :class:`CaseEvent` stamped by the injected clock; the figures are computed from events alone.
@@ -15,6 +16,7 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any, Final
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from vigil.hotline.clock import Clock
@@ -22,7 +24,7 @@ from vigil.hotline.models import Case, CaseEvent
 from vigil.signals.url import sha256_of_canonical, url_host
 
 TRANSITIONS: Final[Mapping[str, frozenset[str]]] = {
-    "new": frozenset({"triage", "assessed", "rejected", "removed"}),
+    "new": frozenset({"triage", "assessed", "rejected", "removed", "refused"}),
     "triage": frozenset({"assessed", "rejected", "removed"}),
     "assessed": frozenset({"held", "notified", "escalated", "forwarded", "removed"}),
     "held": frozenset({"notified", "escalated", "forwarded", "removed"}),
@@ -31,10 +33,23 @@ TRANSITIONS: Final[Mapping[str, frozenset[str]]] = {
     "forwarded": frozenset({"removed"}),
     "removed": frozenset(),
     "rejected": frozenset(),
+    "refused": frozenset(),
 }
 CLOSED: Final = frozenset(state for state, nxt in TRANSITIONS.items() if not nxt)
 #: States in which the URL is re-checked on schedule until removal.
 WATCHED: Final = frozenset({"held", "notified", "escalated", "forwarded"})
+
+
+def state_reason(session: Session, case_id: int) -> str | None:
+    """Why the case is in its state, as its latest change recorded it (a refusal, a removal ...)."""
+    details = session.execute(
+        select(CaseEvent.details)
+        .where(CaseEvent.case_id == case_id, CaseEvent.kind == "state")
+        .order_by(CaseEvent.id.desc())
+        .limit(1)
+    ).scalar_one_or_none()
+    reason = (details or {}).get("reason")
+    return str(reason) if reason is not None else None
 
 
 class TransitionError(ValueError):

@@ -5,7 +5,8 @@ monitor ranks them).
 
 "Notice" is the first notice that left for the host, or for a foreign host the forward to the partner
 hotline or law enforcement. Shares count every case that started the interval, removed or not, so a
-host that never removes anything scores 0 %, not "no data".
+host that never removes anything scores 0 %, not "no data". Cases that never reached a host (refused by
+the fetch guard, rejected, awaiting an analyst) are counted apart, in :class:`IntakeFigures`.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from typing import Final
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from vigil.hotline.models import Case, Forward, Hosting, Notice
+from vigil.hotline.models import CASE_STATES, Case, Forward, Hosting, Notice, Report
 
 DAY: Final = timedelta(days=1)
 
@@ -68,6 +69,25 @@ class BadHoster:
     median_notice_to_removal_hours: float | None
 
 
+@dataclass(frozen=True)
+class IntakeFigures:
+    """Every report and case, whatever became of it: the takedown figures count only cases that reached
+    a host, so those that never could (refused by the fetch guard, rejected, awaiting an analyst) are
+    counted here."""
+
+    reports: int = 0
+    cases: int = 0
+    #: Cases (and the reports they gathered) whose URL the fetch guard refused: never fetched, never notified.
+    refused: int = 0
+    refused_reports: int = 0
+    rejected: int = 0
+    awaiting_analyst: int = 0
+    #: Cases by state, every state listed (0 when none).
+    by_state: dict[str, int] = field(default_factory=dict)
+    #: Reports by source (public, member, partner, forward, analyst).
+    by_source: dict[str, int] = field(default_factory=dict)
+
+
 @dataclass
 class TakedownFigures:
     overall: GroupFigures
@@ -76,6 +96,7 @@ class TakedownFigures:
     by_country: list[GroupFigures] = field(default_factory=list)
     bad_hosters: list[BadHoster] = field(default_factory=list)
     deadline_hours: float = 48.0
+    intake: IntakeFigures = field(default_factory=IntakeFigures)
 
 
 def durations(pairs: Iterable[tuple[datetime | None, datetime | None]]) -> Durations:
@@ -156,6 +177,34 @@ def case_times(session: Session, since: datetime | None = None) -> list[CaseTime
     return out
 
 
+def intake_figures(session: Session, since: datetime | None = None) -> IntakeFigures:
+    """Reports and cases opened since ``since``, by state and by source."""
+    cases = select(Case.state, func.count()).group_by(Case.state)
+    reports = select(Report.source, func.count()).group_by(Report.source)
+    refused_reports = (
+        select(func.count())
+        .select_from(Report)
+        .join(Case, Case.id == Report.case_id)
+        .where(Case.state == "refused")
+    )
+    if since is not None:
+        cases = cases.where(Case.opened_at >= since)
+        reports = reports.where(Report.received_at >= since)
+        refused_reports = refused_reports.where(Report.received_at >= since)
+    by_state = dict.fromkeys(CASE_STATES, 0) | {state: int(n) for state, n in session.execute(cases).tuples()}
+    by_source = {source: int(n) for source, n in session.execute(reports).tuples()}
+    return IntakeFigures(
+        reports=sum(by_source.values()),
+        cases=sum(by_state.values()),
+        refused=by_state["refused"],
+        refused_reports=int(session.execute(refused_reports).scalar_one()),
+        rejected=by_state["rejected"],
+        awaiting_analyst=by_state["triage"],
+        by_state=by_state,
+        by_source=dict(sorted(by_source.items())),
+    )
+
+
 def _grouped(cases: list[CaseTimes], key: Callable[[CaseTimes], str]) -> list[GroupFigures]:
     groups: dict[str, list[CaseTimes]] = defaultdict(list)
     for case in cases:
@@ -198,4 +247,5 @@ def takedown_figures(
         by_country=_grouped(cases, lambda c: c.country),
         bad_hosters=bad_hosters(cases, now, timedelta(hours=deadline_hours)),
         deadline_hours=deadline_hours,
+        intake=intake_figures(session, since),
     )

@@ -26,8 +26,12 @@ CASE_STATES: Final = (
     "forwarded",
     "removed",
     "rejected",
+    "refused",
 )
-REPORT_SOURCES: Final = ("public", "partner", "analyst", "forward")
+#: ``public``: the form; ``member``: an industry member's system; ``partner``: a partner hotline (unsigned);
+#: ``forward``: a partner hotline's signed forward; ``analyst``: the hotline's own staff;
+#: ``law_enforcement``: an investigator's account.
+REPORT_SOURCES: Final = ("public", "partner", "analyst", "forward", "member", "law_enforcement")
 VERDICTS: Final = ("illegal", "not_illegal", "undetermined")
 NOTICE_KINDS: Final = ("host", "law_enforcement", "escalation")
 NOTICE_STATUSES: Final = ("pending", "sent", "failed")

@@ -1,10 +1,14 @@
 """Notices: what the hotline tells a host or law enforcement about a case, signed, and how it leaves
 (SMTP e-mail, or a webhook the host asked for).
 
-Every notice carries ``X-Vigil-Signature`` (Ed25519 over the body, in the blocklists' signature format)
-so that a host can tell a real notice from a phishing look-alike, and a webhook also carries an
-HMAC-SHA256 of its body under the secret the host registered, which is what webhook receivers check.
-A notice names the category as a label only and never carries content.
+Every notice carries ``X-Vigil-Signature`` (Ed25519, in the blocklists' signature format) so that a host
+can tell a real notice from a phishing look-alike. The signature is over the notice's text in its
+canonical form (:func:`canonical_body`), not over the bytes sent: mail transport rewrites line endings
+to CRLF, may re-encode the body (quoted-printable, base64) and strip trailing spaces, and the host must
+still be able to verify what it received (:mod:`vigil.hotline.verification`). A webhook carries the same
+signature in its JSON (``signature``), an Ed25519 signature of the exact request body in the header, and
+an HMAC-SHA256 of the body under the secret the host registered. A notice names the category as a label
+only and never carries content.
 """
 
 from __future__ import annotations
@@ -36,9 +40,13 @@ class DeliveryError(RuntimeError):
     """The notice did not leave (SMTP or HTTP failure); the job retries it."""
 
 
+def signing_key_path(settings: Settings) -> Path:
+    return Path(settings.hotline_signing_key or settings.data_dir / "keys" / "hotline-signing.pem")
+
+
 def load_signing_key(settings: Settings) -> Ed25519PrivateKey:
     """The hotline's Ed25519 key; created once under ``data_dir/keys`` when none is configured."""
-    path = settings.hotline_signing_key or settings.data_dir / "keys" / "hotline-signing.pem"
+    path = signing_key_path(settings)
     if not Path(path).exists():
         Path(path).parent.mkdir(parents=True, exist_ok=True)
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
@@ -119,8 +127,18 @@ def compose(
     return NoticeText(subject, body)
 
 
+def canonical_body(text: str) -> bytes:
+    """The bytes a notice's signature covers: the text with every line ending (CRLF, CR, LF) made LF,
+    spaces and tabs at the end of each line removed, blank lines at the end removed, one LF after the
+    last line, encoded as UTF-8. Transport changes none of these, whatever it does to the bytes."""
+    lines = [line.rstrip(" \t") for line in text.replace("\r\n", "\n").replace("\r", "\n").split("\n")]
+    while lines and not lines[-1]:
+        lines.pop()
+    return ("\n".join(lines) + "\n").encode("utf-8")
+
+
 def sign_text(body: str, key: Ed25519PrivateKey) -> str:
-    return signing.sign(body.encode("utf-8"), key).strip()
+    return signing.sign(canonical_body(body), key).strip()
 
 
 class Mailer(Protocol):

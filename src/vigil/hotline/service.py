@@ -116,7 +116,8 @@ class HotlineService:
 
     def process(self, case_id: int) -> str:
         """Fetch a new case's URL, seal the content as evidence, and match it against the hash database:
-        known content is assessed and routed at once, anything else waits in the triage queue."""
+        known content is assessed and routed at once, a URL the fetch guard refuses ends ``refused``
+        (no analyst can fetch it either), anything else waits in the triage queue."""
         with self.hl.sessions() as session:
             case = self._case(session, case_id)
             if case.state != "new":
@@ -127,7 +128,7 @@ class HotlineService:
         try:
             fetched = self.hl.fetcher.fetch(url)
         except FetchRefusedError as exc:
-            problem = f"refused: {exc}"
+            return self._refuse(case_id, str(exc))
         except FetchError as exc:
             problem = str(exc)
         signals = None
@@ -159,6 +160,19 @@ class HotlineService:
             self.hl.lifecycle.move(session, case, "triage", "system")
             state = case.state
         return state
+
+    def _refuse(self, case_id: int, reason: str) -> str:
+        """Close a case whose URL the guard refused (a private, loopback, metadata ... address): a
+        final answer about the URL itself, unlike a network failure, so it never reaches an analyst."""
+        with self.hl.sessions() as session, session.begin():
+            case = self._case(session, case_id, lock=True)
+            if case.state != "new":
+                return case.state
+            self.hl.lifecycle.move(session, case, "refused", "system", reason=reason[:1000])
+            journal.append(
+                session, self.actor, "hotline.refused", f"case/{case.id}", {"reason": reason[:1000]}
+            )
+            return case.state
 
     def _capture(self, session: Session, case: Case, fetched: Fetched, signals: FileSignals) -> None:
         sealed = self.hl.vault.store(case.id, fetched.body, signals_dict(signals))

@@ -91,6 +91,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(report_form.router)
     app.include_router(docs.router)
     app.include_router(blocklists.well_known)
+    app.include_router(reports.well_known)
     stop_page.install(app)
     ctx.route_templates = check_policies(app)
     return app

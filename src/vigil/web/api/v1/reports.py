@@ -6,25 +6,27 @@ from __future__ import annotations
 
 from dataclasses import asdict
 from datetime import UTC, datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Final
 
-from fastapi import APIRouter, Body, Path, Request
+from fastapi import APIRouter, Body, Path, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, Field
-from sqlalchemy import select
 
 from vigil.auth.authenticate import Principal
 from vigil.auth.roles import Role
 from vigil.blocklists import signing
 from vigil.hotline.metrics import takedown_figures
-from vigil.hotline.models import Assessment, Case, CaseEvent, Hold, Hosting, Notice
 from vigil.hotline.notices import SIGNATURE_HEADER
 from vigil.hotline.service import CaseNotFoundError, HotlineError, HotlineService
+from vigil.hotline.views import case_view
 from vigil.web.hotline import enqueue, web_hotline
-from vigil.web.policy import require
+from vigil.web.policy import public, require
 from vigil.web.problems import PROBLEM_RESPONSES, Problem
 
 router = APIRouter(tags=["hotline"], responses=PROBLEM_RESPONSES)
+#: Outside /api/v1: where a host fetches the key that verifies the notices it receives.
+well_known = APIRouter(tags=["hotline"])
+KEY_PATH: Final = "/.well-known/vigil-hotline-key"
 
 #: Who may send reports: partner hotlines (peer), industry members, and staff.
 REPORTERS = (Role.admin, Role.analyst, Role.investigator, Role.member, Role.peer)
@@ -75,13 +77,26 @@ class HoldOut(BaseModel):
     hold_id: int
 
 
-def _partner_source(request: Request, body: bytes, who: Principal) -> str:
-    """A peer's report must carry a signature by a partner key we trust (when we trust any)."""
+#: The source recorded for a report, by the sender's role; a peer's verified signature makes it ``forward``.
+SOURCES = {
+    Role.admin: "analyst",
+    Role.analyst: "analyst",
+    Role.investigator: "law_enforcement",
+    Role.member: "member",
+    Role.peer: "partner",
+}
+
+
+def _report_source(request: Request, body: bytes, who: Principal) -> str:
+    """A peer's report must carry a signature by a partner key we trust (when we trust any); others are
+    recorded as what they are (an industry member's system, the hotline's own staff)."""
+    if who.role != Role.peer:
+        return SOURCES[who.role]
     directory = web_hotline(request).hotline.directory
     keys = [signing.public_key_from_pem(p.public_key.encode()) for p in directory.partners if p.public_key]
     header = request.headers.get(SIGNATURE_HEADER)
     if header is None:
-        if who.role == Role.peer and keys:
+        if keys:
             raise Problem(401, f"reports from partner hotlines must be signed ({SIGNATURE_HEADER})")
         return "partner"
     try:
@@ -98,7 +113,7 @@ async def post_report(
     report: Annotated[ReportIn, Body()],
 ) -> ReportOut:
     """Report a URL. It is canonicalised and joins the open case of the same URL, or opens one."""
-    source = _partner_source(request, await request.body(), who)
+    source = _report_source(request, await request.body(), who)
     web = web_hotline(request)
     service = HotlineService(web.hotline, who.actor)
     try:
@@ -129,35 +144,11 @@ async def triage_queue(
 
 
 def _case_detail(request: Request, case_id: int) -> dict[str, Any]:
-    hl = web_hotline(request).hotline
-    with hl.sessions() as session:
-        case = session.get(Case, case_id)
-        if case is None:
-            raise Problem(404, f"no case {case_id}")
-
-        def rows(model: Any) -> list[dict[str, Any]]:
-            found = session.execute(
-                select(model).where(model.case_id == case_id).order_by(model.id)
-            ).scalars()
-            skip = {"body", "signature", "case_id"}
-            return [
-                {c.key: getattr(r, c.key) for c in model.__table__.columns if c.key not in skip}
-                for r in found
-            ]
-
-        return {
-            "id": case.id,
-            "url": case.url,
-            "state": case.state,
-            "opened_at": case.opened_at,
-            "closed_at": case.closed_at,
-            "media_id": case.media_id,
-            "assessments": rows(Assessment),
-            "hosting": rows(Hosting),
-            "notices": rows(Notice),
-            "holds": rows(Hold),
-            "events": rows(CaseEvent),
-        }
+    with web_hotline(request).hotline.sessions() as session:
+        try:
+            return case_view(session, case_id)
+        except CaseNotFoundError:
+            raise Problem(404, f"no case {case_id}") from None
 
 
 @router.get("/cases/{case_id}", name="hotline.case")
@@ -230,3 +221,14 @@ async def figures(request: Request, _: Annotated[Principal, require(*STAFF)]) ->
             return asdict(takedown_figures(session, hl.clock.now(), hl.settings.hotline_deadline_hours))
 
     return await run_in_threadpool(compute)
+
+
+@well_known.get(KEY_PATH, name="hotline.key", response_class=Response)
+def notice_key(_: Annotated[None, public()], request: Request) -> Response:
+    """The Ed25519 public key (PEM) that verifies this hotline's notices (e-mail and webhook)."""
+    key = web_hotline(request).hotline.signing_key.public_key()
+    return Response(
+        signing.public_key_to_pem(key),
+        media_type="application/x-pem-file",
+        headers={"X-Vigil-Key-Id": signing.key_id(key), "Cache-Control": "public, max-age=3600"},
+    )
