@@ -75,7 +75,8 @@ def case_command(
     as_json: Annotated[bool, typer.Option("--json", help="Print the case as JSON.")] = False,
 ) -> None:
     """Show a case: its state and why (a refusal by the fetch guard, a removal ...), reports, events."""
-    from vigil.hotline.views import CaseNotFoundError, case_view
+    from vigil.hotline.service import CaseNotFoundError
+    from vigil.hotline.views import case_view
 
     settings = Settings()
     sessions = open_database(settings)

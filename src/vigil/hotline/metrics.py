@@ -191,8 +191,8 @@ def intake_figures(session: Session, since: datetime | None = None) -> IntakeFig
         cases = cases.where(Case.opened_at >= since)
         reports = reports.where(Report.received_at >= since)
         refused_reports = refused_reports.where(Report.received_at >= since)
-    by_state = dict.fromkeys(CASE_STATES, 0) | {state: int(n) for state, n in session.execute(cases).tuples()}
-    by_source = {source: int(n) for source, n in session.execute(reports).tuples()}
+    by_state = dict.fromkeys(CASE_STATES, 0) | {state: int(n) for state, n in session.execute(cases)}
+    by_source = {source: int(n) for source, n in session.execute(reports)}
     return IntakeFigures(
         reports=sum(by_source.values()),
         cases=sum(by_state.values()),

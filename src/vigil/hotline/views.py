@@ -11,13 +11,10 @@ from sqlalchemy.orm import Session
 
 from vigil.hotline.lifecycle import state_reason
 from vigil.hotline.models import Assessment, Case, CaseEvent, Hold, Hosting, Notice, Report
+from vigil.hotline.service import CaseNotFoundError
 
 #: Columns never shown: notice text and signatures (long), a reporter's sealed contact (personal data).
 HIDDEN: Final = frozenset({"body", "signature", "case_id", "reporter_contact"})
-
-
-class CaseNotFoundError(LookupError):
-    pass
 
 
 def _rows(session: Session, model: Any, case_id: int) -> list[dict[str, Any]]:

@@ -59,6 +59,7 @@ EXPECTED: Final[dict[tuple[str, str], str | set[Role]]] = {
     ("GET", "/api/v1/keywords"): {ISP},
     ("GET", "/api/v1/keywords.sig"): {ISP},
     ("GET", "/.well-known/vigil-blocklist-key"): PUBLIC,
+    ("GET", "/.well-known/vigil-hotline-key"): PUBLIC,
     ("GET", "/stop"): PUBLIC,
     ("GET", "/report"): PUBLIC,
     ("POST", "/report"): PUBLIC,
