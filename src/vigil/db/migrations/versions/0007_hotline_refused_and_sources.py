@@ -4,8 +4,9 @@ source of an industry member's (``member``) or an investigator's (``law_enforcem
 Existing rows are left as they were recorded: earlier reports from members stay ``partner`` (which role
 a name had then is not known now), and cases refused before this version stay in triage for an analyst.
 
-Revision ID: 0006
-Revises: 0005
+Revision ID: 0007
+Revises: 0005 (0006, the hotline's page items, is made on a parallel branch; when both meet, this one
+follows it: set ``down_revision`` to "0006")
 Create Date: 2026-12-01
 """
 
@@ -15,7 +16,7 @@ from collections.abc import Sequence
 
 from alembic import op
 
-revision: str = "0006"
+revision: str = "0007"
 down_revision: str | None = "0005"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
