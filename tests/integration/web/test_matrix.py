@@ -13,6 +13,8 @@ from vigil.auth.roles import Role
 from vigil.web.policy import RolePolicy, check_policies, policy_of
 from vigil.web.routes import served_routes
 
+pytestmark = pytest.mark.slow
+
 A, AN, INV, MEM, ISP, PEER = Role.admin, Role.analyst, Role.investigator, Role.member, Role.isp, Role.peer
 PUBLIC: Final = "public"
 STAFF = {A, AN, INV}
