@@ -46,7 +46,7 @@ class Settings(BaseSettings):
         default=True, description="Build missing index snapshots in a child process (the API maps them)."
     )
 
-    # The hotline (notice and takedown, DESIGN §6).
+    # The hotline (notice and takedown, docs/hotline.md).
     hotline_name: str = Field(default="Vigil hotline", description="Signs notices and forwards.")
     hotline_country: str = Field(default="GB", description="The hotline's country: hosts here are domestic.")
     hotline_jurisdiction: str = Field(default="uk", description="Jurisdiction assessments are made under.")

@@ -73,7 +73,7 @@ EXPECTED: Final[dict[tuple[str, str], str | set[Role]]] = {
     ("GET", "/api/v1/stats/takedown"): STAFF,
 }
 
-#: Records no industry member, ISP or peer may ever reach (DESIGN §9).
+#: Records no industry member, ISP or peer may ever reach (docs/api.md).
 SENSITIVE: Final = ("/media", "/series", "/victims", "/reports", "/cases", "/audit", "/users", "/tokens")
 #: Write-only intake: platforms and partner hotlines send reports in, and read none back.
 INTAKE: Final = {("POST", "/api/v1/reports")}
