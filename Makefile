@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 BENCH_STAMP := $(VENV)/.installed-bench
 
-.PHONY: install run test bench lint fmt clean
+.PHONY: install run test test-fast bench lint fmt clean
 
 install: $(STAMP)
 
@@ -30,6 +30,10 @@ run: install
 
 test: install
 	$(BIN)/python -m pytest -q -n 2 --dist loadfile
+
+# Everything but the tests marked slow (over about 2 s each: subprocesses, servers, large images).
+test-fast: install
+	$(BIN)/python -m pytest -q -n 2 --dist loadfile -m "not slow"
 
 bench: $(BENCH_STAMP)
 	$(BIN)/python -m bench

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -45,7 +46,7 @@ class Settings(BaseSettings):
         default=True, description="Build missing index snapshots in a child process (the API maps them)."
     )
 
-    # The hotline (notice and takedown, DESIGN §6).
+    # The hotline (notice and takedown, docs/hotline.md).
     hotline_name: str = Field(default="Vigil hotline", description="Signs notices and forwards.")
     hotline_country: str = Field(default="GB", description="The hotline's country: hosts here are domestic.")
     hotline_jurisdiction: str = Field(default="uk", description="Jurisdiction assessments are made under.")
@@ -92,6 +93,22 @@ class Settings(BaseSettings):
     stop_page_file: Path | None = Field(
         default=None, description="JSON of the stop page's text and help links per language (see docs)."
     )
+
+    # Logging of the long-running processes (vigil serve, vigil hotline worker and sweep; vigil.logs).
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = Field(
+        default="INFO", description="Least severe level written (Vigil's, uvicorn's and huey's records)."
+    )
+    log_format: Literal["text", "json"] = Field(
+        default="text", description="text: a line for people; json: one JSON object per line."
+    )
+
+    @field_validator("log_level", "log_format", mode="before")
+    @classmethod
+    def _any_case(cls, value: object, info: ValidationInfo) -> object:
+        # People write VIGIL_LOG_LEVEL=debug and VIGIL_LOG_FORMAT=JSON alike.
+        if not isinstance(value, str):
+            return value
+        return value.strip().upper() if info.field_name == "log_level" else value.strip().lower()
 
     @property
     def sqlalchemy_url(self) -> str:

@@ -17,6 +17,8 @@ from tests.imagefiles import png_header_only
 from vigil import __version__
 from vigil.demo.images import scene
 
+pytestmark = pytest.mark.slow
+
 KEYS = ["path", "size", "md5", "sha1", "sha256", "pdq", "pdq_quality", "error"]
 
 

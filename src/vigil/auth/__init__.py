@@ -1,1 +1,1 @@
-"""Users, roles (DESIGN §9) and API tokens: random, shown once, stored as SHA-256 digests."""
+"""Users, roles (docs/api.md) and API tokens: random, shown once, stored as SHA-256 digests."""

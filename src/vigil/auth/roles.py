@@ -1,4 +1,4 @@
-"""The roles of DESIGN §9 and what each may receive.
+"""The roles of docs/api.md and what each may receive.
 
 A role says which routes a user may call (the web layer's policies); a hash list's ``recipients`` say
 which lists a non-staff user may download or match against.

@@ -1,4 +1,4 @@
-"""Tables of the URL blocklists and keyword lists (DESIGN §7).
+"""Tables of the URL blocklists and keyword lists (docs/blocklists.md).
 
 Working rows (``blocklist_entries``, ``keyword_entries``) carry the lifecycle: who added an entry, which
 second analyst confirmed it, when it expires or was removed and why. A removed entry stays as history;

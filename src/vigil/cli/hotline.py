@@ -24,9 +24,11 @@ def worker_command(
     """Run the job queue's consumer: periodic sweeps, fetches, re-checks, notices (until interrupted)."""
     from vigil.hotline.jobs import HotlineJobs, make_queue
     from vigil.hotline.runtime import build_hotline
+    from vigil.logs import configure_logging
 
     settings = Settings()
     sessions = open_database(settings)
+    configure_logging(settings)
     queue = make_queue(settings)
     HotlineJobs(queue, lambda: build_hotline(settings, sessions))
     queue.create_consumer(workers=workers, periodic=True).run()
@@ -37,9 +39,12 @@ def sweep_command() -> None:
     """Do all due hotline work once, in this process (instead of a worker, e.g. from cron)."""
     from vigil.hotline.recheck import run_due
     from vigil.hotline.runtime import build_hotline
+    from vigil.logs import configure_logging
 
     settings = Settings()
-    hotline = build_hotline(settings, open_database(settings))
+    sessions = open_database(settings)
+    configure_logging(settings)
+    hotline = build_hotline(settings, sessions)
     try:
         typer.echo(f"cases worked: {run_due(hotline, cli_actor())}")
     finally:

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Annotated
 
 import typer
 
 from vigil.cli.db import open_database
 from vigil.config import Settings
+from vigil.logs import configure_logging, uvicorn_log_config
+
+log = logging.getLogger(__name__)
 
 
 def serve_command(
@@ -23,11 +27,21 @@ def serve_command(
 
     settings = Settings()
     open_database(settings).kw["bind"].dispose()  # exits with a clear message unless migrated
-    typer.echo(f"Vigil API on http://{host}:{port} (docs at /api/docs)", err=True)
+    configure_logging(settings)
+    log.info("Vigil API on http://%s:%d (docs at /api/docs)", host, port)
+    # uvicorn applies log_config in each process it starts (one per worker), then sets its loggers' level.
+    log_config, log_level = uvicorn_log_config(settings), settings.log_level.lower()
     if workers == 1:
         from vigil.web.app import create_app
 
-        uvicorn.run(create_app(settings), host=host, port=port, access_log=access_log, log_level="info")
+        uvicorn.run(
+            create_app(settings),
+            host=host,
+            port=port,
+            access_log=access_log,
+            log_config=log_config,
+            log_level=log_level,
+        )
     else:
         # Each worker process builds its own app from the same environment.
         uvicorn.run(
@@ -37,5 +51,6 @@ def serve_command(
             port=port,
             workers=workers,
             access_log=access_log,
-            log_level="info",
+            log_config=log_config,
+            log_level=log_level,
         )

@@ -1,1 +1,1 @@
-"""Benign demo data: generated images only (see DEVELOPERS.md, absolute rule on content)."""
+"""Benign demo data: generated images only (the absolute rule on content: see README.md)."""

@@ -1,1 +1,1 @@
-"""The hash database (DESIGN §4): media, classifications, series, victims, hash lists and their versions."""
+"""The hash database (docs/hashdb.md): media, classifications, series, victims, hash lists and versions."""

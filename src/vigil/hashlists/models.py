@@ -1,4 +1,4 @@
-"""Tables of the hash database (DESIGN §4).
+"""Tables of the hash database (docs/hashdb.md).
 
 Every row that comes from someone carries ``provenance_id``: the import or action (file, contributor,
 time) that brought it in. Rows are added, never overwritten: a second opinion is a second row.

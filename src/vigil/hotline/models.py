@@ -1,4 +1,4 @@
-"""Tables of the hotline (DESIGN §6): reports, cases, assessments, hosting, notices, holds, forwards,
+"""Tables of the hotline (docs/hotline.md): reports, cases, assessments, hosting, notices, holds, forwards,
 re-checks, evidence and the events that date every change.
 
 A case is one canonical URL while it is open: ``open_url`` holds the URL's SHA-256 only while the case

@@ -1,4 +1,4 @@
-"""Where a case goes once its host is traced (DESIGN §6): a domestic host gets a notice and law
+"""Where a case goes once its host is traced (docs/hotline.md): a domestic host gets a notice and law
 enforcement a report; a foreign host's case goes to the partner hotline of that country, or to law
 enforcement where the country has none (or the country is unknown)."""
 

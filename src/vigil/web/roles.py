@@ -1,4 +1,4 @@
-"""The groups of roles routes are open to (DESIGN §9)."""
+"""The groups of roles routes are open to (docs/api.md)."""
 
 from __future__ import annotations
 

@@ -32,6 +32,7 @@ def _tamper(conn: Connection, sql: str) -> None:
         conn.execute(text(sql))
 
 
+@pytest.mark.slow
 def test_intact_journal_verifies(sessions: sessionmaker[Session]) -> None:
     _write(sessions, 5)
     with sessions() as session:

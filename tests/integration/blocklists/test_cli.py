@@ -6,12 +6,15 @@ import re
 import stat
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner, Result
 
 from vigil.blocklists.export.json import diff_from_json, version_from_json
 from vigil.blocklists.versions import apply_diff
 from vigil.cli.main import app
 from vigil.config import Settings
+
+pytestmark = pytest.mark.slow
 
 
 def run(*args: str, code: int = 0) -> Result:

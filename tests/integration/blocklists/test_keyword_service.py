@@ -58,6 +58,7 @@ def test_bad_terms_are_refused(
         add(keywords, term, **changes)
 
 
+@pytest.mark.slow
 def test_versions_diffs_removal_and_expiry(keywords: KeywordService, clock: Clock) -> None:
     for term in ("blue widget", "red gadget", "green gizmo"):
         add(keywords, term, match="word" if term == "red gadget" else "phrase")

@@ -127,6 +127,7 @@ def test_expiry(urls: BlocklistService, clock: Clock) -> None:
         urls.add("gone.example", by="alice", expires_at=clock.now)
 
 
+@pytest.mark.slow
 def test_appeals(urls: BlocklistService, clock: Clock) -> None:
     add_confirmed(urls, "appealed.example", "kept.example")
     urls.publish()
@@ -148,6 +149,7 @@ def test_appeals(urls: BlocklistService, clock: Clock) -> None:
     assert entry.removal_reason == f"appeal {upheld.id} upheld: checked: clean"
 
 
+@pytest.mark.slow
 def test_since_n_diffs_round_trip_to_the_full_list(urls: BlocklistService, clock: Clock) -> None:
     rng = random.Random(8)
     pool = [f"site{i}.example" for i in range(30)] + [f"http://host{i}.example/p?q={i}" for i in range(10)]

@@ -20,6 +20,7 @@ from vigil.db.session import make_engine
 from vigil.hashlists.models import ClassificationScheme, Jurisdiction, SchemeCategory
 
 
+@pytest.mark.slow
 def test_schema_matches_models(db_settings: Settings) -> None:
     engine = make_engine(db_settings)
     try:
@@ -33,6 +34,7 @@ def test_schema_matches_models(db_settings: Settings) -> None:
         engine.dispose()
 
 
+@pytest.mark.slow
 def test_downgrade_to_nothing_and_back(db_settings: Settings) -> None:
     config = migrate.alembic_config(db_settings.sqlalchemy_url)
     command.downgrade(config, "base")

@@ -6,6 +6,7 @@ import json
 from datetime import date
 from pathlib import Path
 
+import pytest
 from sqlalchemy.orm import Session, sessionmaker
 from typer.testing import CliRunner
 
@@ -14,6 +15,8 @@ from vigil.cli.main import app
 from vigil.config import Settings
 from vigil.formats.vics import VICS as VICS_FORMAT
 from vigil.hashlists.service import HashDatabase
+
+pytestmark = pytest.mark.slow
 
 
 def _run(*args: str) -> str:

@@ -29,6 +29,7 @@ NSRL = {
 CATEGORY_8 = "category '8' is not one of vics-us"
 
 
+@pytest.mark.slow
 def test_every_nsrl_file(
     hashdb: HashDatabase, sessions: sessionmaker[Session], vics_conformance: Path
 ) -> None:

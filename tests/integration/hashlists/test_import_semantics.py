@@ -29,6 +29,7 @@ from vigil.hashlists.models import (
 from vigil.hashlists.service import HashDatabase
 
 
+@pytest.mark.slow
 def test_conflicting_categories_are_kept_side_by_side(
     hashdb: HashDatabase, sessions: sessionmaker[Session], tmp_path: Path
 ) -> None:

@@ -9,12 +9,15 @@ import sys
 import textwrap
 from pathlib import Path
 
+import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
 from tests.integration.hashlists.helpers import counts, vics_media, write_vics
 from vigil.config import Settings
 from vigil.formats.vics import VICS
 from vigil.hashlists.service import HashDatabase
+
+pytestmark = pytest.mark.slow
 
 #: Imports in chunks of 100 and, once the first chunks are written (uncommitted), says so and waits to die.
 IMPORTER = textwrap.dedent(

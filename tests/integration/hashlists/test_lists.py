@@ -20,6 +20,7 @@ def _md5(seed: str) -> str:
     return fake_hashes(seed)["md5"]
 
 
+@pytest.mark.slow
 def test_versions_are_immutable_and_deltas_follow(hashdb: HashDatabase, tmp_path: Path) -> None:
     hashdb.import_file(
         write_vics(tmp_path / "1.json", [vics_media("a"), vics_media("b")]), VICS, "H", list_name="L"

@@ -12,6 +12,8 @@ from vigil.formats.registry import get_format
 from vigil.formats.vics import VICS
 from vigil.hashlists.service import HashDatabase
 
+pytestmark = pytest.mark.slow
+
 
 @pytest.mark.parametrize("fmt_name", ["vics", "csv", "md5sum", "pytx"])
 def test_roundtrip(hashdb: HashDatabase, tmp_path: Path, fmt_name: str) -> None:

@@ -12,6 +12,8 @@ from vigil.formats.vics import VICS
 from vigil.hashlists.service import HashDatabase
 from vigil.hashlists.victims import VictimError
 
+pytestmark = pytest.mark.slow
+
 
 def test_figures(hashdb: HashDatabase, tmp_path: Path) -> None:
     hashdb.add_contributor("VID unit", "law_enforcement", "NL")

@@ -6,6 +6,7 @@ import json
 from datetime import timedelta
 from pathlib import Path
 
+import pytest
 from sqlalchemy.orm import Session, sessionmaker
 from typer.testing import CliRunner
 
@@ -24,6 +25,8 @@ from vigil.config import Settings
 from vigil.hotline.clock import ManualClock
 from vigil.hotline.recheck import run_due
 from vigil.hotline.service import HotlineService
+
+pytestmark = pytest.mark.slow
 
 
 def test_stats_takedown(db_env: Settings, sessions: sessionmaker[Session], tmp_path: Path) -> None:

@@ -39,6 +39,8 @@ from vigil.hotline.recheck import recheck, run_due
 from vigil.hotline.routing import decide
 from vigil.hotline.service import HotlineService
 
+pytestmark = pytest.mark.slow
+
 ip = ipaddress.ip_address
 
 

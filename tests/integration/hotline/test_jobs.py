@@ -41,6 +41,8 @@ from vigil.hotline.models import Case, Notice
 from vigil.hotline.recheck import run_case as real_run_case
 from vigil.hotline.service import HotlineService
 
+pytestmark = pytest.mark.slow
+
 
 def test_json_messages_round_trip() -> None:
     serializer = JsonSerializer()

@@ -16,6 +16,7 @@ import json
 from datetime import timedelta
 from pathlib import Path
 
+import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -40,6 +41,8 @@ from vigil.hotline.notices import canonical_body, load_signing_key
 from vigil.hotline.recheck import run_due
 from vigil.hotline.runtime import Hotline
 from vigil.hotline.service import HotlineService
+
+pytestmark = pytest.mark.slow
 
 H = timedelta(hours=1)
 M = timedelta(minutes=1)

@@ -79,6 +79,7 @@ def test_key_from_settings_or_file(tmp_path: Path) -> None:
         load_key(Settings(data_dir=tmp_path, hotline_evidence_key=base64.b64encode(b"short").decode()))
 
 
+@pytest.mark.slow
 def test_capture_is_sealed_and_in_the_custody_chain(
     db_settings: Settings, sessions: sessionmaker[Session], tmp_path: Path
 ) -> None:

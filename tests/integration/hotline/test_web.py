@@ -44,6 +44,8 @@ from vigil.hotline.recheck import run_due
 from vigil.hotline.service import HotlineService
 from vigil.web.app import create_app
 
+pytestmark = pytest.mark.slow
+
 
 @pytest.fixture
 def web(

@@ -5,12 +5,15 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
+import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
 from vigil.config import Settings
 from vigil.formats.csv import CSV
 from vigil.hashlists.service import HashDatabase
 from vigil.matching import Matcher
+
+pytestmark = pytest.mark.slow
 
 
 def _pdq(seed: int) -> str:

@@ -24,6 +24,8 @@ from vigil.scanning.matching import KnownLists
 from vigil.scanning.runners.local import ScanRequest, run_scan
 from vigil.signals.content import hash_bytes
 
+pytestmark = pytest.mark.slow
+
 
 def jpeg(im: Image.Image, quality: int = 90) -> bytes:
     buf = io.BytesIO()

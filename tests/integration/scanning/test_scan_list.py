@@ -10,9 +10,13 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from vigil.demo.images import scene
 from vigil.index import load_index
 from vigil.signals.content import hash_bytes
+
+pytestmark = pytest.mark.slow
 
 
 def jpeg(seed: int, quality: int = 90) -> bytes:

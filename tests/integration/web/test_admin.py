@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import select
 
 from tests.integration.web.conftest import Api
 from vigil.auth.models import ApiToken
 from vigil.auth.roles import Role
 from vigil.auth.tokens import token_digest
+
+pytestmark = pytest.mark.slow
 
 
 def test_add_user_token_works_once_stored_hashed_then_revoked(api: Api) -> None:

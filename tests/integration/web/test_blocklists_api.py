@@ -33,6 +33,8 @@ from vigil.config import Settings
 from vigil.web.app import create_app
 from vigil.web.stop_page import QuietPathsFilter
 
+pytestmark = pytest.mark.slow
+
 NOT_ISP = [Role.admin, Role.analyst, Role.investigator, Role.member, Role.peer]
 HELP = HelpResource(name="Example Helpline", url="https://help.example/", language="en")
 

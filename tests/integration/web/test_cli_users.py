@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import pytest
 from typer.testing import CliRunner
 
 from vigil.auth.authenticate import Authenticator
 from vigil.cli.main import app
 from vigil.config import Settings
 from vigil.db.session import make_engine, make_session_factory
+
+pytestmark = pytest.mark.slow
 
 
 def test_add_list_issue_revoke(db_env: Settings) -> None:

@@ -14,6 +14,8 @@ from vigil.auth.roles import Role
 from vigil.config import Settings
 from vigil.web.app import create_app
 
+pytestmark = pytest.mark.slow
+
 
 def _client(db_settings: Settings, **overrides: object) -> TestClient:
     return TestClient(create_app(api_settings(db_settings, **overrides)), raise_server_exceptions=False)

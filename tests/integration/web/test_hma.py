@@ -4,8 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from tests.integration.web.conftest import Api
 from vigil.auth.roles import Role
+
+pytestmark = pytest.mark.slow
 
 
 def test_raw_lookup_shapes(api: Api) -> None:

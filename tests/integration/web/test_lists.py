@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import pytest
+
 from tests.integration.web.conftest import INTERNAL, Api
 from vigil.auth.roles import Role
 from vigil.formats.csv import CSV
 from vigil.hashlists.service import HashDatabase
 from vigil.plugins import build_registry
+
+pytestmark = pytest.mark.slow
 
 
 def test_isp_sees_only_lists_meant_for_it(api: Api) -> None:

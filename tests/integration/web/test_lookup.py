@@ -5,12 +5,15 @@ from __future__ import annotations
 import io
 from pathlib import Path
 
+import pytest
 from PIL import Image
 
 from tests.integration.web.conftest import INTERNAL, Api
 from vigil.auth.roles import Role
 from vigil.formats.csv import CSV
 from vigil.hashlists.service import HashDatabase
+
+pytestmark = pytest.mark.slow
 
 
 def _flip_bits(hex_hash: str, bits: int) -> str:

@@ -13,6 +13,8 @@ from vigil.auth.roles import Role
 from vigil.web.policy import RolePolicy, check_policies, policy_of
 from vigil.web.routes import served_routes
 
+pytestmark = pytest.mark.slow
+
 A, AN, INV, MEM, ISP, PEER = Role.admin, Role.analyst, Role.investigator, Role.member, Role.isp, Role.peer
 PUBLIC: Final = "public"
 STAFF = {A, AN, INV}
@@ -72,7 +74,7 @@ EXPECTED: Final[dict[tuple[str, str], str | set[Role]]] = {
     ("GET", "/api/v1/stats/takedown"): STAFF,
 }
 
-#: Records no industry member, ISP or peer may ever reach (DESIGN §9).
+#: Records no industry member, ISP or peer may ever reach (docs/api.md).
 SENSITIVE: Final = ("/media", "/series", "/victims", "/reports", "/cases", "/audit", "/users", "/tokens")
 #: Write-only intake: platforms and partner hotlines send reports in, and read none back.
 INTAKE: Final = {("POST", "/api/v1/reports")}

@@ -4,8 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
 from tests.integration.web.conftest import Api
 from vigil.auth.roles import Role
+
+pytestmark = pytest.mark.slow
 
 
 def _journal(api: Api) -> list[dict[str, Any]]:

@@ -18,6 +18,8 @@ from schemathesis.core.result import Ok
 from tests.integration.web.conftest import Api
 from vigil.auth.roles import Role
 
+pytestmark = pytest.mark.slow
+
 EXAMPLES = 8
 
 

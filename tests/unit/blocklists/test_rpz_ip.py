@@ -42,6 +42,7 @@ networks = st.one_of(
 )
 
 
+@pytest.mark.slow
 @given(networks)
 def test_encoding_round_trips(network: IPNetwork) -> None:
     labels = encode_ip_trigger(network)

@@ -75,6 +75,7 @@ def test_invalid_layouts_are_refused(bad: tuple[tuple[int, ...], tuple[int, ...]
         mih.Layout(*bad)
 
 
+@pytest.mark.slow
 def test_buckets_hold_every_row_once_per_chunk() -> None:
     rng = np.random.default_rng(3)
     words = uniform(rng, 3000).view("<u8")

@@ -27,6 +27,7 @@ def data(seed: int, n: int, kind: Kind) -> np.ndarray:
     return base[rng.integers(0, base.shape[0], size=n)]  # many exact duplicates
 
 
+@pytest.mark.slow
 @FAST
 @given(
     seed=st.integers(0, 2**32 - 1),

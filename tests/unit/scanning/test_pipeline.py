@@ -53,6 +53,7 @@ def test_depth_limit() -> None:
     assert "x.zip!a.zip!b.zip!c.jpg" not in items
 
 
+@pytest.mark.slow
 def test_zip_bomb_refused_and_listed() -> None:
     items = scan_bytes(0, "bomb.zip", zip_bomb(), ScanOptions())
     assert items[0].error is not None and "archive refused" in items[0].error
@@ -67,6 +68,7 @@ def test_total_size_limit() -> None:
     assert 1 <= len(items) - 1 < 5  # the members read before the limit are kept
 
 
+@pytest.mark.slow
 def test_gzip_bomb_refused() -> None:
     import gzip
 

@@ -73,6 +73,7 @@ def test_item_status() -> None:
     assert item_status(ScanItem(0, "a", mime="text/plain")) == "other"
 
 
+@pytest.mark.slow
 def test_direct_neighbours_agree_with_the_index(monkeypatch: pytest.MonkeyPatch) -> None:
     """Small scans compare all pairs with numpy; large ones go through PdqIndex: the same answer."""
     rng = random.Random(5)

@@ -12,6 +12,8 @@ from vigil.demo.images import scene
 from vigil.signals.content import HashOptions, hash_bytes
 from vigil.signals.hexbits import hamming
 
+pytestmark = pytest.mark.slow
+
 T = Image.Transpose
 #: EXIF orientation → the transposition that stores an upright picture so that applying the tag
 #: (ImageOps.exif_transpose) gives it back.

@@ -13,6 +13,7 @@ from vigil.signals.pdq import PDQ
 hashes = st.binary(min_size=32, max_size=32).map(bytes.hex)
 
 
+@pytest.mark.slow
 @given(st.lists(st.integers(0, 1), min_size=256, max_size=256))
 def test_bits_hex_round_trip(bits: list[int]) -> None:
     text = bits_to_hex(bits)

@@ -38,6 +38,7 @@ def encode(im: Image.Image, fmt: str, **kw: object) -> bytes:
     return buf.getvalue()
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("fmt", "ext", "limit"),
     [
@@ -138,6 +139,7 @@ def test_not_an_image() -> None:
         open_image(b"", ImageLimits())
 
 
+@pytest.mark.slow
 def test_fast_mode_reduces_large_images() -> None:
     big = scene(3, (2400, 1800))
     for fmt in ("JPEG", "PNG"):

@@ -34,6 +34,7 @@ def test_reference_list_is_complete(pdq_conformance: Path) -> None:
     assert all(p.is_file() for _, p in rows)
 
 
+@pytest.mark.slow
 def test_unoriented_hash_within_tolerance_of_reference(pdq_conformance: Path) -> None:
     checked = 0
     for expected, path in reference(pdq_conformance):
@@ -45,6 +46,7 @@ def test_unoriented_hash_within_tolerance_of_reference(pdq_conformance: Path) ->
     assert checked >= 18
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("fast", [False, True], ids=["exact", "fast"])
 def test_file_hash_within_tolerance_of_reference(pdq_conformance: Path, fast: bool) -> None:
     """Through the whole pipeline (safe decode, EXIF applied, fast or exact decode)."""
@@ -58,6 +60,7 @@ def test_file_hash_within_tolerance_of_reference(pdq_conformance: Path, fast: bo
             assert hamming(got.pdq, expected) <= TOLERANCE, path.name
 
 
+@pytest.mark.slow
 def test_exact_mode_gives_identical_hash_for_identical_pixels(pdq_conformance: Path) -> None:
     for _, path in reference(pdq_conformance):
         if "exif-rotn" in str(path):
@@ -65,6 +68,7 @@ def test_exact_mode_gives_identical_hash_for_identical_pixels(pdq_conformance: P
         assert hash_file(str(path), HashOptions(fast=False)).pdq == pdq_from_rgb(raw_pixels(path)).hex
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("fast", [False, True], ids=["exact", "fast"])
 def test_exif_oriented_photos_match_some_dihedral_variant(pdq_conformance: Path, fast: bool) -> None:
     rows = [(h, p) for h, p in reference(pdq_conformance) if "exif-rotn" in str(p)]
@@ -75,6 +79,7 @@ def test_exif_oriented_photos_match_some_dihedral_variant(pdq_conformance: Path,
         assert min(hamming(h, expected) for h in got.pdq_dihedral) <= TOLERANCE, path.name
 
 
+@pytest.mark.slow
 def test_exif_orientation_is_applied(pdq_conformance: Path) -> None:
     """The hash is of the upright image: a rotation of the stored pixels, not the pixels as stored."""
     folder = pdq_conformance / "reg-test-input" / "exif-rotn"

@@ -58,6 +58,7 @@ ENCODINGS: dict[str, Callable[[Image.Image], bytes]] = {
 }
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("encoding", ENCODINGS)
 @pytest.mark.parametrize("fast", [True, False])
 def test_preview_changes_no_hash_and_fits(encoding: str, fast: bool) -> None:
@@ -117,6 +118,7 @@ def test_flat_image_has_no_preview() -> None:
     assert signals.pdq is not None and signals.preview is None  # never in a review queue
 
 
+@pytest.mark.slow
 def test_ycbcr_decode_gives_the_luma_decode() -> None:
     """The preview path decodes a JPEG as YCbCr: its Y plane must be exactly the luma decode's."""
     data = ENCODINGS["jpeg 4:2:0"](picture((3000, 2000)))

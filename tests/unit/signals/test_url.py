@@ -182,6 +182,7 @@ urls = st.builds(
 )
 
 
+@pytest.mark.slow
 @settings(max_examples=300, deadline=None)
 @given(urls)
 def test_canonicalization_is_idempotent(text: str) -> None:

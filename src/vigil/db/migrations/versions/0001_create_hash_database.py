@@ -1,6 +1,6 @@
 """Create the hash database: contributors, media, signals, schemes, classifications, series, victims, lists.
 
-Also ships the classification schemes and jurisdictions of DESIGN §4 as data.
+Also ships the classification schemes and jurisdictions of docs/hashdb.md as data.
 
 Revision ID: 0001
 Revises:

@@ -1,5 +1,5 @@
 """Create the hotline's tables: cases, reports, assessments, hosting, holds, notices, forwards, re-checks,
-evidence and case events (DESIGN §6).
+evidence and case events (docs/hotline.md).
 
 Revision ID: 0004
 Revises: 0003

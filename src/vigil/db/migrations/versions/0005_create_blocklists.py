@@ -1,5 +1,5 @@
 """Create the URL blocklists and keyword lists: lists, entries with their two-analyst lifecycle, appeals,
-published versions and the rows each version froze (DESIGN §7).
+published versions and the rows each version froze (docs/blocklists.md).
 
 Partial unique indexes (SQLite and PostgreSQL both have them) allow one live row per target while
 keeping removed rows as history.

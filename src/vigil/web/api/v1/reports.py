@@ -1,6 +1,6 @@
 """Reports and the triage queue: partner systems post reports; analysts work the queue and assess;
 law enforcement places holds; staff read the takedown figures. Reports and cases are never shown to
-industry members, ISPs or peers (DESIGN §9)."""
+industry members, ISPs or peers (docs/api.md)."""
 
 from __future__ import annotations
 
