@@ -156,12 +156,14 @@ class ConsoleAuth:
     def sign_in(self, name: str, password: str, address: str = "") -> str:
         """Check name and password; a session token at the second-factor stage, else SignInError."""
         name = name.strip()[:200]
+        wait: float | None = None
         with self.sessions() as session, session.begin():
             user = session.execute(select(User).where(User.name == name)).scalar_one_or_none()
             staff = user is not None and user.active and Role(user.role) in STAFF
             cred = self._credential(session, user.id) if user is not None and staff else None
             now = self.clock()
             if cred is not None and cred.blocked_until is not None and cred.blocked_until > now:
+                # Journalled and committed before the refusal (raising here would roll the entry back).
                 journal.append(
                     session,
                     "console",
@@ -169,7 +171,13 @@ class ConsoleAuth:
                     f"user/{name[:100]}",
                     {"reason": "backoff", "address": address},
                 )
-                raise BackoffError((cred.blocked_until - now).total_seconds())
+                wait = (cred.blocked_until - now).total_seconds()
+        if wait is not None:
+            raise BackoffError(wait)
+        with self.sessions() as session, session.begin():
+            user = session.execute(select(User).where(User.name == name)).scalar_one_or_none()
+            staff = user is not None and user.active and Role(user.role) in STAFF
+            cred = self._credential(session, user.id) if user is not None and staff else None
             ok = passwords.verify_password(cred.password_hash if cred else None, password)
             if not ok or user is None or cred is None:
                 self._fail(session, name, cred, "password" if cred else "unknown", address)

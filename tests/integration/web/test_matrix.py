@@ -134,9 +134,10 @@ def _request(api: Api, method: str, path: str) -> dict[str, Any]:
         "hold_id": "999999",
         "evidence_id": "999999",
         "report_id": "999999",
-        "name": "console.css" if path.endswith("{name}") and "/static/" in path else "demo",
     }
-    if path == "/api/docs/assets/{name}":
+    if path == "/console/static/{name}":
+        values["name"] = "console.css"
+    elif path == "/api/docs/assets/{name}":
         values["name"] = "init.js"
     url = path.format(**values)
     kwargs: dict[str, Any] = {}
