@@ -23,7 +23,7 @@ def serve_command(
 
     settings = Settings()
     open_database(settings).kw["bind"].dispose()  # exits with a clear message unless migrated
-    typer.echo(f"Vigil API on http://{host}:{port} (docs at /api/docs)", err=True)
+    typer.echo(f"Vigil API on http://{host}:{port} (docs at /api/docs, console at /console)", err=True)
     if workers == 1:
         from vigil.web.app import create_app
 
