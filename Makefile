@@ -26,6 +26,7 @@ run: install
 	$(BIN)/vigil demo
 	$(BIN)/vigil db upgrade
 	$(BIN)/vigil demo-seed
+	@echo "Console: http://127.0.0.1:8000/console (staff sign in after 'vigil users password NAME')"
 	$(BIN)/vigil serve
 
 test: install

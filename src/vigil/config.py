@@ -94,6 +94,7 @@ class Settings(BaseSettings):
         default=None, description="JSON of the stop page's text and help links per language (see docs)."
     )
 
+<<<<<<< HEAD
     # Logging of the long-running processes (vigil serve, vigil hotline worker and sweep; vigil.logs).
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = Field(
         default="INFO", description="Least severe level written (Vigil's, uvicorn's and huey's records)."
@@ -110,6 +111,29 @@ class Settings(BaseSettings):
             return value
         return value.strip().upper() if info.field_name == "log_level" else value.strip().lower()
 
+=======
+    # The analysts' console (/console).
+    console_idle_minutes: float = Field(
+        default=30.0, gt=0, description="A console session ends after this long without a request."
+    )
+    console_max_hours: float = Field(default=12.0, gt=0, description="A console session's longest life.")
+    console_secure_cookie: bool | None = Field(
+        default=None, description="Secure cookies; None: when the request came over https."
+    )
+    console_case_lock_minutes: float = Field(
+        default=15.0, gt=0, description="A case opened by an analyst stays locked to them this long idle."
+    )
+    console_break_minutes: float = Field(
+        default=50.0, gt=0, description="Reviewing time after which the console suggests a break."
+    )
+    console_law_enforcement_days: float = Field(
+        default=7.0, gt=0, description="'Send to law enforcement first' holds the host notice this long."
+    )
+    console_signin_backoff_seconds: float = Field(
+        default=1.0, ge=0, description="First wait after a failed sign-in; doubles with each failure."
+    )
+
+>>>>>>> h14-console
     @property
     def sqlalchemy_url(self) -> str:
         if self.database_url:

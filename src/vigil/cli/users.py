@@ -74,6 +74,32 @@ def disable_command(name: Annotated[str, typer.Argument(help="User name.")]) -> 
     typer.echo(f"user {name} disabled")
 
 
+@app.command("password")
+def password_command(
+    name: Annotated[str, typer.Argument(help="A staff user (admin, analyst, investigator).")],
+    stdin: Annotated[
+        bool, typer.Option("--password-stdin", help="Read the password from standard input (scripts).")
+    ] = False,
+    reset_totp: Annotated[
+        bool, typer.Option("--reset-totp", help="Forget their authenticator: they enrol again at sign-in.")
+    ] = False,
+) -> None:
+    """Set a staff user's console password (argon2id); their open console sessions end."""
+    import sys
+
+    from vigil.auth.console import ConsoleAuth
+
+    if stdin:
+        password = sys.stdin.readline().rstrip("\n")
+    else:
+        password = typer.prompt("password", hide_input=True, confirmation_prompt=True)
+    try:
+        ConsoleAuth(open_database(Settings())).set_password(name, password, cli_actor(), reset_totp)
+    except AuthError as exc:
+        raise _fail(exc) from None
+    typer.echo(f"console password of {name} set" + (" (TOTP reset)" if reset_totp else ""))
+
+
 @tokens_app.command("issue")
 def issue_command(name: Annotated[str, typer.Argument(help="User name.")]) -> None:
     """Print a new token for an existing user (once)."""

@@ -29,6 +29,8 @@ MODEL_MODULES: Final = (
     "vigil.auth.models",
     "vigil.hotline.models",
     "vigil.blocklists.models",
+    "vigil.auth.console_models",
+    "vigil.hotline.case_locks",
 )
 
 

@@ -17,7 +17,7 @@ from vigil.matching import Matcher
 from vigil.plugins import build_registry
 from vigil.signals.content import HashOptions
 from vigil.signals.images import ImageLimits
-from vigil.web import problems, stop_page
+from vigil.web import console, problems, stop_page
 from vigil.web.api import docs, hma
 from vigil.web.api.v1 import admin, audit, blocklists, hashing, health, lists, lookup, records, reports
 from vigil.web.context import AppContext
@@ -93,6 +93,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(blocklists.well_known)
     app.include_router(reports.well_known)
     stop_page.install(app)
+    console.install(app)
     ctx.route_templates = check_policies(app)
     return app
 

@@ -10,6 +10,7 @@ from fastapi import APIRouter, FastAPI
 
 from tests.integration.web.conftest import Api
 from vigil.auth.roles import Role
+from vigil.web.console.guard import ConsoleSessionPolicy
 from vigil.web.policy import RolePolicy, check_policies, policy_of
 from vigil.web.routes import served_routes
 
@@ -74,6 +75,42 @@ EXPECTED: Final[dict[tuple[str, str], str | set[Role]]] = {
     ("GET", "/api/v1/stats/takedown"): STAFF,
 }
 
+ANALYSTS = frozenset({A, AN})
+HOLDERS = frozenset({A, INV})
+CSTAFF = frozenset(STAFF)
+
+#: Console pages (session cookie, not bearer tokens): (method, path) → staff roles that may open them.
+CONSOLE: Final[dict[tuple[str, str], frozenset[Role]]] = {
+    ("POST", "/console/sign-out"): CSTAFF,
+    ("GET", "/console/queue"): CSTAFF,
+    ("GET", "/console/cases/{case_id}"): CSTAFF,
+    ("POST", "/console/cases/{case_id}/assess"): ANALYSTS,
+    ("POST", "/console/cases/{case_id}/reject"): ANALYSTS,
+    ("POST", "/console/cases/{case_id}/repeat-notice"): ANALYSTS,
+    ("POST", "/console/cases/{case_id}/removed"): ANALYSTS,
+    ("POST", "/console/cases/{case_id}/release"): CSTAFF,
+    ("POST", "/console/cases/{case_id}/holds"): HOLDERS,
+    ("POST", "/console/cases/{case_id}/holds/{hold_id}/lift"): HOLDERS,
+    ("GET", "/console/cases/{case_id}/evidence/{evidence_id}/preview"): CSTAFF,
+    ("POST", "/console/cases/{case_id}/evidence/{evidence_id}/reveal"): CSTAFF,
+    ("POST", "/console/cases/{case_id}/reports/{report_id}/contact"): ANALYSTS,
+    ("GET", "/console/figures"): CSTAFF,
+    ("GET", "/console/preferences"): CSTAFF,
+    ("POST", "/console/preferences"): CSTAFF,
+    ("POST", "/console/break"): CSTAFF,
+}
+EXPECTED.update(
+    {
+        ("GET", "/console"): PUBLIC,
+        ("GET", "/console/sign-in"): PUBLIC,
+        ("POST", "/console/sign-in"): PUBLIC,
+        ("GET", "/console/second-factor"): PUBLIC,
+        ("POST", "/console/second-factor"): PUBLIC,
+        ("GET", "/console/static/{name}"): PUBLIC,
+        ("GET", "/api/docs/assets/{name}"): PUBLIC,
+    }
+)
+
 #: Records no industry member, ISP or peer may ever reach (docs/api.md).
 SENSITIVE: Final = ("/media", "/series", "/victims", "/reports", "/cases", "/audit", "/users", "/tokens")
 #: Write-only intake: platforms and partner hotlines send reports in, and read none back.
@@ -98,7 +135,13 @@ def _request(api: Api, method: str, path: str) -> dict[str, Any]:
         "fmt": "rpz",
         "case_id": "999999",
         "hold_id": "999999",
+        "evidence_id": "999999",
+        "report_id": "999999",
     }
+    if path == "/console/static/{name}":
+        values["name"] = "console.css"
+    elif path == "/api/docs/assets/{name}":
+        values["name"] = "init.js"
     url = path.format(**values)
     kwargs: dict[str, Any] = {}
     if path in ("/api/v1/lookup", "/m/lookup", "/m/raw_lookup"):
@@ -122,13 +165,16 @@ def _request(api: Api, method: str, path: str) -> dict[str, Any]:
 
 def test_every_route_is_in_the_table_with_its_declared_policy(api: Api) -> None:
     served = {(m, r.path): r for r in served_routes(api.client.app) for m in r.methods if m != "HEAD"}  # type: ignore[arg-type]
-    assert set(served) == set(EXPECTED), (
+    assert set(served) == set(EXPECTED) | set(CONSOLE), (
         "routes added or removed: update EXPECTED (and think about who may call them)"
     )
     for key, route in served.items():
         assert route.route is not None
         policy = policy_of(route.route)
         assert policy is not None, key
+        if key in CONSOLE:
+            assert isinstance(policy, ConsoleSessionPolicy) and policy.roles == CONSOLE[key], key
+            continue
         expected = EXPECTED[key]
         if expected == PUBLIC:
             assert policy.public, key
@@ -144,7 +190,9 @@ def _verdict(api: Api, method: str, path: str, role: Role | None) -> str | None:
     response = api.client.request(headers=api.headers(role), **_request(api, method, path))
     status = response.status_code
     who = role.value if role else "anonymous"
-    if status >= 400 and response.headers["content-type"] != "application/problem+json":
+    # Console pages answer people: their refusals are HTML pages, not problem documents.
+    document = "text/html; charset=utf-8" if path.startswith("/console") else "application/problem+json"
+    if status >= 400 and response.headers["content-type"] != document:
         return f"{who} {method} {path}: {status} is not a problem document"
     if allowed == PUBLIC or (role is not None and role in allowed):
         if status in (401, 403) or status >= 500:
@@ -155,6 +203,17 @@ def _verdict(api: Api, method: str, path: str, role: Role | None) -> str | None:
     elif status != 403:
         return f"{who} {method} {path}: expected 403, got {status}"
     return None
+
+
+def test_console_opens_to_no_api_token(api: Api) -> None:
+    """A bearer token of any role (a member's included) opens no console page: it answers with the way
+    to the sign-in page and nothing of the page."""
+    for (method, path), _roles in sorted(CONSOLE.items()):
+        for role in [None, *Role]:
+            request = _request(api, method, path)
+            response = api.client.request(headers=api.headers(role), follow_redirects=False, **request)
+            assert response.status_code == 303, (role, method, path, response.status_code)
+            assert response.headers["location"].startswith("/console/sign-in"), (role, path)
 
 
 def test_matrix(api: Api) -> None:

@@ -1,0 +1,19 @@
+"""The analysts' console under ``/console``: server-rendered pages (Jinja2) over the domain services,
+with a little plain JavaScript from its own static folder (no CDN: deployments are often air-gapped).
+
+Pages register with :mod:`.nav` and mount their router in :func:`install`; part two of the console
+(hash database, lists, administration) adds its modules the same way.
+"""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+from vigil.web.console import assets, hotline_pages, preferences, sign_in
+from vigil.web.console.guard import install_handlers
+
+
+def install(app: FastAPI) -> None:
+    install_handlers(app)
+    for module in (assets, sign_in, hotline_pages, preferences):
+        app.include_router(module.router)

@@ -1,0 +1,234 @@
+"""The hotline workplace: the queue, a case (locked to the analyst who opened it), its actions, the
+evidence previews (blurred until revealed, each reveal journalled) and the takedown figures.
+
+Views only translate between forms and :class:`vigil.hotline.desk.CaseDesk`; the rules live there.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from datetime import UTC, datetime, time, timedelta
+from typing import Annotated, Final
+
+from fastapi import APIRouter, Form, Path, Query, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import RedirectResponse, Response
+
+from vigil.auth.console import ConsoleUser
+from vigil.auth.roles import STAFF, Role
+from vigil.hotline.desk import CaseDesk, CaseLockedError, QueueFilter
+from vigil.hotline.models import REPORT_SOURCES
+from vigil.hotline.service import CaseNotFoundError, HotlineError
+from vigil.web.console import nav
+from vigil.web.console.guard import console_auth, console_user
+from vigil.web.console.render import page
+from vigil.web.context import context
+from vigil.web.hotline import web_hotline
+
+router = APIRouter(include_in_schema=False)
+
+ANALYSTS: Final = (Role.admin, Role.analyst)
+HOLDERS: Final = (Role.admin, Role.investigator)
+#: Who may read a reporter's contact (personal data): the hotline's own staff, not law enforcement.
+CONTACT_READERS: Final = (Role.admin, Role.analyst)
+STATES: Final = ("new", "triage")
+
+nav.register("Queue", "/console/queue", (Role.admin, Role.analyst, Role.investigator))
+nav.register("Figures", "/console/figures", (Role.admin, Role.analyst, Role.investigator))
+
+Staff = Annotated[ConsoleUser, console_user(*STAFF)]
+Analyst = Annotated[ConsoleUser, console_user(*ANALYSTS)]
+Holder = Annotated[ConsoleUser, console_user(*HOLDERS)]
+Contact = Annotated[ConsoleUser, console_user(*CONTACT_READERS)]
+CaseId = Annotated[int, Path(ge=1, le=2**62)]
+
+
+def _desk(request: Request, user: ConsoleUser) -> CaseDesk:
+    minutes = context(request).settings.console_case_lock_minutes
+    return CaseDesk(web_hotline(request).hotline, user.name, timedelta(minutes=minutes))
+
+
+def _to_case(case_id: int) -> Response:
+    return RedirectResponse(f"/console/cases/{case_id}", status_code=303)
+
+
+@router.get("/console/queue", name="console.queue")
+async def queue(
+    request: Request,
+    user: Staff,
+    state: Annotated[str, Query(max_length=16)] = "",
+    source: Annotated[str, Query(max_length=16)] = "",
+    country: Annotated[str, Query(max_length=2)] = "",
+    host: Annotated[str, Query(max_length=255)] = "",
+) -> Response:
+    wanted = QueueFilter(
+        states=(state,) if state in STATES else STATES,
+        source=source if source in REPORT_SOURCES else None,
+        country=country.upper() if country.isalpha() else None,
+        host=host.strip() or None,
+    )
+    rows = await run_in_threadpool(_desk(request, user).queue, wanted)
+    now = datetime.now(UTC)
+    return page(
+        request,
+        "queue.html",
+        rows=rows,
+        now=now,
+        filters={"state": state, "source": source, "country": country, "host": host},
+        states=STATES,
+        sources=REPORT_SOURCES,
+    )
+
+
+async def _case_page(
+    request: Request, user: ConsoleUser, case_id: int, error: str | None = None, status: int = 200
+) -> Response:
+    desk = _desk(request, user)
+    try:
+        view = await run_in_threadpool(desk.open, case_id)
+    except CaseNotFoundError:
+        return page(request, "error.html", 404, message=f"No case {case_id}.")
+    categories = await run_in_threadpool(desk.categories) if user.role in ANALYSTS else []
+    await run_in_threadpool(console_auth(request).reviewing, user, True)
+    settings = context(request).settings
+    return page(
+        request,
+        "case.html",
+        status,
+        view=view,
+        categories=categories,
+        error=error,
+        may_assess=user.role in ANALYSTS,
+        may_hold=user.role in HOLDERS,
+        may_contact=user.role in CONTACT_READERS,
+        hide_previews=bool(user.preferences.get("hide_previews")),
+        break_minutes=settings.console_break_minutes,
+        review_since=user.review_since or datetime.now(UTC),
+    )
+
+
+@router.get("/console/cases/{case_id}", name="console.case")
+async def case(request: Request, user: Staff, case_id: CaseId) -> Response:
+    return await _case_page(request, user, case_id)
+
+
+async def _act(request: Request, user: ConsoleUser, case_id: int, call: object, *args: object) -> Response:
+    """Run a desk action; its refusal is shown on the case page (409), its success redirects there."""
+    try:
+        await run_in_threadpool(call, *args)  # type: ignore[arg-type]
+    except CaseNotFoundError as exc:
+        return page(request, "error.html", 404, message=str(exc))
+    except CaseLockedError as exc:
+        return await _case_page(request, user, case_id, f"{exc}: it is locked to them.", 409)
+    except HotlineError as exc:
+        return await _case_page(request, user, case_id, str(exc), 409)
+    return _to_case(case_id)
+
+
+@router.post("/console/cases/{case_id}/assess", name="console.assess")
+async def assess(
+    request: Request,
+    user: Analyst,
+    case_id: CaseId,
+    category: Annotated[str, Form(max_length=32)] = "",
+    law_enforcement_first: Annotated[bool, Form()] = False,
+) -> Response:
+    desk = _desk(request, user)
+    return await _act(request, user, case_id, desk.assess, case_id, category, law_enforcement_first)
+
+
+@router.post("/console/cases/{case_id}/reject", name="console.reject")
+async def reject(
+    request: Request, user: Analyst, case_id: CaseId, reason: Annotated[str, Form(max_length=500)] = ""
+) -> Response:
+    desk = _desk(request, user)
+    return await _act(request, user, case_id, desk.reject, case_id, reason)
+
+
+@router.post("/console/cases/{case_id}/repeat-notice", name="console.repeat_notice")
+async def repeat_notice(request: Request, user: Analyst, case_id: CaseId) -> Response:
+    desk = _desk(request, user)
+    return await _act(request, user, case_id, desk.repeat_notice, case_id)
+
+
+@router.post("/console/cases/{case_id}/removed", name="console.mark_removed")
+async def mark_removed(
+    request: Request, user: Analyst, case_id: CaseId, reason: Annotated[str, Form(max_length=500)] = ""
+) -> Response:
+    desk = _desk(request, user)
+    return await _act(request, user, case_id, desk.mark_removed, case_id, reason)
+
+
+@router.post("/console/cases/{case_id}/release", name="console.release")
+async def release(request: Request, user: Staff, case_id: CaseId) -> Response:
+    await run_in_threadpool(_desk(request, user).release, case_id)
+    return RedirectResponse("/console/queue", status_code=303)
+
+
+@router.post("/console/cases/{case_id}/holds", name="console.hold")
+async def place_hold(
+    request: Request,
+    user: Holder,
+    case_id: CaseId,
+    agency: Annotated[str, Form(max_length=200)] = "",
+    until: Annotated[str, Form(max_length=10)] = "",
+    reason: Annotated[str, Form(max_length=2000)] = "",
+) -> Response:
+    desk = _desk(request, user)
+    try:
+        day = datetime.fromisoformat(until).date()
+    except ValueError:
+        return await _case_page(request, user, case_id, "Give the hold's end as a date (YYYY-MM-DD).", 422)
+    if not agency.strip():
+        return await _case_page(request, user, case_id, "Name the agency asking for the hold.", 422)
+    end = datetime.combine(day, time(23, 59), UTC)
+    return await _act(request, user, case_id, desk.service.place_hold, case_id, agency.strip(), end, reason)
+
+
+@router.post("/console/cases/{case_id}/holds/{hold_id}/lift", name="console.lift_hold")
+async def lift_hold(request: Request, user: Holder, case_id: CaseId, hold_id: CaseId) -> Response:
+    desk = _desk(request, user)
+    return await _act(request, user, case_id, desk.service.lift_hold, hold_id)
+
+
+@router.get("/console/cases/{case_id}/evidence/{evidence_id}/preview", name="console.preview")
+async def preview(request: Request, user: Staff, case_id: CaseId, evidence_id: CaseId) -> Response:
+    if user.preferences.get("hide_previews"):
+        return Response(status_code=404, headers={"Cache-Control": "no-store"})
+    try:
+        found = await run_in_threadpool(_desk(request, user).preview, case_id, evidence_id)
+    except CaseNotFoundError:
+        found = None
+    if found is None:
+        return Response(status_code=404, headers={"Cache-Control": "no-store"})
+    headers = {
+        "Cache-Control": "no-store",
+        "X-Content-Type-Options": "nosniff",
+        "Content-Disposition": "inline",
+    }
+    return Response(found.data, media_type=found.media_type, headers=headers)
+
+
+@router.post("/console/cases/{case_id}/evidence/{evidence_id}/reveal", name="console.reveal")
+async def reveal(request: Request, user: Staff, case_id: CaseId, evidence_id: CaseId) -> Response:
+    try:
+        await run_in_threadpool(_desk(request, user).reveal, case_id, evidence_id)
+    except CaseNotFoundError:
+        return Response(status_code=404)
+    return Response(status_code=204)
+
+
+@router.post("/console/cases/{case_id}/reports/{report_id}/contact", name="console.contact")
+async def contact(request: Request, user: Contact, case_id: CaseId, report_id: CaseId) -> Response:
+    desk = _desk(request, user)
+    try:
+        value = await run_in_threadpool(desk.service.reporter_contact, report_id)
+    except CaseNotFoundError as exc:
+        return page(request, "error.html", 404, message=str(exc))
+    return page(request, "contact.html", case_id=case_id, report_id=report_id, contact=value)
+
+
+@router.get("/console/figures", name="console.figures")
+async def figures(request: Request, user: Staff) -> Response:
+    found = await run_in_threadpool(_desk(request, user).figures)
+    return page(request, "figures.html", figures=asdict(found))

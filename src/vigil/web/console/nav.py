@@ -1,0 +1,27 @@
+"""The console's navigation: each page module registers its entries, with the roles that see them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from vigil.auth.roles import Role
+
+
+@dataclass(frozen=True)
+class NavItem:
+    #: An English message id (translated when rendered).
+    label: str
+    path: str
+    roles: frozenset[Role]
+
+
+NAV: list[NavItem] = []
+
+
+def register(label: str, path: str, roles: tuple[Role, ...]) -> None:
+    if not any(item.path == path for item in NAV):
+        NAV.append(NavItem(label, path, frozenset(roles)))
+
+
+def items_for(role: Role) -> list[NavItem]:
+    return [item for item in NAV if role in item.roles]
