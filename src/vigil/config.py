@@ -94,7 +94,6 @@ class Settings(BaseSettings):
         default=None, description="JSON of the stop page's text and help links per language (see docs)."
     )
 
-<<<<<<< HEAD
     # Logging of the long-running processes (vigil serve, vigil hotline worker and sweep; vigil.logs).
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = Field(
         default="INFO", description="Least severe level written (Vigil's, uvicorn's and huey's records)."
@@ -111,7 +110,6 @@ class Settings(BaseSettings):
             return value
         return value.strip().upper() if info.field_name == "log_level" else value.strip().lower()
 
-=======
     # The analysts' console (/console).
     console_idle_minutes: float = Field(
         default=30.0, gt=0, description="A console session ends after this long without a request."
@@ -133,7 +131,6 @@ class Settings(BaseSettings):
         default=1.0, ge=0, description="First wait after a failed sign-in; doubles with each failure."
     )
 
->>>>>>> h14-console
     @property
     def sqlalchemy_url(self) -> str:
         if self.database_url:

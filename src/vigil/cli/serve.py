@@ -27,14 +27,10 @@ def serve_command(
 
     settings = Settings()
     open_database(settings).kw["bind"].dispose()  # exits with a clear message unless migrated
-<<<<<<< HEAD
     configure_logging(settings)
-    log.info("Vigil API on http://%s:%d (docs at /api/docs)", host, port)
+    log.info("Vigil API on http://%s:%d (docs at /api/docs, console at /console)", host, port)
     # uvicorn applies log_config in each process it starts (one per worker), then sets its loggers' level.
     log_config, log_level = uvicorn_log_config(settings), settings.log_level.lower()
-=======
-    typer.echo(f"Vigil API on http://{host}:{port} (docs at /api/docs, console at /console)", err=True)
->>>>>>> h14-console
     if workers == 1:
         from vigil.web.app import create_app
 

@@ -2,7 +2,7 @@
 locks on hotline cases.
 
 Revision ID: 0008
-Revises: 0005
+Revises: 0007
 Create Date: 2026-12-04
 """
 
