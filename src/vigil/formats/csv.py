@@ -86,6 +86,7 @@ class CsvFormat:
             header = next(reader, None)
             if header is None:
                 return
+            lines.mark()
             columns = [name.strip().lower() for name in header]
             if not _IDENTITY.intersection(columns):
                 raise FormatError(

@@ -103,8 +103,9 @@ class BoundedLines:
         if not line:
             raise StopIteration
         self.number += 1
-        self.since_mark += len(line.rstrip("\r\n"))
-        if self.since_mark > self._limit:
+        self.since_mark += len(line)
+        # The end of the last line is not part of the record; ends of earlier lines are (CSV quotes).
+        if self.since_mark - (len(line) - len(line.rstrip("\r\n"))) > self._limit:
             raise FormatError(
                 f"line {self.number}: more than {self._limit:,} characters in one record "
                 "(VIGIL_IMPORT_MAX_RECORD_BYTES)"
