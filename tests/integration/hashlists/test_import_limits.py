@@ -221,3 +221,12 @@ def test_md5sum_lines_are_bounded(
     with pytest.raises(FormatError, match="line 2: more than 1,000 characters in one record"):
         hashdb.import_file(path, MD5SUM, "Names", limits=ReadLimits(max_record_bytes=1000))
     assert counts(sessions) == before
+
+
+def test_distinct_rejection_reasons_are_bounded(hashdb: HashDatabase, tmp_path: Path) -> None:
+    path = tmp_path / "junk.md5"
+    path.write_text("".join(f"{i:0>31}z\n" for i in range(150)) + fake_hashes("ok")["md5"] + "\n")
+    summary = hashdb.import_file(path, MD5SUM, "Junk", kind="other")
+    assert (summary.added, summary.rejected) == (1, 150)
+    assert len(summary.rejection_reasons) == 101 and summary.rejection_reasons["other reasons"] == 50
+    assert sum(summary.rejection_reasons.values()) == 150
