@@ -86,24 +86,28 @@ class _Builder:
                         f"{self.where}: more than {max_values:,} JSON values in one record "
                         "(VIGIL_IMPORT_MAX_RECORD_VALUES)"
                     )
-                item: Any = raw
                 if event in _OPEN:
                     if len(stack) > max_nesting:
                         raise FormatError(
                             f"{self.where}: JSON nested deeper than {self._limits.max_depth} levels "
                             "(VIGIL_IMPORT_MAX_DEPTH)"
                         )
-                    item = {} if event == "start_map" else []
-                elif event == "string" and len(raw) > max_chars:
+                    child: Any = {} if event == "start_map" else []
+                    if top.__class__ is list:
+                        top.append(child)
+                    else:
+                        top[key] = child
+                    stack.append(child)
+                    top = child
+                    continue
+                value = raw
+                if event == "string" and len(raw) > max_chars:
                     problem = problem or too_long(f"{field}: a string", max_chars)
-                    item = None
+                    value = None
                 if top.__class__ is list:
-                    top.append(item)
+                    top.append(value)
                 else:
-                    top[key] = item
-                if event in _OPEN:
-                    stack.append(item)
-                    top = item
+                    top[key] = value
             raise FormatError(f"{self.where}: the file ends inside the record")
         finally:
             self._field, self._values, self.problem = field, values, problem
