@@ -27,6 +27,22 @@ class Settings(BaseSettings):
     pdq_fast: bool = Field(default=True, description="Decode at reduced scale before PDQ (see docs).")
     hash_jobs: int | None = Field(default=None, ge=1, description="Worker processes; default all cores.")
 
+    # Hash-set imports (vigil lists import): a file from outside may be hostile (docs/limits.md).
+    import_max_records: int = Field(default=100_000_000, gt=0, description="Records of one file.")
+    import_max_record_bytes: int = Field(
+        default=16 * 1024 * 1024, gt=0, description="Bytes of one record (JSON object, CSV row, line)."
+    )
+    import_max_depth: int = Field(default=32, ge=8, description="Nesting of JSON arrays and objects.")
+    import_max_record_values: int = Field(
+        default=100_000, gt=0, description="JSON values (scalars, arrays, objects) in one record."
+    )
+    import_max_string_chars: int = Field(
+        default=1024 * 1024, gt=0, description="Characters of any string of a record; longer: rejected."
+    )
+    import_max_signal_chars: int = Field(
+        default=65_536, gt=0, description="Characters of a signal value (PhotoDNA...); longer: rejected."
+    )
+
     # The web API (vigil serve).
     api_rate_per_second: float = Field(
         default=50.0, ge=0, description="Requests a second per token (or per address without one); 0: off."

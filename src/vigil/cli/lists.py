@@ -14,6 +14,7 @@ from rich.table import Table
 from vigil.cli.db import cli_actor, open_database
 from vigil.config import Settings
 from vigil.formats.base import FormatError, HashSetFormat
+from vigil.formats.limits import ReadLimits
 from vigil.formats.registry import get_format
 from vigil.formats.vics import VicsFormat
 from vigil.hashlists.catalog import CatalogError
@@ -31,6 +32,17 @@ USER_ERRORS = (FormatError, CatalogError, ContributorError, ListError, ValueErro
 
 def _service() -> HashDatabase:
     return HashDatabase(open_database(Settings()), cli_actor())
+
+
+def _read_limits(settings: Settings) -> ReadLimits:
+    return ReadLimits(
+        max_records=settings.import_max_records,
+        max_record_bytes=settings.import_max_record_bytes,
+        max_depth=settings.import_max_depth,
+        max_record_values=settings.import_max_record_values,
+        max_string_chars=settings.import_max_string_chars,
+        max_signal_chars=settings.import_max_signal_chars,
+    )
 
 
 def _format(name: str, profile: str | None = None) -> HashSetFormat:
@@ -85,7 +97,8 @@ def import_command(
     ] = None,
 ) -> None:
     """Import a hash set: all or nothing; importing the same file twice changes nothing."""
-    service = _service()
+    settings = Settings()
+    service = HashDatabase(open_database(settings), cli_actor())
     err = Console(stderr=True)
     status = err.status(f"importing {file.name}") if err.is_terminal else None
 
@@ -106,6 +119,7 @@ def import_command(
             scheme=scheme,
             jurisdiction=jurisdiction,
             progress=progress,
+            limits=_read_limits(settings),
         )
     except USER_ERRORS as exc:
         typer.echo(f"error: {file.name}: {exc}; nothing was imported", err=True)

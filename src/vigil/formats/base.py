@@ -5,10 +5,13 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import BinaryIO, Final, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, BinaryIO, Final, Protocol, runtime_checkable
 
 from vigil.signals.base import InvalidSignalError
 from vigil.signals.hexbits import normalize_hex
+
+if TYPE_CHECKING:
+    from vigil.formats.limits import ReadLimits
 
 #: Cryptographic hashes that identify a media item, and their width in bits.
 CRYPTO_BITS: Final = {"md5": 128, "sha1": 160, "sha256": 256}
@@ -58,18 +61,25 @@ class _Note:
     first_where: str
 
 
+#: Distinct warnings kept by one read; the rest are counted (a warning may quote a value of the file).
+NOTES_KEPT: Final = 100
+
+
 class Diagnostics:
     """Warnings of one read, aggregated by message so that a million identical ones stay one line."""
 
     def __init__(self) -> None:
         self._notes: dict[str, _Note] = {}
+        self._others = 0
 
     def warn(self, message: str, where: str = "") -> None:
         note = self._notes.get(message)
-        if note is None:
+        if note is not None:
+            note.count += 1
+        elif len(self._notes) < NOTES_KEPT:
             self._notes[message] = _Note(1, where)
         else:
-            note.count += 1
+            self._others += 1
 
     @property
     def messages(self) -> list[str]:
@@ -79,6 +89,8 @@ class Diagnostics:
             if note.count == 1 and note.first_where:
                 suffix = f" ({note.first_where})"
             out.append(message + suffix)
+        if self._others:
+            out.append(f"{self._others:,} more warnings of other kinds")
         return out
 
     def count(self, message: str) -> int:
@@ -99,8 +111,14 @@ class HashSetFormat(Protocol):
     @property
     def description(self) -> str: ...
 
-    def read(self, stream: BinaryIO, diagnostics: Diagnostics) -> Iterator[HashRecord | Rejected]:
-        """Records of the file, in order; raises FormatError when the file is not of this format."""
+    def read(
+        self, stream: BinaryIO, diagnostics: Diagnostics, limits: ReadLimits = ...
+    ) -> Iterator[HashRecord | Rejected]:
+        """Records of the file, in order; raises FormatError when the file is not of this format.
+
+        ``limits`` bound what one record may hold (see formats/limits.py): past a bound of the file's
+        shape, raise FormatError as soon as it is crossed; a value over its length, reject the record.
+        """
         ...
 
     def write(self, records: Iterable[HashRecord], out: BinaryIO, diagnostics: Diagnostics) -> int:

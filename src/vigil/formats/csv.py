@@ -15,7 +15,8 @@ from collections.abc import Iterable, Iterator
 from typing import BinaryIO, Final
 
 from vigil.formats.base import Diagnostics, FormatError, HashRecord, Rejected, parse_size, set_hash
-from vigil.formats.encoding import text_stream
+from vigil.formats.encoding import BoundedLines, text_stream
+from vigil.formats.limits import DEFAULT_LIMITS, ReadLimits, quote, too_long
 
 EXPORT_COLUMNS: Final = (
     "sha256",
@@ -54,11 +55,11 @@ def _row_record(row: dict[str, str], where: str) -> HashRecord | Rejected:
     if row.get("size"):
         record.size = parse_size(row["size"])
         if record.size is None:
-            return Rejected(where, f"size is not a number: {row['size'][:40]!r}")
+            return Rejected(where, f"size is not a number: {quote(row['size'], 40)}")
     record.category = row.get("category") or None
     record.scheme = row.get("scheme") or None
-    record.mime_type = (row.get("mime_type") or None) and row["mime_type"][:255]
-    record.series = (row.get("series") or None) and row["series"][:200]
+    record.mime_type = row.get("mime_type") or None
+    record.series = row.get("series") or None
     return record
 
 
@@ -71,22 +72,32 @@ class CsvFormat:
     def description(self) -> str:
         return "CSV with a header row: sha256,md5,sha1,pdq,photodna,category,scheme,size,mime_type"
 
-    def read(self, stream: BinaryIO, diagnostics: Diagnostics) -> Iterator[HashRecord | Rejected]:
+    def read(
+        self, stream: BinaryIO, diagnostics: Diagnostics, limits: ReadLimits = DEFAULT_LIMITS
+    ) -> Iterator[HashRecord | Rejected]:
+        # The csv module's own bound on a field (128 KiB by default, one value for the whole process)
+        # would refuse the whole file for one long field; rows are bounded by the lines read instead,
+        # and a field over max_string_chars rejects its row. The process-wide bound is only ever raised.
+        if csv.field_size_limit() < limits.max_record_bytes:
+            csv.field_size_limit(limits.max_record_bytes)
         try:
-            reader = csv.reader(text_stream(stream))
+            lines = BoundedLines(text_stream(stream), limits.max_record_bytes)
+            reader = csv.reader(lines)
             header = next(reader, None)
             if header is None:
                 return
+            lines.mark()
             columns = [name.strip().lower() for name in header]
             if not _IDENTITY.intersection(columns):
                 raise FormatError(
                     "CSV header names no hash column (sha256, md5, sha1, pdq or photodna): "
-                    f"{','.join(header)[:200]!r}"
+                    f"{quote(','.join(header), 200)}"
                 )
             for name in columns:
                 if name not in _KNOWN and name not in _TOLERATED:
-                    diagnostics.warn(f"unknown CSV column {name!r} ignored")
+                    diagnostics.warn(f"unknown CSV column {quote(name)} ignored")
             for values in reader:
+                lines.mark()
                 where = f"line {reader.line_num}"
                 if not any(v.strip() for v in values):
                     continue
@@ -94,6 +105,12 @@ class CsvFormat:
                     yield Rejected(where, f"{len(values)} fields where the header has {len(columns)}")
                     continue
                 row = {name: value.strip() for name, value in zip(columns, values, strict=True)}
+                long = next(
+                    (name for name, value in row.items() if len(value) > limits.max_string_chars), None
+                )
+                if long is not None:
+                    yield Rejected(where, too_long(f"column {quote(long)}", limits.max_string_chars))
+                    continue
                 yield _row_record(row, where)
         except (csv.Error, UnicodeDecodeError) as exc:
             raise FormatError(f"not a readable CSV file: {exc}") from exc

@@ -10,6 +10,8 @@ import codecs
 import io
 from typing import BinaryIO, Final
 
+from vigil.formats.base import FormatError
+
 CHUNK: Final = 1 << 16
 
 _BOMS: Final = (
@@ -77,3 +79,38 @@ def utf8_stream(stream: BinaryIO) -> io.BufferedReader:
 def text_stream(stream: BinaryIO, errors: str = "strict") -> io.TextIOWrapper:
     """Text lines of ``stream`` (newlines kept as written, for the csv module)."""
     return io.TextIOWrapper(utf8_stream(stream), encoding="utf-8", errors=errors, newline="")
+
+
+class BoundedLines:
+    """Lines of a text stream, none longer than ``limit`` characters (a longer one is a FormatError).
+
+    Iterating a text file reads a line whole, however long: a file without line ends would be read into
+    memory entirely; a bounded ``readline`` stops at the bound. ``since_mark`` counts the characters
+    handed out since the caller's last ``mark()``: a CSV row may span several lines.
+    """
+
+    def __init__(self, text: io.TextIOWrapper, limit: int) -> None:
+        self._text = text
+        self._limit = limit
+        self.number = 0
+        self.since_mark = 0
+
+    def __iter__(self) -> BoundedLines:
+        return self
+
+    def __next__(self) -> str:
+        line = self._text.readline(self._limit + 2)  # room for the line end, "\r\n" at most
+        if not line:
+            raise StopIteration
+        self.number += 1
+        self.since_mark += len(line)
+        # The end of the last line is not part of the record; ends of earlier lines are (CSV quotes).
+        if self.since_mark - (len(line) - len(line.rstrip("\r\n"))) > self._limit:
+            raise FormatError(
+                f"line {self.number}: more than {self._limit:,} characters in one record "
+                "(VIGIL_IMPORT_MAX_RECORD_BYTES)"
+            )
+        return line
+
+    def mark(self) -> None:
+        self.since_mark = 0

@@ -12,7 +12,8 @@ from collections.abc import Iterable, Iterator
 from typing import BinaryIO, Final
 
 from vigil.formats.base import Diagnostics, FormatError, HashRecord, Rejected, set_hash
-from vigil.formats.encoding import text_stream
+from vigil.formats.encoding import BoundedLines, text_stream
+from vigil.formats.limits import DEFAULT_LIMITS, ReadLimits, quote
 
 _BY_LENGTH: Final = {32: "md5", 40: "sha1", 64: "sha256"}
 _HEADERS: Final = {"md5": "md5", "sha1": "sha1", "sha-1": "sha1", "sha256": "sha256", "sha-256": "sha256"}
@@ -29,12 +30,16 @@ class Md5sumFormat:
     def description(self) -> str:
         return "md5sum/sha*sum output, bare hashes, or an X-Ways hash set with an MD5 header line"
 
-    def read(self, stream: BinaryIO, diagnostics: Diagnostics) -> Iterator[HashRecord | Rejected]:
+    def read(
+        self, stream: BinaryIO, diagnostics: Diagnostics, limits: ReadLimits = DEFAULT_LIMITS
+    ) -> Iterator[HashRecord | Rejected]:
         fixed: str | None = None
         hashes = lines = 0
         try:
             # File names after the hash may be in any encoding; only the hash matters.
-            for number, raw in enumerate(text_stream(stream, errors="replace"), start=1):
+            text = BoundedLines(text_stream(stream, errors="replace"), limits.max_record_bytes)
+            for number, raw in enumerate(text, start=1):
+                text.mark()
                 line = raw.strip()
                 if not line or line.startswith("#"):
                     continue
@@ -49,7 +54,7 @@ class Md5sumFormat:
                 )
                 value = value.lstrip("\\")  # md5sum escapes lines of names with backslashes
                 if not _HEX.match(value):
-                    yield Rejected(where, f"not a hex hash: {value[:80]!r}")
+                    yield Rejected(where, f"not a hex hash: {quote(value)}")
                     continue
                 kind = kind or fixed or _BY_LENGTH.get(len(value))
                 if kind is None:

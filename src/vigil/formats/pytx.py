@@ -10,7 +10,8 @@ from collections.abc import Iterable, Iterator
 from typing import BinaryIO, Final
 
 from vigil.formats.base import Diagnostics, FormatError, HashRecord, Rejected, set_hash
-from vigil.formats.encoding import text_stream
+from vigil.formats.encoding import BoundedLines, text_stream
+from vigil.formats.limits import DEFAULT_LIMITS, ReadLimits, quote
 
 #: pytx signal type → Vigil hash or signal.
 _TO_VIGIL: Final = {"pdq": "pdq", "video_md5": "md5", "md5": "md5", "sha256": "sha256", "sha1": "sha1"}
@@ -26,10 +27,14 @@ class PytxFormat:
     def description(self) -> str:
         return "python-threatexchange local file: 'signal' or 'type signal' per line"
 
-    def read(self, stream: BinaryIO, diagnostics: Diagnostics) -> Iterator[HashRecord | Rejected]:
+    def read(
+        self, stream: BinaryIO, diagnostics: Diagnostics, limits: ReadLimits = DEFAULT_LIMITS
+    ) -> Iterator[HashRecord | Rejected]:
         good = lines = 0
         try:
-            for number, raw in enumerate(text_stream(stream), start=1):
+            text = BoundedLines(text_stream(stream), limits.max_record_bytes)
+            for number, raw in enumerate(text, start=1):
+                text.mark()
                 line = raw.strip()
                 if not line:
                     continue
@@ -40,7 +45,7 @@ class PytxFormat:
                 if not value:
                     signal_type, value = _BARE.get(len(line), ""), line
                     if not signal_type:
-                        yield Rejected(where, f"no signal type and not a PDQ or MD5 hash: {line[:80]!r}")
+                        yield Rejected(where, f"no signal type and not a PDQ or MD5 hash: {quote(line)}")
                         continue
                 record = HashRecord(where=where)
                 kind = _TO_VIGIL.get(signal_type.lower())

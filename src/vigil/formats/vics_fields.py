@@ -12,6 +12,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, Final
 
 from vigil.formats.base import Diagnostics, HashRecord, Rejected, parse_bool, parse_size, set_hash
+from vigil.formats.limits import quote
 
 _MS_DATE: Final = re.compile(r"^/Date\((-?\d+)([+-]\d{4})?\)/$")
 _ISO_FRACTION: Final = re.compile(r"^(.*T\d\d:\d\d:\d\d)(\.\d+)?(.*)$")
@@ -97,7 +98,7 @@ def _alternative_hashes(entries: object, record: HashRecord, where: str, diagnos
         if kind is None:
             record.signals.append((name.lower(), value.strip()))
         elif (kind == "pdq" or getattr(record, kind) is None) and set_hash(record, kind, value):
-            diagnostics.warn(f"AlternativeHashes {name}: invalid value ignored", where)
+            diagnostics.warn(f"AlternativeHashes {quote(name)}: invalid value ignored", where)
 
 
 def _details(media: dict[str, Any], record: HashRecord, where: str, diagnostics: Diagnostics) -> None:
@@ -107,7 +108,7 @@ def _details(media: dict[str, Any], record: HashRecord, where: str, diagnostics:
             diagnostics.warn("MediaSize is not a number: ignored", where)
     mime = media.get("mimetype")
     if isinstance(mime, str) and mime.strip():
-        record.mime_type = mime.strip()[:255]
+        record.mime_type = mime.strip()
     record.category = _category(media.get("category"))
     if media.get("category") is not None and record.category is None:
         diagnostics.warn("Category is not a number: kept as unclassified", where)
@@ -116,7 +117,7 @@ def _details(media: dict[str, Any], record: HashRecord, where: str, diagnostics:
         record.signals.append(("photodna", photodna.strip()))
     series = media.get("series")
     if isinstance(series, str) and series.strip():
-        record.series = series.strip()[:200]
+        record.series = series.strip()
     if media.get("victimidentified") is not None:
         record.victim_identified = parse_bool(media["victimidentified"])
         if record.victim_identified is None:

@@ -19,7 +19,8 @@ from sqlalchemy import delete, exists, func, insert, select, text, update
 from sqlalchemy.orm import Session
 
 from vigil.db.base import core_table
-from vigil.formats.base import Diagnostics, HashRecord, Rejected
+from vigil.formats.base import Diagnostics, FormatError, HashRecord, Rejected
+from vigil.formats.limits import DEFAULT_LIMITS, ReadLimits, field_problem
 from vigil.hashlists.catalog import Catalog, CatalogError, JurisdictionInfo, SchemeInfo
 from vigil.hashlists.identity import CRYPTO, IdentityConflictError, Item, ItemIndex
 from vigil.hashlists.models import (
@@ -42,6 +43,10 @@ ANALYZED_TABLES: Final = ("media", "media_signals", "classifications", "hash_lis
 #: A PhotoDNA value on this many records of one file is a producer's placeholder, not a hash
 #: (Cellebrite writes one constant into every Media of a VICS export).
 PLACEHOLDER_REPEATS: Final = 3
+#: Distinct rejection reasons counted one by one; the rest are counted together (a reason may quote a
+#: value, and a file of a million bad lines must not make a summary of a million lines).
+REASONS_KEPT: Final = 100
+OTHER_REASONS: Final = "other reasons"
 
 
 @dataclass
@@ -79,8 +84,10 @@ class Importer:
         jurisdiction: str | None = None,
         hash_list: HashList | None = None,
         contributor_country: str | None = None,
+        limits: ReadLimits = DEFAULT_LIMITS,
     ) -> None:
         self.session = session
+        self.limits = limits
         self.catalog = catalog
         self.provenance = provenance
         self.contributor_id = provenance.contributor_id
@@ -107,6 +114,8 @@ class Importer:
         self._diagnostics = diagnostics
         next_analyze = ANALYZE_FIRST
         for chunk in _chunks(records, chunk_size):
+            if self.summary.records + len(chunk) > self.limits.max_records:
+                raise FormatError(f"more than {self.limits.max_records:,} records (VIGIL_IMPORT_MAX_RECORDS)")
             self._chunk(chunk)
             self.session.flush()
             if self.summary.records >= next_analyze:
@@ -133,7 +142,11 @@ class Importer:
 
     def _reject(self, where: str, reason: str) -> None:
         self.summary.rejected += 1
-        self.summary.rejection_reasons[reason] += 1
+        reasons = self.summary.rejection_reasons
+        if reason not in reasons and len(reasons) >= REASONS_KEPT:
+            reasons[OTHER_REASONS] += 1
+        else:
+            reasons[reason] += 1
         if len(self.summary.rejection_examples) < EXAMPLES_KEPT:
             self.summary.rejection_examples.append((where, reason))
 
@@ -150,7 +163,7 @@ class Importer:
         for position, entry in enumerate(chunk):
             if isinstance(entry, Rejected):
                 rejections.append((position, entry.where, entry.reason))
-            elif (reason := self._scheme_problem(entry)) is not None:
+            elif (reason := field_problem(entry, self.limits) or self._scheme_problem(entry)) is not None:
                 rejections.append((position, entry.where, reason))
             else:
                 records.append((position, entry))

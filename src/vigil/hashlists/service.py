@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from vigil.audit import journal
 from vigil.formats.base import Diagnostics, HashRecord, HashSetFormat
+from vigil.formats.limits import DEFAULT_LIMITS, ReadLimits
 from vigil.hashlists.catalog import Catalog, load_catalog
 from vigil.hashlists.compare import Comparison, compare_lists, describe_media
 from vigil.hashlists.contributors import ensure_contributor, get_contributor, new_provenance
@@ -104,8 +105,13 @@ class HashDatabase:
         chunk_size: int = 2000,
         progress: Callable[[int], None] | None = None,
         refresh_baseline: bool = True,
+        limits: ReadLimits = DEFAULT_LIMITS,
     ) -> ImportSummary:
-        """Import a file all or nothing. Importing the same file again changes nothing."""
+        """Import a file all or nothing. Importing the same file again changes nothing.
+
+        A file past one of ``limits`` raises FormatError as soon as the bound is crossed (nothing is
+        imported); a record with a value over its maximum is rejected with the reason.
+        """
         summary = ImportSummary(source=path.name, format=fmt.name, contributor=contributor)
         with path.open("rb") as raw, self.sessions() as session:
             stream = _HashingReader(raw)
@@ -124,9 +130,11 @@ class HashDatabase:
                         jurisdiction=jurisdiction,
                         hash_list=hash_list,
                         contributor_country=who.country,
+                        limits=limits,
                     )
                     diagnostics = Diagnostics()
-                    importer.run(fmt.read(stream, diagnostics), diagnostics, chunk_size, progress)  # type: ignore[arg-type]
+                    records = fmt.read(stream, diagnostics, limits)  # type: ignore[arg-type]
+                    importer.run(records, diagnostics, chunk_size, progress)
                     if not summary.changed:
                         raise _UnchangedError
                     provenance.digest = stream.hexdigest()

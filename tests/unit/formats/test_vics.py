@@ -106,7 +106,7 @@ def test_quirks() -> None:
         "DateUpdated is not a date",
         "VictimIdentified is not a boolean",
         "MediaSize is not a number",
-        "AlternativeHashes PDQ: invalid value",
+        "AlternativeHashes 'PDQ': invalid value",
     ):
         assert expected in messages
 
