@@ -18,7 +18,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--images", type=int, default=300, help="mutated images to hash")
     parser.add_argument("--lists", type=int, default=100, help="mutated hash-list files to import")
     parser.add_argument(
-        "--readers", type=int, default=None, help="mutated RPZ/hosts/keyword/blocklist files (default: --lists)"
+        "--readers",
+        type=int,
+        default=None,
+        help="mutated RPZ/hosts/keyword/blocklist files (default: --lists)",
     )
     parser.add_argument("--requests", type=int, default=100, help="API requests (schemathesis and hostile)")
     parser.add_argument("--seed", type=int, default=0, help="run seed: the same seed makes the same inputs")
@@ -26,7 +29,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--memory-mb", type=int, default=1024, help="memory one input may use (RLIMIT_AS)")
     parser.add_argument("--timeout", type=float, default=10.0, help="seconds one input may take")
     parser.add_argument("--jobs", type=int, default=1, help="worker processes")
-    parser.add_argument("--findings", type=Path, default=Path("fuzz-findings"), help="where findings are written")
+    parser.add_argument(
+        "--findings", type=Path, default=Path("fuzz-findings"), help="where findings are written"
+    )
     parser.add_argument("--replay", type=Path, metavar="FINDING.json", help="run one stored finding again")
     args = parser.parse_args(argv)
     if args.replay:
@@ -47,7 +52,11 @@ def main(argv: list[str] | None = None) -> int:
     started = time.monotonic()
     report = run(config, progress=lambda line: print(line, file=sys.stderr, flush=True))
     print(report.summary())
-    print(f"{time.monotonic() - started:.0f} s; findings written to {config.findings}/" if report.findings else "")
+    print(
+        f"{time.monotonic() - started:.0f} s; findings written to {config.findings}/"
+        if report.findings
+        else ""
+    )
     return 1 if report.findings else 0
 
 

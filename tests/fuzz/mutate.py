@@ -71,7 +71,16 @@ ODD_TEXT: Final = (
     "\u2028",
 )
 #: The same values as raw bytes (some not valid UTF-8), for byte-level inserts.
-ODD_BYTES: Final = (b"\x00", b"\xff\xfe", b"\xef\xbb\xbf", b"\xed\xa0\x80", b"\xc0\xaf", b"\x80", b"\r", b"\n")
+ODD_BYTES: Final = (
+    b"\x00",
+    b"\xff\xfe",
+    b"\xef\xbb\xbf",
+    b"\xed\xa0\x80",
+    b"\xc0\xaf",
+    b"\x80",
+    b"\r",
+    b"\n",
+)
 
 
 @dataclass
@@ -129,7 +138,11 @@ class Mutator:
 
     def _insert(self, data: bytes) -> bytes:
         i = self.rng.randrange(len(data) + 1)
-        chunk = self.rng.choice(ODD_BYTES) if self.rng.random() < 0.5 else self.rng.randbytes(self.rng.randint(1, 64))
+        chunk = (
+            self.rng.choice(ODD_BYTES)
+            if self.rng.random() < 0.5
+            else self.rng.randbytes(self.rng.randint(1, 64))
+        )
         return data[:i] + chunk + data[i:]
 
     def _delete(self, data: bytes) -> bytes:
@@ -176,19 +189,29 @@ class Mutator:
 
     def _numeric_text(self, data: bytes) -> bytes:
         """A run of ASCII digits replaced by an edge number (sizes, counts, serials in text formats)."""
-        starts = [i for i in range(len(data)) if data[i : i + 1].isdigit() and (i == 0 or not data[i - 1 : i].isdigit())]
+        starts = [
+            i
+            for i in range(len(data))
+            if data[i : i + 1].isdigit() and (i == 0 or not data[i - 1 : i].isdigit())
+        ]
         if not starts:
             return data + str(self.rng.choice(EDGE_INTS)).encode()
         i = self.rng.choice(starts)
         j = i
         while j < len(data) and data[j : j + 1].isdigit():
             j += 1
-        value = str(self.rng.choice(EDGE_INTS)) if self.rng.random() < 0.7 else self.rng.choice(EDGE_TEXT_NUMBERS)
+        value = (
+            str(self.rng.choice(EDGE_INTS)) if self.rng.random() < 0.7 else self.rng.choice(EDGE_TEXT_NUMBERS)
+        )
         return data[:i] + value.encode() + data[j:]
 
     def _huge_run(self, data: bytes) -> bytes:
         i = self.rng.randrange(len(data) + 1)
-        return data[:i] + self.rng.choice((b"A", b"\x00", b"9", b" ", b"\xff", b"[", b"{")) * self.big() + data[i:]
+        return (
+            data[:i]
+            + self.rng.choice((b"A", b"\x00", b"9", b" ", b"\xff", b"[", b"{")) * self.big()
+            + data[i:]
+        )
 
     _byte_ops: tuple[Callable[[Mutator, bytes], bytes], ...] = (
         _bit_flip,

@@ -22,7 +22,12 @@ from vigil.signals.images import IMAGE_EXTENSIONS
 
 #: Summary columns: the findings, by kind.
 FINDING_KINDS: Final = ("crash", "hang", "partial", "5xx", "bad")
-_HOSTS_DIRECTIVES: Final = ("0.0.0.0 " + "a" * 300 + ".example", "::1 localhost", "0.0.0.0 *.example", "# comment")
+_HOSTS_DIRECTIVES: Final = (
+    "0.0.0.0 " + "a" * 300 + ".example",
+    "::1 localhost",
+    "0.0.0.0 *.example",
+    "# comment",
+)
 
 
 @dataclass(frozen=True)
@@ -52,7 +57,9 @@ class Report:
     tallies: dict[str, Tally] = field(default_factory=dict)
     findings: list[tuple[Finding, str | None, Path]] = field(default_factory=list)
 
-    def add(self, target: str, status: str, finding: Finding | None = None, stored: Path | None = None) -> None:
+    def add(
+        self, target: str, status: str, finding: Finding | None = None, stored: Path | None = None
+    ) -> None:
         tally = self.tallies.setdefault(target, Tally())
         tally.tried += 1
         tally.outcomes[status] += 1
@@ -68,13 +75,18 @@ class Report:
 
     def summary(self) -> str:
         head = ("target", "tried", "ok", "refused", "crashes", "hangs", "partial", "5xx", "bad", "known")
-        rows = [head]
+        rows: list[tuple[str, ...]] = [head]
         for target, t in self.tallies.items():
             counts = [t.outcomes[k] for k in ("ok", "refused", *FINDING_KINDS)]
             rows.append((target, str(t.tried), *map(str, counts), str(t.known)))
         widths = [max(len(r[i]) for r in rows) for i in range(len(head))]
-        lines = ["  ".join(c.rjust(w) if i else c.ljust(w) for i, (c, w) in enumerate(zip(r, widths, strict=True))) for r in rows]
-        signatures = Counter((f.target, f.status, known or "NEW", f.detail[:120]) for f, known, _ in self.findings)
+        lines = [
+            "  ".join(c.rjust(w) if i else c.ljust(w) for i, (c, w) in enumerate(zip(r, widths, strict=True)))
+            for r in rows
+        ]
+        signatures = Counter(
+            (f.target, f.status, known or "NEW", f.detail[:120]) for f, known, _ in self.findings
+        )
         if signatures:
             lines.append("findings (target, kind, known defect or NEW, signature):")
             for (target, status, known, detail), count in signatures.most_common():
@@ -103,8 +115,12 @@ def make_input(config: Config, target: str, index: int) -> tuple[Seed, str, Muta
     elif base.kind == "csv":
         mutation = csv_mutation(m, base.data) if rng.random() < 0.75 else m.bytes_mutation(base.data)
     elif base.kind in ("md5sum", "pytx", "rpz", "hosts"):
-        directives = RPZ_DIRECTIVES if base.kind == "rpz" else _HOSTS_DIRECTIVES if base.kind == "hosts" else ()
-        mutation = lines_mutation(m, base.data, directives) if rng.random() < 0.75 else m.bytes_mutation(base.data)
+        directives = (
+            RPZ_DIRECTIVES if base.kind == "rpz" else _HOSTS_DIRECTIVES if base.kind == "hosts" else ()
+        )
+        mutation = (
+            lines_mutation(m, base.data, directives) if rng.random() < 0.75 else m.bytes_mutation(base.data)
+        )
     else:
         mutation = m.bytes_mutation(base.data)
         if rng.random() < 0.05:  # content under another format's name (the pipeline trusts content)
@@ -113,7 +129,9 @@ def make_input(config: Config, target: str, index: int) -> tuple[Seed, str, Muta
     return base, suffix, mutation
 
 
-def _store(config: Config, target: str, index: int, seed: Seed, suffix: str, mutation: Mutation, finding: Finding) -> Path:
+def _store(
+    config: Config, target: str, index: int, seed: Seed, suffix: str, mutation: Mutation, finding: Finding
+) -> Path:
     folder = config.findings / target
     folder.mkdir(parents=True, exist_ok=True)
     stem = folder / f"{config.seed}-{index:06d}-{finding.status}-{seed.name}"
@@ -135,7 +153,9 @@ def _store(config: Config, target: str, index: int, seed: Seed, suffix: str, mut
     return meta
 
 
-def run_files(config: Config, target: str, count: int, report: Report, progress: Callable[[str], None]) -> None:
+def run_files(
+    config: Config, target: str, count: int, report: Report, progress: Callable[[str], None]
+) -> None:
     """``count`` mutated files of ``target`` through ``config.jobs`` workers."""
     lock = threading.Lock()
 
@@ -167,7 +187,9 @@ def run_files(config: Config, target: str, count: int, report: Report, progress:
         list(pool.map(lane, range(min(config.jobs, max(count, 1)))))
 
 
-def run(config: Config, targets: Iterable[str] | None = None, progress: Callable[[str], None] = lambda _: None) -> Report:
+def run(
+    config: Config, targets: Iterable[str] | None = None, progress: Callable[[str], None] = lambda _: None
+) -> Report:
     """Run every target with a count above zero (or only ``targets``)."""
     report = Report()
     chosen = set(targets) if targets is not None else None

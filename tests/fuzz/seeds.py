@@ -12,6 +12,7 @@ import hashlib
 import io
 import json
 import struct
+import warnings
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import cache
@@ -25,7 +26,7 @@ from vigil.blocklists.entries import ListEntry
 from vigil.blocklists.export.hosts import render_hosts
 from vigil.blocklists.export.json import version_to_json
 from vigil.blocklists.export.rpz import RpzOptions, render_rpz
-from vigil.blocklists.keywords import HelpResource, Keyword, KeywordListVersion, keywords_to_json
+from vigil.blocklists.keywords import HelpResource, Keyword, KeywordListVersion, MatchMode, keywords_to_json
 from vigil.blocklists.versions import ListVersion
 from vigil.demo.images import scene
 from vigil.formats.base import Diagnostics, HashRecord
@@ -53,7 +54,9 @@ class Seed:
 
 def _save(im: Image.Image, fmt: str, **params: Any) -> bytes:
     buf = io.BytesIO()
-    im.save(buf, fmt, **params)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)  # IM: still read, to be dropped by Pillow 15
+        im.save(buf, fmt, **params)
     return buf.getvalue()
 
 
@@ -104,7 +107,11 @@ def image_seeds() -> tuple[Seed, ...]:
         ("tiff-deflate", ".tiff", _save(small, "TIFF", compression="tiff_adobe_deflate")),
         ("tiff-jpeg", ".tiff", _save(small, "TIFF", compression="jpeg")),
         ("tiff-16bit", ".tif", _save(small.convert("I;16"), "TIFF")),
-        ("tiff-pages", ".tif", _save(frames[0].convert("RGB"), "TIFF", save_all=True, append_images=frames[1:])),
+        (
+            "tiff-pages",
+            ".tif",
+            _save(frames[0].convert("RGB"), "TIFF", save_all=True, append_images=frames[1:]),
+        ),
         ("webp-lossy", ".webp", _save(small, "WEBP", quality=80)),
         ("webp-lossless", ".webp", _save(small, "WEBP", lossless=True)),
         ("webp-animated", ".webp", _save(frames[0], "WEBP", save_all=True, append_images=frames[1:])),
@@ -140,8 +147,8 @@ def _records(count: int = 6) -> list[HashRecord]:
     for i in range(count):
         body = f"vigil fuzz seed {i}".encode()
         record = HashRecord(
-            md5=hashlib.md5(body).hexdigest(),  # noqa: S324 - an identifier, as the formats use it
-            sha1=hashlib.sha1(body).hexdigest(),  # noqa: S324
+            md5=hashlib.md5(body).hexdigest(),
+            sha1=hashlib.sha1(body).hexdigest(),
             sha256=hashlib.sha256(body).hexdigest(),
             size=1000 + i,
             mime_type="image/jpeg",
@@ -207,7 +214,12 @@ def _hash_csv(records: list[HashRecord]) -> bytes:
 
 
 #: Shared conformance files small enough to mutate quickly (see shared/conformance/vics/README.md).
-_SHARED_VICS: Final = ("example-VIC-data.json", "NSRL-CAID-ART.json", "NSRL-CAID-MPG.json", "NSRL-CAID-MOV.json")
+_SHARED_VICS: Final = (
+    "example-VIC-data.json",
+    "NSRL-CAID-ART.json",
+    "NSRL-CAID-MPG.json",
+    "NSRL-CAID-MOV.json",
+)
 
 
 @cache
@@ -227,7 +239,9 @@ def list_seeds() -> tuple[Seed, ...]:
     folder = SHARED / "conformance" / "vics"
     for name in _SHARED_VICS:
         if (folder / name).is_file():
-            seeds.append(Seed(f"vics-shared-{Path(name).stem}", "vics", ".json", (folder / name).read_bytes()))
+            seeds.append(
+                Seed(f"vics-shared-{Path(name).stem}", "vics", ".json", (folder / name).read_bytes())
+            )
     return tuple(seeds)
 
 
@@ -246,9 +260,20 @@ def _version() -> ListVersion:
 
 def _keywords() -> KeywordListVersion:
     help_ = HelpResource(name="Stop It Now", url="https://help.example/", language="en", phone="+44 800 1000")
-    words = [("widget maker", "phrase"), ("gadget", "word"), ("thing", "substring")]
+    words: list[tuple[str, MatchMode]] = [
+        ("widget maker", "phrase"),
+        ("gadget", "word"),
+        ("thing", "substring"),
+    ]
     keywords = tuple(
-        Keyword(term=term, language="en", match=mode, warning="This search may be illegal.", help=help_, added_at=WHEN)
+        Keyword(
+            term=term,
+            language="en",
+            match=mode,
+            warning="This search may be illegal.",
+            help=help_,
+            added_at=WHEN,
+        )
         for term, mode in words
     )
     return KeywordListVersion(name="keywords", serial=3, published_at=WHEN, keywords=keywords)

@@ -126,7 +126,7 @@ class ListImports:
             for table in self.metadata.sorted_tables:
                 for column in table.columns:
                     if isinstance(column.type, String | Text):
-                        query = text(f'SELECT max(length("{column.name}")) FROM "{table.name}"')  # noqa: S608
+                        query = text(f'SELECT max(length("{column.name}")) FROM "{table.name}"')
                         size = conn.execute(query).scalar() or 0
                         longest = max(longest, (int(size), f"{table.name}.{column.name}"))
         return longest

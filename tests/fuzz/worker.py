@@ -105,7 +105,9 @@ class Worker:
 
     def _start(self) -> subprocess.Popen[str]:
         self._stderr = tempfile.TemporaryFile("w+")  # noqa: SIM115 - lives as long as the process
-        env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")])))
+        env = dict(
+            os.environ, PYTHONPATH=os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")]))
+        )
         process = subprocess.Popen(
             [sys.executable, "-m", "tests.fuzz.worker", str(self.memory_mb)],
             stdin=subprocess.PIPE,

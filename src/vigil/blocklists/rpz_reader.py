@@ -46,9 +46,8 @@ import dns.zonefile
 
 from vigil.blocklists.rpz_ip import InvalidIpTriggerError, IPNetwork, decode_ip_trigger
 
-
-#: A ``$GENERATE`` directive (dnspython expands it in full while reading).
-_GENERATE = re.compile(r"^\$GENERATE(?!\S)", re.IGNORECASE | re.MULTILINE)
+#: A ``$GENERATE`` directive (dnspython expands it in full while reading); lines may end in CR alone.
+_GENERATE = re.compile(r"(?:\A|[\r\n])\$GENERATE", re.IGNORECASE)
 
 
 class RpzZoneError(ValueError):

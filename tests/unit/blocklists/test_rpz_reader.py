@@ -252,7 +252,7 @@ def test_bind_invalid_prefix_length(rpz_conformance: Path) -> None:
         ("$TTL 60\n@ SOA . . 1 1 1 1 1\n", None, "origin"),
         # Found by the fuzz suite: one line of $GENERATE made 100,000 records (> 10 s) ...
         ("$TTL 60\n@ SOA . . 1 1 1 1 1\n$GENERATE 1-100000 h$ CNAME .\n", "rpz.test.", "GENERATE"),
-        ("$ttl 60\n@ SOA . . 1 1 1 1 1\n$generate 1-4294967295 h$ CNAME .\n", "rpz.test.", "GENERATE"),
+        ("$ttl 60\r@ SOA . . 1 1 1 1 1\r$generate 1-4294967295 h$ CNAME .\r", "rpz.test.", "GENERATE"),
         # ... and a malformed first line escaped the origin's discovery as dns.exception.SyntaxError.
         ("; comment\n)\n@ SOA . . 1 1 1 1 1\n", None, "malformed"),
         ("a" * 64 + ". SOA . . 1 1 1 1 1\n", None, "63 octets"),
