@@ -342,7 +342,8 @@ def run_requests(config: Any, report: Any, progress: Callable[[str], None]) -> N
         hostile = hostile[: max(config.requests // 2, config.requests - 2 * len(_operations(doc)))]
         cases = [*hostile, *_schemathesis_cases(server, config.requests - len(hostile))]
         for index, sent in enumerate(cases):
-            status, detail = send(server, sent, config.timeout)
+            # Wall time, on a machine that may be busy: three timeouts before a request counts as hung.
+            status, detail = send(server, sent, 3 * config.timeout)
             if not server.alive():
                 status, detail = "crash", f"the server died: {server.tail()[-300:]}"
                 server.stop()

@@ -3,8 +3,9 @@
 The worker reads one JSON request a line on stdin (``{"target", "path", "kind"}``) and answers one JSON
 line on stdout. Its address space is capped (RLIMIT_AS, set once the libraries are loaded, so the cap is
 what one input may add): an input that needs more fails with MemoryError instead of pushing the
-machine into swap. The handle kills a worker that does not answer within the timeout (a hang) and
-starts a new one; a worker that dies (a signal, an abort in native code) is a crash.
+machine into swap. The handle kills a worker that spends the timeout in CPU time without answering
+(a hang; wall time counts only past ten timeouts, so a busy machine does not fake hangs) and starts a
+new one; a worker that dies (a signal, an abort in native code) is a crash.
 """
 
 from __future__ import annotations
@@ -87,6 +88,16 @@ def _warm_up(workdir: Path, imports: Any) -> None:
         path.unlink()
 
 
+def _cpu_seconds(pid: int) -> float:
+    """User and system CPU time of a process (0 once it is gone)."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 @dataclass(frozen=True)
 class Answer:
     status: str  # ok | refused | crash | partial | bad | hang
@@ -139,6 +150,19 @@ class Worker:
         line = process.stdout.readline()
         return line or None
 
+    def _answer(self, process: subprocess.Popen[str], started: float) -> str | None:
+        """The worker's answer, or None once it has spent the timeout in CPU time (a starved worker on a
+        busy machine is not hung), or ten times the timeout in wall time."""
+        cpu_start = _cpu_seconds(process.pid)
+        while True:
+            line = self._read_line(process, self.timeout)
+            if line is not None or process.poll() is not None:
+                return line
+            if _cpu_seconds(process.pid) - cpu_start >= self.timeout:
+                return None
+            if time.monotonic() - started >= 10 * self.timeout:
+                return None
+
     @staticmethod
     def _kill(process: subprocess.Popen[str]) -> None:
         if process.poll() is None:
@@ -157,14 +181,16 @@ class Worker:
             process.stdin.flush()
         except BrokenPipeError:
             pass
-        line = self._read_line(process, self.timeout)
+        line = self._answer(process, started)
         seconds = time.monotonic() - started
         if line is None:
             hung = process.poll() is None
             self._kill(process)
             self.process = None
             if hung:
-                return Answer("hang", f"no answer within {self.timeout:g} s", seconds)
+                return Answer(
+                    "hang", f"no answer after {self.timeout:g} s of CPU time ({seconds:.0f} s)", seconds
+                )
             return Answer("crash", f"worker died with status {process.returncode}", seconds)
         answer = json.loads(line)
         return Answer(answer["status"], answer["detail"], seconds)
