@@ -128,7 +128,8 @@ class Worker:
             cwd=REPO,
             env=env,
         )
-        ready = self._read_line(process, 120.0)
+        # Generous: loading the libraries takes seconds, minutes on a busy machine at nice 19.
+        ready = self._read_line(process, 900.0)
         if ready is None or not json.loads(ready).get("ready"):
             self._kill(process)
             raise RuntimeError(f"the fuzz worker did not start: {self._stderr_tail()}")
