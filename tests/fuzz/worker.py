@@ -194,6 +194,14 @@ class Worker:
                 )
             return Answer("crash", f"worker died with status {process.returncode}", seconds)
         answer = json.loads(line)
+        if "MemoryError" in answer["detail"]:
+            # The worker exits after a MemoryError; waiting for it here keeps the next input from
+            # being sent to a process on its way out.
+            try:
+                process.wait(60)
+            except subprocess.TimeoutExpired:
+                self._kill(process)
+            self.process = None
         return Answer(answer["status"], answer["detail"], seconds)
 
     def close(self) -> None:
