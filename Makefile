@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 BENCH_STAMP := $(VENV)/.installed-bench
 
-.PHONY: install run test test-fast bench lint fmt clean
+.PHONY: install run test test-fast fuzz bench lint fmt clean
 
 install: $(STAMP)
 
@@ -35,6 +35,11 @@ test: install
 # Everything but the tests marked slow (over about 2 s each: subprocesses, servers, large images).
 test-fast: install
 	$(BIN)/python -m pytest -q -n 2 --dist loadfile -m "not slow"
+
+# The long fuzz run (docs/fuzzing.md): exits non-zero on any finding, inputs kept in fuzz-findings/.
+FUZZ_ARGS ?= --images 10000 --lists 2000 --requests 1000 --jobs 2
+fuzz: install
+	$(BIN)/python -m tests.fuzz $(FUZZ_ARGS)
 
 bench: $(BENCH_STAMP)
 	$(BIN)/python -m bench

@@ -198,6 +198,8 @@ def keywords_from_json(text: str | bytes) -> KeywordListVersion:
         data = json.loads(text)
     except json.JSONDecodeError as error:
         raise KeywordError(f"not JSON: {error}") from None
+    except RecursionError:  # arrays or objects nested thousands deep: no keyword list looks like that
+        raise KeywordError("not a keyword list: JSON nested too deep") from None
     if not isinstance(data, dict) or data.get("format") != FORMAT:
         raise KeywordError(f"not a {FORMAT} document")
     if data.get("format_version") != FORMAT_VERSION:

@@ -21,13 +21,15 @@ Unbound, Knot Resolver and PowerDNS Recursor, as their test zones in ``shared/co
 
 dnspython silently drops out-of-zone records; to see them, the zone is read with the root as the
 reading origin and the RPZ origin applied afterwards. ``$INCLUDE`` is refused: a zone is data from
-someone else and must not read files of this machine.
+someone else and must not read files of this machine. ``$GENERATE`` is refused too: one line of it
+expands to as many records as its range says (billions), before anything could count them.
 """
 
 from __future__ import annotations
 
 import enum
 import ipaddress
+import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -43,6 +45,9 @@ import dns.transaction
 import dns.zonefile
 
 from vigil.blocklists.rpz_ip import InvalidIpTriggerError, IPNetwork, decode_ip_trigger
+
+#: A ``$GENERATE`` directive (dnspython expands it in full while reading); lines may end in CR alone.
+_GENERATE = re.compile(r"(?:\A|[\r\n])\$GENERATE", re.IGNORECASE)
 
 
 class RpzZoneError(ValueError):
@@ -218,6 +223,13 @@ class _RootReadingManager(dns.transaction.TransactionManager):
 
 
 def _discover_origin(text: str, filename: str) -> dns.name.Name:
+    try:
+        return _first_origin(text, filename)
+    except dns.exception.DNSException as error:  # a malformed first line, an overlong first name
+        raise RpzZoneError(f"{filename}: {error}") from error
+
+
+def _first_origin(text: str, filename: str) -> dns.name.Name:
     tok = dns.tokenizer.Tokenizer(text, filename)
     while True:
         token = tok.get(want_leading=True)
@@ -285,6 +297,8 @@ def read_rpz(
     text: str, origin: str | None = None, *, strict: bool = False, filename: str = "<zone>"
 ) -> RpzZone:
     """Parse ``text`` as a policy zone; see the module's notes for what is taken and what is left."""
+    if _GENERATE.search(text):
+        raise RpzZoneError(f"{filename}: $GENERATE is refused (one line can make billions of records)")
     apex = dns.name.from_text(origin) if origin else _discover_origin(text, filename)
     nodes = _read_nodes(text, apex, filename)
     soa = nodes[apex].get_rdataset(dns.rdataclass.IN, dns.rdatatype.SOA) if apex in nodes else None

@@ -110,3 +110,12 @@ def test_not_json_at_all() -> None:
         version_from_json("{not json")
     with pytest.raises(JsonFormatError):
         diff_from_json(version_to_json(version(1)))
+
+
+@pytest.mark.parametrize("bomb", ["[" * 100_000 + "]" * 100_000, '{"a":' * 100_000 + "1" + "}" * 100_000])
+def test_deeply_nested_json_is_refused_clearly(bomb: str) -> None:
+    """Found by the fuzz suite: a nesting bomb escaped as RecursionError instead of a format error."""
+    with pytest.raises(JsonFormatError, match="nested too deep"):
+        version_from_json(bomb)
+    with pytest.raises(JsonFormatError, match="nested too deep"):
+        diff_from_json('{"format": ' + bomb + "}")

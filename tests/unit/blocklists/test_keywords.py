@@ -127,3 +127,9 @@ def test_malformed_keyword_documents(mutate: object) -> None:
     mutate(data)  # type: ignore[operator]
     with pytest.raises(KeywordError):
         keywords_from_json(json.dumps(data))
+
+
+def test_deeply_nested_json_is_refused_clearly() -> None:
+    """Found by the fuzz suite: a nesting bomb escaped as RecursionError instead of a KeywordError."""
+    with pytest.raises(KeywordError, match="nested too deep"):
+        keywords_from_json('{"keywords": ' + "[" * 100_000 + "]" * 100_000 + "}")

@@ -250,6 +250,12 @@ def test_bind_invalid_prefix_length(rpz_conformance: Path) -> None:
         ("$TTL 60\n@ SOA . . 1 1 1 1 1\n$INCLUDE other.zone\n", "rpz.test.", "INCLUDE"),
         ("$TTL 60\n@ SOA . . 1 1 1 1 1\nx CNAME .\nx A 192.0.2.1\n", "rpz.test.", "CNAME"),
         ("$TTL 60\n@ SOA . . 1 1 1 1 1\n", None, "origin"),
+        # Found by the fuzz suite: one line of $GENERATE made 100,000 records (> 10 s) ...
+        ("$TTL 60\n@ SOA . . 1 1 1 1 1\n$GENERATE 1-100000 h$ CNAME .\n", "rpz.test.", "GENERATE"),
+        ("$ttl 60\r@ SOA . . 1 1 1 1 1\r$generate 1-4294967295 h$ CNAME .\r", "rpz.test.", "GENERATE"),
+        # ... and a malformed first line escaped the origin's discovery as dns.exception.SyntaxError.
+        ("; comment\n)\n@ SOA . . 1 1 1 1 1\n", None, "malformed"),
+        ("a" * 64 + ". SOA . . 1 1 1 1 1\n", None, "63 octets"),
     ],
 )
 def test_broken_zones_are_refused(text: str, origin: str | None, message: str) -> None:

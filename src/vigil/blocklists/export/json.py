@@ -125,6 +125,8 @@ def _load(text: str | bytes, expected: str) -> dict[str, Any]:
         data = json.loads(text)
     except json.JSONDecodeError as error:
         raise JsonFormatError(f"not JSON: {error}") from None
+    except RecursionError:  # arrays or objects nested thousands deep: no blocklist looks like that
+        raise JsonFormatError("not a blocklist: JSON nested too deep") from None
     if not isinstance(data, dict) or data.get("format") != expected:
         raise JsonFormatError(f"not a {expected} document")
     if data.get("format_version") != FORMAT_VERSION:
