@@ -8,12 +8,15 @@ import typer
 
 from vigil.cli.db import open_database
 from vigil.config import Settings
+from vigil.parallel import MAX_JOBS
 
 
 def serve_command(
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(min=1, max=65535, help="Port to listen on.")] = 8000,
-    workers: Annotated[int, typer.Option(min=1, help="Worker processes (each loads the indexes).")] = 1,
+    workers: Annotated[
+        int, typer.Option(min=1, max=MAX_JOBS, help="Worker processes (each loads the indexes).")
+    ] = 1,
     access_log: Annotated[
         bool, typer.Option("--access-log/--no-access-log", help="Log every request.")
     ] = True,
