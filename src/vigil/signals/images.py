@@ -335,7 +335,10 @@ def rgb_array(im: Image.Image) -> npt.NDArray[np.uint8]:
 
 
 def looks_like_image(head: bytes) -> bool:
-    """Whether some decoder recognises this file header (used when the bytes were too big to keep)."""
+    """Whether some decoder recognises this file header, or it carries an image signature (used when
+    the bytes were too big to keep)."""
+    if image_signature(head[:16]) is not None:
+        return True
     enable_extra_formats()
     try:
         with Image.open(io.BytesIO(head)):
