@@ -17,6 +17,10 @@ In = TypeVar("In")
 Out = TypeVar("Out")
 State = TypeVar("State")
 
+#: The most processes a command line may ask for: a pool forks all its workers up front, so an absurd
+#: ``--jobs`` would be a fork bomb rather than a clear error.
+MAX_JOBS = 1024
+
 _state: object = None
 
 

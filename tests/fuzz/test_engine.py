@@ -6,7 +6,6 @@ import random
 import subprocess
 import sys
 
-from tests.fuzz.known import Finding, known_defect
 from tests.fuzz.mutate import Mutator, csv_mutation, json_mutation
 from tests.fuzz.runner import Config, make_input
 from tests.fuzz.seeds import image_seeds, list_seeds, reader_seeds
@@ -58,19 +57,3 @@ def test_the_memory_cap_fails_the_input_instead_of_swapping() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "refused"
-
-
-def test_known_defects_match_only_their_signatures() -> None:
-    avif = Finding("images", "crash", "avif", "RuntimeError at images.py:1: decode failed")
-    assert known_defect(avif) is not None
-    assert known_defect(Finding("images", "crash", "avif", "KeyError at content.py:1: x")) is None
-    assert known_defect(Finding("images", "bad", "avif", "digests lost")) is None
-    huge = Finding(
-        "requests", "5xx", "x", "500", "GET /api/v1/lists/a/export?version=99999999999999999999 b''"
-    )
-    assert known_defect(huge) is not None
-    assert (
-        known_defect(Finding("requests", "5xx", "x", "500", "GET /api/v1/lists/a/export?version=7 b''"))
-        is None
-    )
-    assert known_defect(Finding("readers", "crash", "rpz", "SyntaxError")) is None

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.imagefiles import png_header_only
+from tests.imagefiles import corrupt_images, jpeg_claiming, png_header_only
 from vigil import __version__
 from vigil.demo.images import scene
 
@@ -131,3 +131,28 @@ def test_bad_input_gives_per_file_errors(tmp_path: Path) -> None:
     for name, reason in expected.items():
         assert reason in str(rows[name]["error"]), (name, rows[name])
     assert rows["truncated.jpg"]["sha256"] == hashlib.sha256(data[: len(data) // 3]).hexdigest()
+
+
+def test_corrupt_images_of_every_codec_keep_their_digests(tmp_path: Path) -> None:
+    """Issue 20: whatever the codec raises (AVIF: RuntimeError), the file keeps MD5/SHA and is called a
+    corrupt image; a JPEG claiming far more pixels than it holds is flagged, its hash kept."""
+    samples = corrupt_images() | {"liar.jpg": jpeg_claiming(9000, 9000)}
+    for name, data in samples.items():
+        (tmp_path / name).write_bytes(data)
+    res = vigil("hash", "--jobs", "2", str(tmp_path))
+    assert res.returncode == 1
+    assert "Traceback" not in res.stderr
+    rows = {Path(str(r["path"])).name: r for r in parse_jsonl(res.stdout)}
+    assert set(rows) == set(samples)
+    for name, data in samples.items():
+        row = rows[name]
+        assert row["size"] == len(data)
+        assert row["md5"] == hashlib.md5(data).hexdigest()
+        assert row["sha1"] == hashlib.sha1(data).hexdigest()
+        assert row["sha256"] == hashlib.sha256(data).hexdigest()
+        if name == "liar.jpg":
+            assert str(row["error"]).startswith("truncated image: "), row
+            assert row["pdq"] and row["pdq_quality"] == 0
+        else:
+            assert str(row["error"]).startswith("corrupt or truncated image: "), row
+            assert row["pdq"] is None

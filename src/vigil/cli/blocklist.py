@@ -23,6 +23,7 @@ from vigil.blocklists.signed_exports import FORMATS, Exporter
 from vigil.blocklists.signing import SignatureError, public_key_from_pem, public_key_to_pem, verify
 from vigil.cli.db import cli_actor, open_database
 from vigil.config import Settings
+from vigil.db.bounds import DB_BIGINT_MAX, DB_INT_MAX
 
 app = typer.Typer(
     name="blocklist", help="URL blocklist: add, confirm, publish, export, verify.", no_args_is_help=True
@@ -65,7 +66,9 @@ def add_command(
     wildcard: Annotated[bool, typer.Option("--wildcard", help="Also block every subdomain.")] = False,
     category: Annotated[str, typer.Option("--category", help="Category label.")] = DEFAULT_CATEGORY,
     expires: Annotated[str | None, typer.Option("--expires", help="When it stops (ISO 8601).")] = None,
-    report: Annotated[int | None, typer.Option("--report", help="Source hotline report id.")] = None,
+    report: Annotated[
+        int | None, typer.Option("--report", min=1, max=DB_INT_MAX, help="Source hotline report id.")
+    ] = None,
     list_name: ListName = DEFAULT_URL_LIST,
 ) -> None:
     """Put a domain or URL forward; a second, different analyst must confirm it before it is published."""
@@ -163,7 +166,7 @@ def appeal_command(
 
 @app.command("resolve")
 def resolve_command(
-    appeal_id: Annotated[int, typer.Argument(help="The appeal's number.")],
+    appeal_id: Annotated[int, typer.Argument(min=1, max=DB_INT_MAX, help="The appeal's number.")],
     by: By,
     uphold: Annotated[
         bool, typer.Option("--uphold/--reject", help="Uphold (the entry comes off) or reject it.")
@@ -218,9 +221,14 @@ def versions_command(list_name: ListName = DEFAULT_URL_LIST) -> None:
 def export_command(
     fmt: Annotated[str, typer.Option("--format", help=f"One of {', '.join(FORMATS)}.")],
     since: Annotated[
-        int | None, typer.Option("--since", min=0, help="Only the changes since this serial (rpz, json).")
+        int | None,
+        typer.Option(
+            "--since", min=0, max=DB_BIGINT_MAX, help="Only the changes since this serial (rpz, json)."
+        ),
     ] = None,
-    serial: Annotated[int | None, typer.Option("--serial", min=1, help="Version (default: latest).")] = None,
+    serial: Annotated[
+        int | None, typer.Option("--serial", min=1, max=DB_BIGINT_MAX, help="Version (default: latest).")
+    ] = None,
     output: Annotated[
         Path | None, typer.Option("-o", "--output", help="File; its signature goes to FILE.sig.")
     ] = None,

@@ -15,6 +15,7 @@ from rich.table import Table
 
 from vigil.cli.progress import file_progress
 from vigil.config import Settings
+from vigil.parallel import MAX_JOBS
 from vigil.signals.batch import hash_many, iter_paths
 from vigil.signals.content import FileSignals, HashOptions
 from vigil.signals.images import ImageLimits
@@ -43,7 +44,7 @@ def hash_command(
         bool, typer.Option("--dihedral", help="Add the 8 dihedral PDQ hashes (pdq_dihedral).")
     ] = False,
     jobs: Annotated[
-        int | None, typer.Option("--jobs", "-j", min=1, help="Processes (default: all cores).")
+        int | None, typer.Option("--jobs", "-j", min=1, max=MAX_JOBS, help="Processes (default: all cores).")
     ] = (None),
 ) -> None:
     """Hash files: MD5, SHA-1, SHA-256 of every file; PDQ of every image. Exit 1 if any file failed."""

@@ -11,6 +11,7 @@ import typer
 
 from vigil.cli.db import cli_actor, open_database
 from vigil.config import Settings
+from vigil.parallel import MAX_JOBS
 
 app = typer.Typer(
     name="hotline", help="Notice and takedown: worker, sweep, reports, cases, notices.", no_args_is_help=True
@@ -19,7 +20,7 @@ app = typer.Typer(
 
 @app.command("worker")
 def worker_command(
-    workers: Annotated[int, typer.Option("--workers", min=1, help="Worker threads.")] = 2,
+    workers: Annotated[int, typer.Option("--workers", min=1, max=MAX_JOBS, help="Worker threads.")] = 2,
 ) -> None:
     """Run the job queue's consumer: periodic sweeps, fetches, re-checks, notices (until interrupted)."""
     from vigil.hotline.jobs import HotlineJobs, make_queue

@@ -28,6 +28,8 @@ app = typer.Typer(
 
 #: Queries answered per call of the index (results still stream out in input order).
 QUERY_BATCH = 4096
+#: The largest meaningful distance: PDQ hashes have 256 bits (exact indexes ignore the threshold).
+MAX_DISTANCE = 256
 #: Input lines between two progress updates.
 PROGRESS_EVERY = 1 << 16
 
@@ -187,7 +189,10 @@ def query_command(
         str, typer.Argument(help="File of hashes (one a line), - for standard input, or one hash.")
     ] = "-",
     threshold: Annotated[
-        int | None, typer.Option("--threshold", "-t", min=0, help="Largest distance (default: 31 for PDQ).")
+        int | None,
+        typer.Option(
+            "--threshold", "-t", min=0, max=MAX_DISTANCE, help="Largest distance (default: 31 for PDQ)."
+        ),
     ] = None,
 ) -> None:
     """Print, per query in input order, a JSON line {"query", "matches": [{"id", "distance"}]}."""

@@ -17,6 +17,7 @@ from vigil.blocklists.signing import SignatureError, sign
 from vigil.cli.blocklist import parse_time
 from vigil.cli.db import cli_actor, open_database
 from vigil.config import Settings
+from vigil.db.bounds import DB_BIGINT_MAX
 
 app = typer.Typer(
     name="keywords", help="Search-term list: add, confirm, publish, check queries.", no_args_is_help=True
@@ -176,7 +177,8 @@ def check_command(
 @app.command("export")
 def export_command(
     since: Annotated[
-        int | None, typer.Option("--since", min=0, help="Only the changes since this serial.")
+        int | None,
+        typer.Option("--since", min=0, max=DB_BIGINT_MAX, help="Only the changes since this serial."),
     ] = None,
     output: Annotated[
         Path | None, typer.Option("-o", "--output", help="File; its signature goes to FILE.sig.")

@@ -13,6 +13,7 @@ from rich.table import Table
 
 from vigil.cli.db import cli_actor, open_database
 from vigil.config import Settings
+from vigil.db.bounds import DB_INT_MAX
 from vigil.formats.base import FormatError, HashSetFormat
 from vigil.formats.limits import ReadLimits
 from vigil.formats.registry import get_format
@@ -192,7 +193,9 @@ def export_command(
     output: Annotated[
         Path | None, typer.Option("-o", "--output", help="File (default: standard output).")
     ] = None,
-    version: Annotated[int | None, typer.Option("--version", help="Version (default: latest).")] = None,
+    version: Annotated[
+        int | None, typer.Option("--version", min=1, max=DB_INT_MAX, help="Version (default: latest).")
+    ] = None,
     profile: Annotated[str | None, typer.Option("--profile", help="VICS profile: default or us.")] = None,
 ) -> None:
     """Write a published version of a list."""
@@ -259,7 +262,9 @@ def show_command(
 def compare_command(
     a: Annotated[str, typer.Argument(help="First list (e.g. a domestic set).")],
     b: Annotated[str, typer.Argument(help="Second list (e.g. the shared database).")],
-    show: Annotated[int, typer.Option("--show", help="Also print up to N hashes of each group.")] = 0,
+    show: Annotated[
+        int, typer.Option("--show", min=0, max=DB_INT_MAX, help="Also print up to N hashes of each group.")
+    ] = 0,
 ) -> None:
     """What is in both lists, only in A, only in B (one item per shared hash)."""
     service = _service()

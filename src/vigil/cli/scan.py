@@ -12,6 +12,8 @@ from rich.progress import TextColumn
 from vigil.cli.hashing import options_from
 from vigil.cli.progress import file_progress
 from vigil.config import Settings
+from vigil.db.bounds import DB_INT_MAX
+from vigil.parallel import MAX_JOBS
 from vigil.scanning.checkpoint import CheckpointError
 from vigil.scanning.matching import KnownLists
 from vigil.scanning.pipeline import ScanOptions
@@ -61,9 +63,11 @@ def scan_command(
     near: Annotated[int, typer.Option(min=0, max=64, help="PDQ distance for 'near a known series'.")] = 48,
     resume: Annotated[bool, typer.Option("--resume", help="Continue an interrupted scan.")] = False,
     jobs: Annotated[
-        int | None, typer.Option("--jobs", "-j", min=1, help="Processes (default: all cores).")
+        int | None, typer.Option("--jobs", "-j", min=1, max=MAX_JOBS, help="Processes (default: all cores).")
     ] = (None),
-    thumbnails: Annotated[int, typer.Option(min=0, help="Review-queue thumbnails in report.html.")] = 200,
+    thumbnails: Annotated[
+        int, typer.Option(min=0, max=DB_INT_MAX, help="Review-queue thumbnails in report.html.")
+    ] = 200,
     exact: Annotated[bool, typer.Option("--exact", help="Decode images at full resolution.")] = False,
 ) -> None:
     """Hash and match every file and archive member; write report.json, summary.csv and report.html."""

@@ -10,6 +10,7 @@ import typer
 from vigil.cli.db import open_database
 from vigil.config import Settings
 from vigil.logs import configure_logging, uvicorn_log_config
+from vigil.parallel import MAX_JOBS
 
 log = logging.getLogger(__name__)
 
@@ -17,7 +18,9 @@ log = logging.getLogger(__name__)
 def serve_command(
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(min=1, max=65535, help="Port to listen on.")] = 8000,
-    workers: Annotated[int, typer.Option(min=1, help="Worker processes (each loads the indexes).")] = 1,
+    workers: Annotated[
+        int, typer.Option(min=1, max=MAX_JOBS, help="Worker processes (each loads the indexes).")
+    ] = 1,
     access_log: Annotated[
         bool, typer.Option("--access-log/--no-access-log", help="Log every request.")
     ] = True,

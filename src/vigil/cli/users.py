@@ -13,6 +13,7 @@ from vigil.auth.roles import Role
 from vigil.auth.service import AuthError, IssuedToken, UserService
 from vigil.cli.db import cli_actor, open_database
 from vigil.config import Settings
+from vigil.db.bounds import DB_INT_MAX
 
 app = typer.Typer(name="users", help="API users and their roles.", no_args_is_help=True)
 tokens_app = typer.Typer(name="tokens", help="API tokens: issue, list, revoke.", no_args_is_help=True)
@@ -134,7 +135,9 @@ def tokens_command(
 
 @tokens_app.command("revoke")
 def revoke_command(
-    token_id: Annotated[int, typer.Argument(metavar="ID", help="Token id (see `vigil tokens list`).")],
+    token_id: Annotated[
+        int, typer.Argument(metavar="ID", min=1, max=DB_INT_MAX, help="Token id (see `vigil tokens list`).")
+    ],
 ) -> None:
     """Revoke a token. Running API processes stop accepting it within their token cache time (5 s)."""
     try:

@@ -17,6 +17,7 @@ from sqlalchemy import insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from vigil.db.base import core_table
+from vigil.db.bounds import DB_INT_MAX
 from vigil.formats.base import HashRecord
 from vigil.hashlists.catalog import Catalog
 from vigil.hashlists.lists import ListError, latest_version
@@ -150,6 +151,8 @@ def resolve_version(session: Session, hash_list: HashList, version: int | None) 
     query = select(HashListVersion).where(HashListVersion.list_id == hash_list.id)
     if version is None:
         found = latest_version(session, hash_list)
+    elif not 1 <= version <= DB_INT_MAX:
+        found = None  # no such version can exist; asking the database would overflow its parameter
     else:
         found = session.execute(query.where(HashListVersion.version == version)).scalar_one_or_none()
     if found is None:

@@ -5,6 +5,7 @@ processes, Ray) only distribute these functions; they add no logic of their own.
 from __future__ import annotations
 
 import io
+import logging
 import os
 import stat
 from collections.abc import Iterator
@@ -14,11 +15,13 @@ from typing import Any, Final
 from vigil.scanning.archives import ArchiveError, ArchiveLimits, BombError, members
 from vigil.scanning.filetypes import is_archive, sniff
 from vigil.scanning.walk import Found
-from vigil.signals.content import HashOptions, os_error_reason, signals_from_read
+from vigil.signals.content import HashOptions, internal_error, os_error_reason, signals_from_read
 from vigil.signals.crypto import StreamRead, read_and_digest
 
 #: Separates an archive's path from a member's name in display paths: ``case/a.zip!photos/1.jpg``.
 SEP = "!"
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,7 +103,7 @@ def scan_found(found: Found, options: ScanOptions) -> list[ScanItem]:
             read = read_and_digest(stream, keep_up_to=_keep(options))
     except OSError as exc:
         return [ScanItem(found.ordinal, found.path, error=os_error_reason(exc))]
-    items = list(_expand(found.ordinal, found.path, None, 0, read, options))
+    items = _expanded(found.ordinal, found.path, read, options)
     if found.note and items:
         items[0].warnings.insert(0, found.note)
     return items
@@ -109,7 +112,18 @@ def scan_found(found: Found, options: ScanOptions) -> list[ScanItem]:
 def scan_bytes(ordinal: int, name: str, data: bytes, options: ScanOptions) -> list[ScanItem]:
     """The same for content already in memory (an upload, an object-store blob)."""
     read = read_and_digest(io.BytesIO(data), keep_up_to=_keep(options))
-    return list(_expand(ordinal, name, None, 0, read, options))
+    return _expanded(ordinal, name, read, options)
+
+
+def _expanded(ordinal: int, path: str, read: StreamRead, options: ScanOptions) -> list[ScanItem]:
+    try:
+        return list(_expand(ordinal, path, None, 0, read, options))
+    except Exception as exc:  # a bug in Vigil: the file is still reported, with the digests already made
+        log.exception("internal error scanning %s", path)
+        d = read.digests
+        item = ScanItem(ordinal, path, size=d.size, md5=d.md5, sha1=d.sha1, sha256=d.sha256)
+        item.error = internal_error(exc)
+        return [item]
 
 
 def _keep(options: ScanOptions) -> int:

@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import logging
 import os
 from collections.abc import Iterable, Iterator
 
 from vigil.parallel import ordered_map
-from vigil.signals.content import FileSignals, HashOptions, hash_file, os_error_reason
+from vigil.signals.content import FileSignals, HashOptions, hash_file, internal_error, os_error_reason
 
 #: Files per task sent to a worker: large enough to amortise IPC, small enough to balance load.
 CHUNK = 8
 #: Tasks in flight per worker: keeps every worker busy while bounding what waits in memory.
 IN_FLIGHT_PER_WORKER = 4
+
+log = logging.getLogger(__name__)
 
 
 #: A path to hash, or the error record of an entry that could not even be listed.
@@ -50,9 +53,11 @@ def _hash_one(item: Item, options: HashOptions) -> FileSignals:
     if isinstance(item, FileSignals):
         return item
     try:
-        return hash_file(item, options)  # reports its own OSErrors per file
+        # Reports its own OSErrors and decoding failures per file, digests kept; what escapes is a bug.
+        return hash_file(item, options)
     except Exception as exc:  # one bad file must never stop a batch
-        return FileSignals(path=item, error=f"internal error: {type(exc).__name__}: {exc}"[:200])
+        log.exception("internal error hashing %s", item)
+        return FileSignals(path=item, error=internal_error(exc))
 
 
 def hash_many(paths: Iterable[Item], options: HashOptions, jobs: int | None = None) -> Iterator[FileSignals]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import errno
 import io
+import logging
 import os
 import stat
 from dataclasses import dataclass, field
@@ -12,6 +13,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from vigil.signals.crypto import StreamRead, read_and_digest
+from vigil.signals.image_faults import jpeg_shortfall
 from vigil.signals.images import (
     IMAGE_EXTENSIONS,
     ImageDecodeError,
@@ -29,6 +31,8 @@ from vigil.signals.preview import jpeg_preview
 #: decode the 64x64 buffer that PDQ would compute at full resolution (signals/pdq_fast.py). The
 #: benchmark checks the distance to the full decode over its whole corpus (bench/hashing.py).
 FAST_MIN_SIDE = 256
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,11 +102,23 @@ def _add_image_signals(result: FileSignals, data: bytes, options: HashOptions) -
     except ImageDecodeError as exc:
         result.error = str(exc)
         return
+    except Exception as exc:  # a bug in Vigil must not cost the file its digests
+        log.exception("internal error computing the image signals of %s", result.path)
+        result.error = internal_error(exc)
+        return
     if isinstance(signal, PdqDihedral):
         result.pdq, result.pdq_quality = signal.hashes[0], signal.quality
         result.pdq_dihedral = list(signal.hashes)
     else:
         result.pdq, result.pdq_quality = signal.hex, signal.quality
+    # The hash of what was decoded is kept (a carved fragment may still match); the error says that
+    # most of the picture is the decoder's filler.
+    result.error = jpeg_shortfall(data)
+
+
+def internal_error(exc: BaseException) -> str:
+    """The per-file reason of a failure in Vigil itself (logged with its traceback by the caller)."""
+    return f"internal error: {type(exc).__name__}: {exc}"[:200]
 
 
 def hash_stream(name: str, stream: BinaryIO, options: HashOptions) -> FileSignals:

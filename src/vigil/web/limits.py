@@ -13,6 +13,11 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 #: Buckets kept before idle ones are dropped (one per token or address seen recently).
 MAX_BUCKETS: Final = 100_000
+#: An oversize body is read and thrown away up to this many times its limit before the 413 is sent.
+#: Most clients send the whole body before reading an answer: closing the connection on unread data
+#: resets it, and such a client saw a connection reset instead of the 413. Beyond the bound (or when
+#: the client waits for ``100 Continue``) the 413 goes out at once and the connection is closed.
+DRAIN_FACTOR: Final = 4
 
 
 class RateLimiter:
@@ -63,7 +68,9 @@ class BodyTooLargeError(HTTPException):
 
 class BodyLimitMiddleware:
     """Refuses bodies over the limit with 413: from Content-Length up front, else while they stream in
-    (chunked uploads). Multipart uploads get ``upload_limit``, every other body ``body_limit``."""
+    (chunked uploads). Multipart uploads get ``upload_limit``, every other body ``body_limit``. The rest
+    of an oversize body is drained, up to ``DRAIN_FACTOR`` times the limit, so that the client reads the
+    413 (see ``DRAIN_FACTOR``)."""
 
     def __init__(self, app: ASGIApp, upload_limit: int, body_limit: int) -> None:
         self.app = app
@@ -78,7 +85,11 @@ class BodyLimitMiddleware:
         multipart = headers.get(b"content-type", b"").lower().startswith(b"multipart/form-data")
         limit = self.upload_limit if multipart else self.body_limit
         declared = headers.get(b"content-length", b"").strip()
+        drain = DRAIN_FACTOR * limit
         if declared.isdigit() and int(declared) > limit:
+            # A client waiting for 100 Continue sends nothing more: answer it at once.
+            if int(declared) <= drain and headers.get(b"expect", b"").lower() != b"100-continue":
+                await _drain(receive, drain)
             await _too_large(send, limit)
             return
         received = 0
@@ -90,6 +101,10 @@ class BodyLimitMiddleware:
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
                 if received > limit:
+                    # Before raising: the app's handler may answer the 413 itself, after which
+                    # nothing more of the body can be read.
+                    if message.get("more_body", False):
+                        await _drain(receive, drain - received)
                     raise BodyTooLargeError(limit)
             return message
 
@@ -104,6 +119,17 @@ class BodyLimitMiddleware:
         except BodyTooLargeError:
             if not started:
                 await _too_large(send, limit)
+
+
+async def _drain(receive: Receive, budget: int) -> None:
+    """Read and discard the request body until its end, the client's disconnection, or ``budget`` bytes."""
+    while budget >= 0:
+        message = await receive()
+        if message["type"] != "http.request":
+            return
+        budget -= len(message.get("body", b""))
+        if not message.get("more_body", False):
+            return
 
 
 async def _too_large(send: Send, limit: int) -> None:

@@ -125,3 +125,12 @@ def test_export_needs_a_published_version(hashdb: HashDatabase, tmp_path: Path) 
         hashdb.export("L", CSV, f)
     with pytest.raises(ListError, match="unknown hash list"):
         hashdb.publish("nope")
+
+
+@pytest.mark.parametrize("version", [2**64, 10**30, 2**31, 0, -1])
+def test_version_beyond_the_column_is_no_version(hashdb: HashDatabase, tmp_path: Path, version: int) -> None:
+    """Issue 20: a number the database cannot store is 'no such version', not an overflow in the driver."""
+    hashdb.import_file(write_vics(tmp_path / "a.json", [vics_media("a")]), VICS, "H", list_name="L")
+    hashdb.publish("L")
+    with (tmp_path / "out").open("wb") as f, pytest.raises(ListError, match=f"no version {version}"):
+        hashdb.export("L", CSV, f, version=version)

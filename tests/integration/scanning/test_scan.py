@@ -18,6 +18,7 @@ import pytest
 from PIL import Image, ImageDraw
 
 from tests.archivefiles import mark_zip_encrypted, sevenzip_bytes, tar_bytes, zip_bomb, zip_bytes
+from tests.imagefiles import corrupt_images, jpeg_claiming
 from vigil.demo.images import scene
 from vigil.index import ExactIndex, PdqIndex
 from vigil.scanning.matching import KnownLists
@@ -256,3 +257,28 @@ def test_report_folder_inside_the_tree_is_not_scanned(tmp_path: Path) -> None:
     first = (report / "report.json").read_bytes()
     assert vigil("scan", tree, "--report", report, "--resume").returncode == 0
     assert (report / "report.json").read_bytes() == first
+
+
+def test_corrupt_images_keep_their_digests_in_a_scan(tmp_path: Path) -> None:
+    """Issue 20 through `vigil scan`: every corrupt image (AVIF's RuntimeError included) is an error item
+    with its digests, inside an archive as well; the JPEG that claims more than it holds is flagged."""
+    samples = corrupt_images() | {"liar.jpg": jpeg_claiming(9000, 9000)}
+    tree = tmp_path / "evidence"
+    tree.mkdir()
+    for name, data in samples.items():
+        (tree / name).write_bytes(data)
+    (tree / "set.zip").write_bytes(zip_bytes({f"in/{n}": d for n, d in samples.items()}))
+    report = tmp_path / "report"
+    res = vigil("scan", tree, "--report", report, "-j", "2")
+    assert res.returncode == 0, res.stderr
+    assert "Traceback" not in res.stderr
+    items = json.loads((report / "report.json").read_text())["items"]
+    by_name = {Path(i["path"].split("!")[-1]).name + ("@zip" if i["archive"] else ""): i for i in items}
+    for name, data in samples.items():
+        for key in (name, name + "@zip"):
+            item = by_name[key]
+            assert item["sha256"] == hashlib.sha256(data).hexdigest(), key
+            assert item["md5"] == hashlib.md5(data).hexdigest() and item["size"] == len(data), key
+            assert item["status"] == "error", key
+            prefix = "truncated image: " if name == "liar.jpg" else "corrupt or truncated image: "
+            assert item["error"].startswith(prefix), (key, item["error"])

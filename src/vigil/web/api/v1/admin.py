@@ -18,6 +18,7 @@ from vigil.auth.service import (
     UnknownUserError,
     UserInfo,
 )
+from vigil.db.bounds import DB_INT_MAX
 from vigil.web.context import AppContext, context
 from vigil.web.policy import require
 from vigil.web.problems import PROBLEM_RESPONSES, Problem
@@ -25,7 +26,7 @@ from vigil.web.roles import ADMIN, EVERYONE
 
 router = APIRouter(tags=["admin"], responses=PROBLEM_RESPONSES)
 
-Id = Annotated[int, Path(ge=1, le=2**62)]
+Id = Annotated[int, Path(ge=1, le=DB_INT_MAX)]
 
 
 class RoleOut(BaseModel):

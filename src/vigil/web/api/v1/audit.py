@@ -13,6 +13,7 @@ from sqlalchemy import select
 from vigil.audit import journal
 from vigil.audit.models import AuditEntry
 from vigil.auth.authenticate import Principal
+from vigil.db.bounds import DB_INT_MAX
 from vigil.web.context import AppContext, context
 from vigil.web.policy import require
 from vigil.web.problems import PROBLEM_RESPONSES
@@ -47,7 +48,7 @@ class VerifyOut(BaseModel):
 def entries(
     who: Annotated[Principal, require(*ADMIN, audit="read")],
     ctx: Annotated[AppContext, Depends(context)],
-    after: Annotated[int, Query(ge=0, le=2**62, description="Entries after this sequence number.")] = 0,
+    after: Annotated[int, Query(ge=0, le=DB_INT_MAX, description="Entries after this sequence number.")] = 0,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
     actor: Annotated[str | None, Query(max_length=200)] = None,
 ) -> EntriesOut:

@@ -35,6 +35,7 @@ from vigil.blocklists.signed_exports import (
     check_format,
 )
 from vigil.blocklists.signing import key_id, public_key_to_pem, sign
+from vigil.db.bounds import DB_BIGINT_MAX
 from vigil.web.context import AppContext, context
 from vigil.web.policy import public, require
 from vigil.web.problems import PROBLEM_RESPONSES, Problem
@@ -47,7 +48,10 @@ KEY_PATH: Final = "/.well-known/vigil-blocklist-key"
 ListName = Annotated[str, Path(max_length=63, pattern=r"^[a-z0-9][a-z0-9-]*$")]
 Format = Annotated[str, Path(description=f"One of {', '.join(FORMATS)}.")]
 Since = Annotated[
-    int | None, Query(ge=0, description="The serial the caller holds: only the changes since (rpz, json).")
+    int | None,
+    Query(
+        ge=0, le=DB_BIGINT_MAX, description="The serial the caller holds: only the changes since (rpz, json)."
+    ),
 ]
 ISP: Final = Role.isp
 

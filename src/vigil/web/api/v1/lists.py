@@ -17,6 +17,7 @@ from pydantic import BaseModel
 
 from vigil.auth.authenticate import Principal
 from vigil.auth.roles import STAFF, may_receive
+from vigil.db.bounds import DB_INT_MAX
 from vigil.formats.base import HashRecord
 from vigil.hashlists.lists import ListError, get_list
 from vigil.hashlists.service import ListDetails
@@ -166,9 +167,13 @@ def list_delta(
     who: Annotated[Principal, require(*LISTS)],
     ctx: Annotated[AppContext, Depends(context)],
     name: ListName,
-    since: Annotated[int, Query(ge=0, description="The version the caller holds (0: none).")] = 0,
-    until: Annotated[int | None, Query(ge=1, description="Up to this version (default: the latest).")] = None,
-    cursor: Annotated[int, Query(ge=0, description="next_cursor of the previous page.")] = 0,
+    since: Annotated[
+        int, Query(ge=0, le=DB_INT_MAX, description="The version the caller holds (0: none).")
+    ] = 0,
+    until: Annotated[
+        int | None, Query(ge=1, le=DB_INT_MAX, description="Up to this version (default: the latest).")
+    ] = None,
+    cursor: Annotated[int, Query(ge=0, le=DB_INT_MAX, description="next_cursor of the previous page.")] = 0,
     limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 1000,
 ) -> DeltaOut:
     """Changes from ``since`` to ``until``, a page at a time: a record to add or replace, null to delete."""
@@ -205,7 +210,7 @@ async def list_export(
         str,
         Query(alias="format", max_length=50, description="A registered format: vics, csv, md5sum, pytx …"),
     ],
-    version: Annotated[int | None, Query(ge=1, description="Default: the latest.")] = None,
+    version: Annotated[int | None, Query(ge=1, le=DB_INT_MAX, description="Default: the latest.")] = None,
 ) -> StreamingResponse:
     """A published version as a file in any registered format (the export is journalled)."""
     chosen = ctx.formats.get(fmt)

@@ -10,6 +10,7 @@ from fastapi import APIRouter, Depends, Path
 from pydantic import BaseModel, Field
 
 from vigil.auth.authenticate import Principal
+from vigil.db.bounds import DB_INT_MAX
 from vigil.hashlists.contributors import ContributorError
 from vigil.hashlists.victims import VictimError
 from vigil.records import media as media_records
@@ -186,7 +187,7 @@ def series_index(
 def series_show(
     who: Annotated[Principal, require(*STAFF, audit="read")],
     ctx: Annotated[AppContext, Depends(context)],
-    series_id: Annotated[int, Path(ge=1, le=2**62)],
+    series_id: Annotated[int, Path(ge=1, le=DB_INT_MAX)],
 ) -> SeriesDetail:
     with ctx.sessions() as session:
         try:
@@ -229,7 +230,7 @@ def victims_figures(
 def victims_show(
     who: Annotated[Principal, require(*STAFF, audit="read")],
     ctx: Annotated[AppContext, Depends(context)],
-    victim_id: Annotated[int, Path(ge=1, le=2**62)],
+    victim_id: Annotated[int, Path(ge=1, le=DB_INT_MAX)],
 ) -> VictimOut:
     with ctx.sessions() as session:
         try:
@@ -242,7 +243,7 @@ def victims_show(
 def victims_identify(
     who: Annotated[Principal, require(*VICTIM_ID, audit="change")],
     ctx: Annotated[AppContext, Depends(context)],
-    victim_id: Annotated[int, Path(ge=1, le=2**62)],
+    victim_id: Annotated[int, Path(ge=1, le=DB_INT_MAX)],
     body: IdentifyIn,
 ) -> VictimOut:
     """Record that a victim was identified, on which date and by which agency."""

@@ -15,6 +15,7 @@ from pydantic import BaseModel, Field
 from vigil.auth.authenticate import Principal
 from vigil.auth.roles import Role
 from vigil.blocklists import signing
+from vigil.db.bounds import DB_INT_MAX
 from vigil.hotline.metrics import takedown_figures
 from vigil.hotline.notices import SIGNATURE_HEADER
 from vigil.hotline.service import CaseNotFoundError, HotlineError, HotlineService
@@ -155,7 +156,7 @@ def _case_detail(request: Request, case_id: int) -> dict[str, Any]:
 async def case_detail(
     request: Request,
     who: Annotated[Principal, require(*STAFF, audit="read")],
-    case_id: Annotated[int, Path(ge=1)],
+    case_id: Annotated[int, Path(ge=1, le=DB_INT_MAX)],
 ) -> dict[str, Any]:
     """A case with its assessments, hosting, notices, holds and dated events (never its content)."""
     return await run_in_threadpool(_case_detail, request, case_id)
@@ -165,7 +166,7 @@ async def case_detail(
 async def assess(
     request: Request,
     who: Annotated[Principal, require(*ANALYSTS, audit="change")],
-    case_id: Annotated[int, Path(ge=1)],
+    case_id: Annotated[int, Path(ge=1, le=DB_INT_MAX)],
     body: Annotated[AssessmentIn, Body()],
 ) -> StateOut:
     """An analyst's category under the hotline's jurisdiction; an illegal one routes the case."""
@@ -183,7 +184,7 @@ async def assess(
 async def place_hold(
     request: Request,
     who: Annotated[Principal, require(*HOLDERS, audit="change")],
-    case_id: Annotated[int, Path(ge=1)],
+    case_id: Annotated[int, Path(ge=1, le=DB_INT_MAX)],
     body: Annotated[HoldIn, Body()],
 ) -> HoldOut:
     """Law enforcement: no notice leaves for the host until ``until`` (or until lifted)."""
@@ -202,7 +203,7 @@ async def place_hold(
 async def lift_hold(
     request: Request,
     who: Annotated[Principal, require(*HOLDERS, audit="change")],
-    hold_id: Annotated[int, Path(ge=1)],
+    hold_id: Annotated[int, Path(ge=1, le=DB_INT_MAX)],
 ) -> None:
     service = HotlineService(web_hotline(request).hotline, who.actor)
     try:
