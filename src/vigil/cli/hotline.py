@@ -63,3 +63,39 @@ def report_command(
     finally:
         hotline.close()
     typer.echo(f"case {done.case_id}{' (already open)' if done.duplicate else ''}: {done.url}")
+
+
+@app.command("case")
+def case_command(
+    case_id: Annotated[int, typer.Argument(min=1, help="The case number.")],
+    as_json: Annotated[bool, typer.Option("--json", help="The whole case page as JSON.")] = False,
+) -> None:
+    """A case as staff see it: state, assessments and, for a page, each item with its own match."""
+    import json
+
+    from vigil.hotline.caseview import case_view
+
+    settings = Settings()
+    sessions = open_database(settings)
+    with sessions() as session:
+        view = case_view(session, case_id)
+    if view is None:
+        typer.echo(f"error: no case {case_id}", err=True)
+        raise typer.Exit(2)
+    if as_json:
+        typer.echo(json.dumps(view, default=str, indent=2))
+        return
+    typer.echo(f"case {view['id']}: {view['url']}")
+    typer.echo(f"state: {view['state']}")
+    for a in view["assessments"]:
+        typer.echo(f"assessed: {a['scheme']} {a['category']} → {a['verdict']} by {a['assessed_by']}")
+    matched = view["matched_item"]
+    if matched is not None:
+        typer.echo(
+            f"matched item #{matched['position']}: {matched['url']} "
+            f"({matched['matched_on']}, distance {matched['distance']})"
+        )
+    for item in view["items"]:
+        found = f" {item['scheme']} {item['category']} ({item['verdict']})" if item["verdict"] else ""
+        why = f" - {item['error']}" if item["error"] else ""
+        typer.echo(f"  #{item['position']} {item['outcome']}{found}: {item['url']}{why}")

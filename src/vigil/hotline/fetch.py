@@ -44,6 +44,10 @@ class FetchRefusedError(FetchError):
     """The fetch was refused before any connection: a forbidden address or scheme."""
 
 
+class FetchTooLargeError(FetchError):
+    """The content is larger than the fetch may read."""
+
+
 class NameNotFoundError(FetchError):
     """The name does not resolve (NXDOMAIN or no address): for a re-check, the site is gone."""
 
@@ -259,13 +263,13 @@ class Fetcher:
                     return response.status_code, response.headers.get("location"), None, b""
                 declared = response.headers.get("content-length")
                 if declared and declared.isdigit() and int(declared) > max_bytes:
-                    raise FetchError(f"content of {declared} bytes exceeds {max_bytes}")
+                    raise FetchTooLargeError(f"content of {declared} bytes exceeds {max_bytes}")
                 chunks: list[bytes] = []
                 size = 0
                 for chunk in response.iter_bytes():
                     size += len(chunk)
                     if size > max_bytes:
-                        raise FetchError(f"content exceeds {max_bytes} bytes")
+                        raise FetchTooLargeError(f"content exceeds {max_bytes} bytes")
                     if time.monotonic() > deadline:
                         raise FetchError("time limit exceeded")
                     chunks.append(chunk)

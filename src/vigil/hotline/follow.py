@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 
 from sqlalchemy.orm import Session
 
-from vigil.hotline.fetch import Fetched, FetchError, FetchRefusedError
+from vigil.hotline.fetch import Fetched, FetchError, FetchRefusedError, FetchTooLargeError
 from vigil.hotline.known import KnownContent, identify, list_matches
 from vigil.hotline.models import Case, Evidence, PageItem
 from vigil.hotline.pages import PageItems, data_url_bytes, extract, is_html
@@ -58,7 +58,7 @@ def shown_url(url: str) -> str:
 def _data_item(page: Fetched, url: str, budget: int) -> Fetched:
     body = data_url_bytes(url)
     if len(body) > budget:
-        raise FetchError(f"content exceeds the {budget} bytes left of the page's budget")
+        raise FetchTooLargeError(f"content exceeds the {budget} bytes left of the page's budget")
     mime = url[5:].split(",", 1)[0].split(";", 1)[0] or None
     return Fetched(shown_url(url), shown_url(url), page.ip, 200, mime, body)
 
@@ -93,6 +93,11 @@ def follow_page(hl: Hotline, page: Fetched) -> FollowedPage | None:
                 fetched = hl.fetcher.fetch(url, max_bytes=budget, timeout=left)
         except FetchRefusedError as exc:
             item.outcome, item.error = "refused", str(exc)
+            continue
+        except FetchTooLargeError as exc:
+            item.outcome, item.error = "failed", str(exc)
+            if budget < hl.fetcher.policy.max_bytes:
+                budget = 0  # cut off by what was left of the page's budget: that is spent now
             continue
         except (FetchError, ValueError) as exc:
             item.outcome, item.error = "failed", str(exc)

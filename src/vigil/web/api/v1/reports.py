@@ -11,13 +11,12 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Body, Path, Request
 from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, Field
-from sqlalchemy import select
 
 from vigil.auth.authenticate import Principal
 from vigil.auth.roles import Role
 from vigil.blocklists import signing
+from vigil.hotline.caseview import case_view
 from vigil.hotline.metrics import takedown_figures
-from vigil.hotline.models import Assessment, Case, CaseEvent, Hold, Hosting, Notice
 from vigil.hotline.notices import SIGNATURE_HEADER
 from vigil.hotline.service import CaseNotFoundError, HotlineError, HotlineService
 from vigil.web.hotline import enqueue, web_hotline
@@ -131,33 +130,10 @@ async def triage_queue(
 def _case_detail(request: Request, case_id: int) -> dict[str, Any]:
     hl = web_hotline(request).hotline
     with hl.sessions() as session:
-        case = session.get(Case, case_id)
-        if case is None:
-            raise Problem(404, f"no case {case_id}")
-
-        def rows(model: Any) -> list[dict[str, Any]]:
-            found = session.execute(
-                select(model).where(model.case_id == case_id).order_by(model.id)
-            ).scalars()
-            skip = {"body", "signature", "case_id"}
-            return [
-                {c.key: getattr(r, c.key) for c in model.__table__.columns if c.key not in skip}
-                for r in found
-            ]
-
-        return {
-            "id": case.id,
-            "url": case.url,
-            "state": case.state,
-            "opened_at": case.opened_at,
-            "closed_at": case.closed_at,
-            "media_id": case.media_id,
-            "assessments": rows(Assessment),
-            "hosting": rows(Hosting),
-            "notices": rows(Notice),
-            "holds": rows(Hold),
-            "events": rows(CaseEvent),
-        }
+        view = case_view(session, case_id)
+    if view is None:
+        raise Problem(404, f"no case {case_id}")
+    return view
 
 
 @router.get("/cases/{case_id}", name="hotline.case")
@@ -166,7 +142,8 @@ async def case_detail(
     who: Annotated[Principal, require(*STAFF, audit="read")],
     case_id: Annotated[int, Path(ge=1)],
 ) -> dict[str, Any]:
-    """A case with its assessments, hosting, notices, holds and dated events (never its content)."""
+    """A case with its assessments, hosting, notices, holds, dated events and, for a page, each item it
+    showed with its own match (``matched_item``: the one that decided); never its content."""
     return await run_in_threadpool(_case_detail, request, case_id)
 
 
