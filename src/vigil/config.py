@@ -78,6 +78,18 @@ class Settings(BaseSettings):
     hotline_fetch_max_bytes: int = Field(default=32 * 1024 * 1024, gt=0)
     hotline_fetch_timeout: float = Field(default=20.0, gt=0, description="Seconds for a whole fetch.")
     hotline_fetch_max_redirects: int = Field(default=5, ge=0)
+    hotline_page_max_items: int = Field(
+        default=50, ge=0, description="Items (images, posters, linked pictures) followed per reported page."
+    )
+    hotline_page_max_bytes: int = Field(
+        default=64 * 1024 * 1024, gt=0, description="Bytes fetched for a page's items, all together."
+    )
+    hotline_page_max_html_bytes: int = Field(
+        default=2 * 1024 * 1024, gt=0, description="Bytes of a page's HTML read for items to follow."
+    )
+    hotline_page_timeout: float = Field(
+        default=120.0, gt=0, description="Seconds for following a page's items, all together."
+    )
     hotline_recheck_hours: float = Field(default=24.0, gt=0, description="Re-check open URLs this often.")
     hotline_escalate_after: int = Field(default=3, ge=1, description="Notices before escalation.")
     hotline_deadline_hours: float = Field(default=48.0, gt=0, description="Removal deadline after a notice.")

@@ -78,20 +78,19 @@ def report_command(
 @app.command("case")
 def case_command(
     case_id: Annotated[int, typer.Argument(min=1, help="The case number.")],
-    as_json: Annotated[bool, typer.Option("--json", help="Print the case as JSON.")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="The whole case page as JSON.")] = False,
 ) -> None:
-    """Show a case: its state and why (a refusal by the fetch guard, a removal ...), reports, events."""
-    from vigil.hotline.service import CaseNotFoundError
-    from vigil.hotline.views import case_view
+    """A case as staff see it: its state and why (a refusal by the fetch guard, a removal ...), reports,
+    assessments, events and, for a page, each item with its own match."""
+    from vigil.hotline.caseview import case_view
 
     settings = Settings()
     sessions = open_database(settings)
-    try:
-        with sessions() as session:
-            view = case_view(session, case_id)
-    except CaseNotFoundError as exc:
-        typer.echo(f"error: {exc}", err=True)
-        raise typer.Exit(2) from None
+    with sessions() as session:
+        view = case_view(session, case_id)
+    if view is None:
+        typer.echo(f"error: no case {case_id}", err=True)
+        raise typer.Exit(2)
     if as_json:
         typer.echo(json.dumps(view, indent=2, default=str))
         return
@@ -104,6 +103,18 @@ def case_command(
     for report in view["reports"]:
         sender = f"{report['submitted_by']} ({report['source']})"
         typer.echo(f"report {report['id']}: {report['received_at']} from {sender}")
+    for a in view["assessments"]:
+        typer.echo(f"assessed: {a['scheme']} {a['category']} → {a['verdict']} by {a['assessed_by']}")
+    matched = view["matched_item"]
+    if matched is not None:
+        typer.echo(
+            f"matched item #{matched['position']}: {matched['url']} "
+            f"({matched['matched_on']}, distance {matched['distance']})"
+        )
+    for item in view["items"]:
+        found = f" {item['scheme']} {item['category']} ({item['verdict']})" if item["verdict"] else ""
+        why = f" - {item['error']}" if item["error"] else ""
+        typer.echo(f"  #{item['position']} {item['outcome']}{found}: {item['url']}{why}")
     for event in view["events"]:
         change = f"{event['from_state']} → {event['to_state']}" if event["kind"] == "state" else event["kind"]
         details = ", ".join(f"{k}={v}" for k, v in event["details"].items())

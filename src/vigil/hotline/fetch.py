@@ -44,6 +44,10 @@ class FetchRefusedError(FetchError):
     """The fetch was refused before any connection: a forbidden address or scheme."""
 
 
+class FetchTooLargeError(FetchError):
+    """The content is larger than the fetch may read."""
+
+
 class NameNotFoundError(FetchError):
     """The name does not resolve (NXDOMAIN or no address): for a re-check, the site is gone."""
 
@@ -206,8 +210,12 @@ class Fetcher:
             host_header=host if default else f"{host}:{port}",
         )
 
-    def fetch(self, url: str) -> Fetched:
-        deadline = time.monotonic() + self.policy.timeout
+    def fetch(self, url: str, *, max_bytes: int | None = None, timeout: float | None = None) -> Fetched:
+        """``url`` through the guard; ``max_bytes`` and ``timeout`` only tighten the policy's caps (a
+        page's items share the page's budget)."""
+        limit = self.policy.max_bytes if max_bytes is None else min(max_bytes, self.policy.max_bytes)
+        seconds = self.policy.timeout if timeout is None else min(timeout, self.policy.timeout)
+        deadline = time.monotonic() + seconds
         redirects: list[str] = []
         current = url
         with httpx.Client(
@@ -215,7 +223,7 @@ class Fetcher:
         ) as client:
             while True:
                 target = self.target(current)
-                status, location, content_type, body = self._get(client, target, deadline)
+                status, location, content_type, body = self._get(client, target, deadline, limit)
                 if status in REDIRECTS and location:
                     if len(redirects) >= self.policy.max_redirects:
                         raise FetchError(f"more than {self.policy.max_redirects} redirects")
@@ -233,11 +241,11 @@ class Fetcher:
                 )
 
     def _get(
-        self, client: httpx.Client, target: _Target, deadline: float
+        self, client: httpx.Client, target: _Target, deadline: float, max_bytes: int
     ) -> tuple[int, str | None, str | None, bytes]:
         remaining = deadline - time.monotonic()
         if remaining <= 0:
-            raise FetchError(f"time limit of {self.policy.timeout} s exceeded")
+            raise FetchError("time limit exceeded")
         headers = {
             "Host": target.host_header,
             "User-Agent": self.policy.user_agent,
@@ -254,19 +262,19 @@ class Fetcher:
                 if response.status_code in REDIRECTS:
                     return response.status_code, response.headers.get("location"), None, b""
                 declared = response.headers.get("content-length")
-                if declared and declared.isdigit() and int(declared) > self.policy.max_bytes:
-                    raise FetchError(f"content of {declared} bytes exceeds {self.policy.max_bytes}")
+                if declared and declared.isdigit() and int(declared) > max_bytes:
+                    raise FetchTooLargeError(f"content of {declared} bytes exceeds {max_bytes}")
                 chunks: list[bytes] = []
                 size = 0
                 for chunk in response.iter_bytes():
                     size += len(chunk)
-                    if size > self.policy.max_bytes:
-                        raise FetchError(f"content exceeds {self.policy.max_bytes} bytes")
+                    if size > max_bytes:
+                        raise FetchTooLargeError(f"content exceeds {max_bytes} bytes")
                     if time.monotonic() > deadline:
-                        raise FetchError(f"time limit of {self.policy.timeout} s exceeded")
+                        raise FetchError("time limit exceeded")
                     chunks.append(chunk)
                 return response.status_code, None, response.headers.get("content-type"), b"".join(chunks)
         except httpx.TimeoutException:
-            raise FetchError(f"time limit of {self.policy.timeout} s exceeded") from None
+            raise FetchError("time limit exceeded") from None
         except httpx.HTTPError as exc:
             raise FetchError(f"{target.url}: {type(exc).__name__}: {exc}") from None

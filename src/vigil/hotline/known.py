@@ -1,15 +1,16 @@
 """Known content: fetched bytes matched against the hash database before any analyst sees them.
 
-A match on a cryptographic hash, or a PDQ match through the published lists' index, names a media item;
-its accepted category in the hotline's jurisdiction (or its baseline status) is the verdict, so the
-case arrives classified and nobody views that material again.
+Two sources name a media item. The hotline's own hash database, by cryptographic hash (an item it holds
+need not be on any list yet); then the published lists, through :meth:`vigil.matching.Matcher.
+match_content`, the one entry point the API's content lookups use too (digests, then PDQ over the 8
+rotations and flips). The item's accepted category in the hotline's jurisdiction (or its baseline
+status) is the verdict, so the case arrives classified and nobody views that material again.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Protocol
 
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
@@ -17,7 +18,12 @@ from sqlalchemy.orm import Session
 from vigil.hashlists.catalog import load_catalog
 from vigil.hashlists.models import HashListEntry, Media
 from vigil.hashlists.votes import media_status
+from vigil.matching import ListMatch, Matcher
 from vigil.signals.content import FileSignals
+
+DIGESTS = ("sha256", "md5", "sha1")
+#: Verdicts from the most to the least consequential: a page is judged by its worst known item.
+SEVERITY = ("illegal", "undetermined", "not_illegal")
 
 
 @dataclass(frozen=True)
@@ -29,53 +35,41 @@ class KnownContent:
     verdict: str
     #: ``sha256``, ``md5``, ``sha1`` or ``pdq``.
     matched_on: str
+    #: PDQ Hamming distance to the listed item (0 for a digest).
+    distance: int = 0
 
 
-class PdqLookup(Protocol):
-    def media_for(self, session: Session, pdq: str) -> Sequence[int]:
-        """Media ids whose PDQ is within the lists' threshold of ``pdq``, nearest first."""
-        ...
+@dataclass(frozen=True)
+class Identified:
+    """What the hash database says of one piece of content: the media item it is (or None), and the
+    verdict for the jurisdiction when the database gives one."""
+
+    media_id: int | None = None
+    known: KnownContent | None = None
+    matched_on: str | None = None
+    distance: int | None = None
 
 
-class MatcherPdqLookup:
-    """PDQ matching through :class:`vigil.matching.Matcher` (the published lists' indexes)."""
-
-    def __init__(self, matcher: object, threshold: int | None = None) -> None:
-        self._matcher = matcher
-        self._threshold = threshold
-
-    def media_for(self, session: Session, pdq: str) -> Sequence[int]:
-        from vigil.matching import Matcher
-
-        assert isinstance(self._matcher, Matcher)
-        found = self._matcher.lookup("pdq", [pdq], self._threshold)[0]
-        if not found:
-            return []
-        ids = [m.entry_id for m in found]
-        rows: dict[int, int] = {
-            entry_id: media_id
-            for entry_id, media_id in session.execute(
-                select(HashListEntry.id, HashListEntry.media_id).where(HashListEntry.id.in_(ids))
-            )
-        }
-        return list(dict.fromkeys(rows[i] for i in ids if i in rows))
+def list_matches(matcher: Matcher | None, signals: FileSignals) -> list[ListMatch]:
+    """The published lists' matches of ``signals`` (none without a matcher); outside any transaction."""
+    if matcher is None or not (signals.pdq or any(getattr(signals, k) for k in DIGESTS)):
+        return []
+    return matcher.match_content(signals, dihedral=True)
 
 
 def _media_by_digest(session: Session, signals: FileSignals) -> tuple[Media, str] | None:
-    clauses = []
-    for kind in ("sha256", "md5", "sha1"):
-        value = getattr(signals, kind)
-        if value:
-            clauses.append(getattr(Media, kind) == value)
+    clauses = [getattr(Media, k) == getattr(signals, k) for k in DIGESTS if getattr(signals, k)]
     if not clauses:
         return None
     for media in session.execute(select(Media).where(or_(*clauses))).scalars():
-        kind = next(k for k in ("sha256", "md5", "sha1") if getattr(signals, k) == getattr(media, k))
+        kind = next(k for k in DIGESTS if getattr(signals, k) == getattr(media, k))
         return media, kind
     return None
 
 
-def classify(session: Session, media: Media, jurisdiction: str, matched_on: str) -> KnownContent | None:
+def classify(
+    session: Session, media: Media, jurisdiction: str, matched_on: str, distance: int = 0
+) -> KnownContent | None:
     """The verdict the hash database gives ``media`` under ``jurisdiction``; None when it gives none."""
     catalog = load_catalog(session)
     place = catalog.jurisdictions.get(jurisdiction)
@@ -85,24 +79,47 @@ def classify(session: Session, media: Media, jurisdiction: str, matched_on: str)
             scheme = catalog.scheme_by_id(accepted.scheme_id)
             code = next(c.code for c in scheme.categories.values() if c.id == accepted.category_id)
             verdict = place.verdicts.get(accepted.category_id, "undetermined")
-            return KnownContent(media.id, jurisdiction, scheme.name, code, verdict, matched_on)
+            return KnownContent(media.id, jurisdiction, scheme.name, code, verdict, matched_on, distance)
     if status.baseline:
-        return KnownContent(media.id, jurisdiction, "interpol-baseline", "baseline", "illegal", matched_on)
+        return KnownContent(
+            media.id, jurisdiction, "interpol-baseline", "baseline", "illegal", matched_on, distance
+        )
     return None
 
 
-def match_known(
-    session: Session, signals: FileSignals, jurisdiction: str, pdq: PdqLookup | None = None
-) -> tuple[int | None, KnownContent | None]:
-    """(media id, verdict) for fetched content: the id when the item is known at all, the verdict when
-    the database classifies it for ``jurisdiction``."""
+def identify(
+    session: Session, signals: FileSignals, jurisdiction: str, matches: Sequence[ListMatch] = ()
+) -> Identified:
+    """The media item ``signals`` are, and its verdict: a digest in the hash database first, then the
+    lists' ``matches`` nearest first; the first item with a verdict decides, else the nearest item is
+    named without one."""
     found = _media_by_digest(session, signals)
     if found is not None:
         media, kind = found
-        return media.id, classify(session, media, jurisdiction, kind)
-    if pdq is not None and signals.pdq:
-        for media_id in pdq.media_for(session, signals.pdq):
-            near = session.get(Media, media_id)
-            if near is not None:
-                return near.id, classify(session, near, jurisdiction, "pdq")
-    return None, None
+        return Identified(media.id, classify(session, media, jurisdiction, kind), kind, 0)
+    ids = list(dict.fromkeys(m.entry_id for m in matches))
+    if not ids:
+        return Identified()
+    rows = session.execute(select(HashListEntry.id, HashListEntry.media_id).where(HashListEntry.id.in_(ids)))
+    media_of: dict[int, int] = {entry_id: media_id for entry_id, media_id in rows}
+    first: Identified | None = None
+    seen: set[int] = set()
+    for match in matches:
+        media_id = media_of.get(match.entry_id)
+        if media_id is None or media_id in seen:
+            continue
+        seen.add(media_id)
+        item = session.get(Media, media_id)
+        if item is None:
+            continue
+        known = classify(session, item, jurisdiction, match.signal, match.distance)
+        if known is not None:
+            return Identified(item.id, known, match.signal, match.distance)
+        first = first or Identified(item.id, None, match.signal, match.distance)
+    return first or Identified()
+
+
+def worst(verdicts: Sequence[KnownContent]) -> KnownContent | None:
+    """The most consequential of several known items' verdicts (a page's)."""
+    ranked = sorted(verdicts, key=lambda k: SEVERITY.index(k.verdict) if k.verdict in SEVERITY else 1)
+    return ranked[0] if ranked else None

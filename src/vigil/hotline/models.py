@@ -37,6 +37,10 @@ NOTICE_KINDS: Final = ("host", "law_enforcement", "escalation")
 NOTICE_STATUSES: Final = ("pending", "sent", "failed")
 FORWARD_KINDS: Final = ("partner", "law_enforcement")
 RECHECK_OUTCOMES: Final = ("present", "removed", "error")
+#: A page item: ``known`` (a listed item with a verdict here), ``matched`` (a known item without one),
+#: ``unknown`` (fetched, not in the database), ``failed``, ``refused`` (by the fetch guard) or
+#: ``skipped`` (over the page's byte or time budget).
+ITEM_OUTCOMES: Final = ("known", "matched", "unknown", "failed", "refused", "skipped")
 
 
 def _in(column: str, values: tuple[str, ...]) -> str:
@@ -223,6 +227,39 @@ class Evidence(Base):
     #: Sealed JSON of the content's signals (sha256, md5, sha1, pdq).
     sealed_signals: Mapped[str] = mapped_column(Text)
     key_id: Mapped[str] = mapped_column(String(16))
+
+
+class PageItem(Base):
+    """One item a reported page shows (a picture, a poster, a linked image), followed and matched on its
+    own. Its bytes, when fetched, are sealed evidence like the page's; only its outcome is here."""
+
+    __tablename__ = "hotline_page_items"
+    __table_args__ = (CheckConstraint(_in("outcome", ITEM_OUTCOMES), name="outcome"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("hotline_cases.id"), index=True)
+    #: The page's evidence the item was found in.
+    page_evidence_id: Mapped[int] = mapped_column(ForeignKey("hotline_evidence.id"))
+    #: Order of the item in the page (0 first).
+    position: Mapped[int] = mapped_column(Integer)
+    #: The URL as the page gives it, made absolute (a ``data:`` URL is cut short).
+    url: Mapped[str] = mapped_column(Text)
+    final_url: Mapped[str | None] = mapped_column(Text)
+    fetched_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    outcome: Mapped[str] = mapped_column(String(16))
+    http_status: Mapped[int | None] = mapped_column(Integer)
+    content_type: Mapped[str | None] = mapped_column(String(255))
+    size: Mapped[int | None] = mapped_column(BigInteger)
+    #: The item's own sealed evidence, when it was fetched.
+    evidence_id: Mapped[int | None] = mapped_column(ForeignKey("hotline_evidence.id"))
+    media_id: Mapped[int | None] = mapped_column(ForeignKey("media.id"))
+    #: ``sha256``, ``md5``, ``sha1`` or ``pdq``; and the PDQ distance (0 for a digest).
+    matched_on: Mapped[str | None] = mapped_column(String(16))
+    distance: Mapped[int | None] = mapped_column(Integer)
+    scheme: Mapped[str | None] = mapped_column(String(64))
+    category: Mapped[str | None] = mapped_column(String(32))
+    verdict: Mapped[str | None] = mapped_column(String(16))
+    error: Mapped[str | None] = mapped_column(Text)
 
 
 class CaseEvent(Base):

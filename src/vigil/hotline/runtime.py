@@ -17,9 +17,9 @@ from vigil.hotline.evidence import EvidenceVault
 from vigil.hotline.fetch import DnsResolver, Fetcher, FetchPolicy, Resolver
 from vigil.hotline.hosting import HostingResolver
 from vigil.hotline.ipdata import IpData, PackagedIpData
-from vigil.hotline.known import PdqLookup
 from vigil.hotline.lifecycle import Lifecycle
 from vigil.hotline.notices import Mailer, SmtpMailer, load_signing_key
+from vigil.matching import Matcher
 from vigil.signals.content import HashOptions
 from vigil.signals.images import ImageLimits
 
@@ -38,7 +38,8 @@ class Hotline:
     signing_key: Ed25519PrivateKey
     directory: Directory
     hash_options: HashOptions
-    pdq: PdqLookup | None = None
+    #: The published lists, as the API matches them (None: only the hash database's digests).
+    matcher: Matcher | None = None
     lifecycle: Lifecycle = field(init=False)
 
     def __post_init__(self) -> None:
@@ -61,9 +62,12 @@ def build_hotline(
     ipdata: IpData | None = None,
     mailer: Mailer | None = None,
     http: httpx.Client | None = None,
-    pdq: PdqLookup | None = None,
+    matcher: Matcher | None = None,
     directory: Directory | None = None,
 ) -> Hotline:
+    """The hotline of a process. Every process that works cases (the web app, ``vigil hotline sweep``
+    and ``worker``) builds it here, so each matches fetched content the same way: through ``matcher``
+    when the process has one (the web app's), else through one made from the same settings."""
     resolver = resolver or DnsResolver.from_settings(settings)
     directory = directory or load_directory(settings.hotline_directory)
     limits = ImageLimits(max_pixels=settings.max_image_pixels, max_bytes=settings.max_image_bytes)
@@ -78,6 +82,7 @@ def build_hotline(
         http=http or httpx.Client(timeout=30.0, trust_env=False, follow_redirects=False),
         signing_key=load_signing_key(settings),
         directory=directory,
-        hash_options=HashOptions(limits=limits, fast=settings.pdq_fast),
-        pdq=pdq,
+        # All 8 rotations and flips: a mirrored copy of a listed picture is still that picture.
+        hash_options=HashOptions(limits=limits, fast=settings.pdq_fast, dihedral=True),
+        matcher=matcher or Matcher.from_settings(settings, sessions),
     )

@@ -3,6 +3,7 @@ CLI and the queue's jobs call these and nothing below them."""
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -14,12 +15,16 @@ from vigil.audit import journal
 from vigil.hashlists.catalog import CatalogError, load_catalog
 from vigil.hotline import actions
 from vigil.hotline.fetch import Fetched, FetchError, FetchRefusedError
-from vigil.hotline.known import match_known
+from vigil.hotline.follow import FollowedPage, follow_page, record_items
+from vigil.hotline.known import identify, list_matches, worst
 from vigil.hotline.lifecycle import CLOSED
 from vigil.hotline.models import Assessment, Case, Evidence, Hold, Report
 from vigil.hotline.runtime import Hotline
+from vigil.matching import ListMatch
 from vigil.signals.content import FileSignals, hash_bytes
 from vigil.signals.url import InvalidURLError, canonical_url, sha256_of_canonical
+
+log = logging.getLogger(__name__)
 
 
 class CaseNotFoundError(LookupError):
@@ -117,12 +122,16 @@ class HotlineService:
     def process(self, case_id: int) -> str:
         """Fetch a new case's URL, seal the content as evidence, and match it against the hash database:
         known content is assessed and routed at once, a URL the fetch guard refuses ends ``refused``
-        (no analyst can fetch it either), anything else waits in the triage queue."""
+        (no analyst can fetch it either), anything else waits in the triage queue. A page is followed:
+        each item it shows is fetched, sealed and matched, and a known illegal item decides the case
+        the same way."""
         with self.hl.sessions() as session:
             case = self._case(session, case_id)
             if case.state != "new":
                 return case.state
             url = case.url
+        if not self._lists_current():
+            return "new"
         fetched: Fetched | None = None
         problem: str | None = None
         try:
@@ -132,10 +141,14 @@ class HotlineService:
         except FetchError as exc:
             problem = str(exc)
         signals = None
+        matches: list[ListMatch] = []
+        page: FollowedPage | None = None
         if fetched is not None and fetched.status == 200 and fetched.body:
             signals = hash_bytes(
                 fetched.final_url.rsplit("/", 1)[-1] or "content", fetched.body, self.hl.hash_options
             )
+            matches = list_matches(self.hl.matcher, signals)
+            page = follow_page(self.hl, fetched)
         with self.hl.sessions() as session, session.begin():
             case = self._case(session, case_id, lock=True)
             if case.state != "new":
@@ -147,14 +160,21 @@ class HotlineService:
             else:
                 self.hl.lifecycle.record(session, case, "fetch.failed", "system", error=problem)
             if fetched is not None and signals is not None:
-                self._capture(session, case, fetched, signals)
-                media_id, known = match_known(
-                    session, signals, self.hl.settings.hotline_jurisdiction, self.hl.pdq
-                )
-                case.media_id = media_id
+                evidence = self._capture(session, case, fetched, signals)
+                found = identify(session, signals, self.hl.settings.hotline_jurisdiction, matches)
+                case.media_id = found.media_id
+                known = found.known
+                if known is None and page is not None:
+                    items = record_items(self.hl, session, case, evidence, page, self._capture)
+                    decided = worst([k for _, k in items])
+                    # A page is judged by what it shows only when that is illegal: anything else
+                    # (an unknown item beside a harmless one) still needs an analyst's eyes.
+                    if decided is not None and decided.verdict == "illegal":
+                        known = decided
+                        case.media_id = decided.media_id
                 if known is not None:
                     self._add_assessment(
-                        session, case, known.scheme, known.category, known.verdict, "hashdb", media_id
+                        session, case, known.scheme, known.category, known.verdict, "hashdb", known.media_id
                     )
                     return self._after_verdict(session, case, known.verdict, "hashdb")
             self.hl.lifecycle.move(session, case, "triage", "system")
@@ -174,7 +194,19 @@ class HotlineService:
             )
             return case.state
 
-    def _capture(self, session: Session, case: Case, fetched: Fetched, signals: FileSignals) -> None:
+    def _lists_current(self) -> bool:
+        """Bring the published lists up to date before matching; False (the case waits for the next
+        sweep) when they cannot be loaded, so that known content never reaches an analyst for that."""
+        if self.hl.matcher is None:
+            return True
+        try:
+            self.hl.matcher.current()
+        except Exception:  # any failure to load an index: logged, the case is fetched again later
+            log.exception("the published lists could not be loaded; the case waits")
+            return False
+        return True
+
+    def _capture(self, session: Session, case: Case, fetched: Fetched, signals: FileSignals) -> Evidence:
         sealed = self.hl.vault.store(case.id, fetched.body, signals_dict(signals))
         evidence = Evidence(
             case_id=case.id,
@@ -206,6 +238,7 @@ class HotlineService:
                 "key": sealed.key_id,
             },
         )
+        return evidence
 
     def evidence_bytes(self, evidence_id: int) -> bytes:
         """Open sealed evidence; every opening is a chain-of-custody entry."""

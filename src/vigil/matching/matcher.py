@@ -20,11 +20,13 @@ from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from vigil.config import Settings
 from vigil.index import PdqIndex
 from vigil.matching import snapshots
 from vigil.matching.entries import PublishedVersion, published_versions, version_rows
 from vigil.matching.signals import EXACT_SIGNALS, LOOKUP_SIGNALS
 from vigil.matching.snapshots import ListSnapshot
+from vigil.signals.content import FileSignals
 
 log = logging.getLogger(__name__)
 
@@ -48,6 +50,8 @@ class ListMatch:
     distance: int
     #: "scheme:code" of the entry, or None when the list's entry carries no category.
     category: str | None
+    #: The signal that matched: ``pdq``, ``md5``, ``sha1`` or ``sha256``.
+    signal: str = "pdq"
 
 
 class Matcher:
@@ -72,6 +76,17 @@ class Matcher:
         self._ready = threading.Event()
         self.last_error: str | None = None
 
+    @classmethod
+    def from_settings(cls, settings: Settings, sessions: sessionmaker[Session]) -> Matcher:
+        """The matcher every process builds (API, hotline sweep and worker, scans): the shared snapshot
+        folder, the configured poll interval and build mode."""
+        return cls(
+            sessions,
+            settings.list_snapshot_dir,
+            settings.index_poll_seconds,
+            build_url=settings.sqlalchemy_url if settings.index_build_subprocess else None,
+        )
+
     # -- lifecycle -----------------------------------------------------------------------------------
 
     def start(self) -> None:
@@ -93,6 +108,17 @@ class Matcher:
     @property
     def ready(self) -> bool:
         return self._ready.is_set()
+
+    @property
+    def polling(self) -> bool:
+        """True while the background thread keeps the lists current (:meth:`start`)."""
+        return self._thread is not None and self._thread.is_alive()
+
+    def current(self) -> None:
+        """Bring the lists up to date now unless the poll thread does it (a one-shot process, a worker
+        between jobs): one query of the published versions, a snapshot load only when one changed."""
+        if not self.polling:
+            self.refresh()
 
     def _run(self) -> None:
         while not self._stop.is_set():
@@ -206,7 +232,7 @@ class Matcher:
                 continue
             answers = index.query_many(list(values), None if signal_type in EXACT_SIGNALS else threshold)
             for found, answer in zip(out, answers, strict=True):
-                found.extend(_matches(snap, answer))
+                found.extend(_matches(snap, answer, signal_type))
         for found in out:
             found.sort(key=lambda m: (m.distance, m.list, m.entry_id))
         return out
@@ -227,6 +253,35 @@ class Matcher:
                 found.extend(_matches(snap, index.query_dihedral(list(dihedral), threshold)))
         found.sort(key=lambda m: (m.distance, m.list, m.entry_id))
         return found
+
+    def match_content(
+        self,
+        signals: FileSignals,
+        *,
+        threshold: int | None = None,
+        lists: Iterable[str] | None = None,
+        audience: Audience | None = None,
+        dihedral: bool = True,
+    ) -> list[ListMatch]:
+        """Hashed content against the lists: its digests (equality), then its PDQ (with ``dihedral``, all
+        8 rotations and flips the signals carry). One match per entry, the digest's (distance 0) before
+        a PDQ one, sorted by (distance, list, entry id). The API's content lookups and the hotline both
+        match content through this one method.
+        """
+        found: list[ListMatch] = []
+        for kind in EXACT_SIGNALS:
+            value = getattr(signals, kind)
+            if value:
+                found.extend(self.lookup(kind, [value], None, lists, audience)[0])
+        variants = signals.pdq_dihedral if dihedral and signals.pdq_dihedral else None
+        if variants:
+            found.extend(self.lookup_image(variants, threshold, lists, audience))
+        elif signals.pdq:
+            found.extend(self.lookup("pdq", [signals.pdq], threshold, lists, audience)[0])
+        best: dict[tuple[str, int], ListMatch] = {}
+        for match in sorted(found, key=lambda m: (m.distance, m.list, m.entry_id)):
+            best.setdefault((match.list, match.entry_id), match)
+        return list(best.values())
 
 
 def _build_child(url: str, folder: str, fields: dict[str, Any]) -> None:
@@ -250,10 +305,12 @@ def build_in_child(url: str, folder: Path, version: PublishedVersion) -> None:
         pool.submit(_build_child, url, str(folder), fields).result()
 
 
-def _matches(snap: ListSnapshot, answer: Iterable[Any]) -> Iterable[ListMatch]:
+def _matches(snap: ListSnapshot, answer: Iterable[Any], signal: str = "pdq") -> Iterable[ListMatch]:
     for hit in answer:
         entry_id, category = snap.entry(hit.id)
-        yield ListMatch(snap.version.name, snap.version.version, entry_id, int(hit.distance), category)
+        yield ListMatch(
+            snap.version.name, snap.version.version, entry_id, int(hit.distance), category, signal
+        )
 
 
 def _with_version(snap: ListSnapshot, version: PublishedVersion) -> ListSnapshot:

@@ -45,12 +45,7 @@ def _context(settings: Settings) -> AppContext:
         engine=engine,
         sessions=sessions,
         auth=Authenticator(sessions, settings.api_token_cache_seconds),
-        matcher=Matcher(
-            sessions,
-            settings.list_snapshot_dir,
-            settings.index_poll_seconds,
-            build_url=settings.sqlalchemy_url if settings.index_build_subprocess else None,
-        ),
+        matcher=Matcher.from_settings(settings, sessions),
         limiter=RateLimiter(settings.api_rate_per_second, settings.api_rate_burst),
         hash_options=HashOptions(limits=limits, fast=settings.pdq_fast),
         formats=dict(build_registry().formats),

@@ -10,7 +10,6 @@ from dataclasses import dataclass
 from fastapi import Request
 
 from vigil.hotline.jobs import HotlineJobs, make_queue
-from vigil.hotline.known import MatcherPdqLookup
 from vigil.hotline.runtime import Hotline, build_hotline
 from vigil.web.context import context
 from vigil.web.limits import RateLimiter
@@ -38,7 +37,7 @@ def web_hotline(request: Request) -> WebHotline:
             return found
         ctx = context(request)
         settings = ctx.settings
-        hotline = build_hotline(settings, ctx.sessions, pdq=MatcherPdqLookup(ctx.matcher))
+        hotline = build_hotline(settings, ctx.sessions, matcher=ctx.matcher)
         rate = settings.hotline_report_rate_per_minute
         try:
             jobs: HotlineJobs | None = HotlineJobs(make_queue(settings), lambda: hotline)

@@ -69,3 +69,16 @@ def test_hotline_report_command(db_env: Settings) -> None:
     assert again.output.strip() == f"{case} (already open): http://pics.example/a.jpg"
     bad = runner.invoke(app, ["hotline", "report", "javascript:alert(1)"])
     assert bad.exit_code == 2
+
+
+def test_hotline_case_command(db_env: Settings) -> None:
+    runner = CliRunner()
+    opened = runner.invoke(app, ["hotline", "report", "http://pics.example/b.jpg"])
+    case_id = opened.output.split(":")[0].split()[-1]
+    shown = runner.invoke(app, ["hotline", "case", case_id])
+    assert shown.exit_code == 0, shown.output
+    assert f"case {case_id}: http://pics.example/b.jpg" in shown.output and "state: new" in shown.output
+    as_json = json.loads(runner.invoke(app, ["hotline", "case", case_id, "--json"]).stdout)
+    assert (as_json["state"], as_json["items"], as_json["matched_item"]) == ("new", [], None)
+    missing = runner.invoke(app, ["hotline", "case", "999999"])
+    assert missing.exit_code == 2 and "no case 999999" in missing.output

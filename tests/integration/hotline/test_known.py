@@ -25,7 +25,6 @@ from vigil.hashlists.selection import SelectionRules
 from vigil.hashlists.service import HashDatabase
 from vigil.hotline.clock import ManualClock
 from vigil.hotline.ipdata import NoIpData
-from vigil.hotline.known import MatcherPdqLookup
 from vigil.hotline.models import Assessment
 from vigil.hotline.runtime import build_hotline
 from vigil.hotline.service import HotlineService
@@ -52,7 +51,7 @@ def test_pdq_match_through_the_published_lists(
             clock=ManualClock(T0),
             resolver=StubResolver({"good.example": ["127.0.0.1"]}),
             ipdata=NoIpData(),
-            pdq=MatcherPdqLookup(matcher),
+            matcher=matcher,
         )
         service = HotlineService(hl, "test")
         case_id = service.submit(site.put("good.example", "/copy.jpg", Page(body=copy.getvalue()))).case_id

@@ -96,3 +96,33 @@ def test_build_in_a_child_process(
     matcher = Matcher(sessions, tmp_path / "index", poll_seconds=0, build_url=db_settings.sqlalchemy_url)
     matcher.refresh()
     assert [h.entry_id > 0 for h in matcher.lookup("pdq", [_pdq(3)])[0]] == [True]
+
+
+def _flip_bit(hex_hash: str, bit: int) -> str:
+    value = int(hex_hash, 16) ^ (1 << bit)
+    return f"{value:064x}"
+
+
+def test_match_content_digests_then_pdq_once_per_entry(
+    db_settings: Settings, sessions: sessionmaker[Session], tmp_path: Path
+) -> None:
+    from vigil.signals.content import FileSignals
+
+    db = HashDatabase(sessions, "test")
+    db.add_contributor("Lab", "hotline", "NL")
+    db.create_list("a", "Lab")
+    db.import_file(_listing(tmp_path / "a.csv", range(20)), CSV, "Lab", list_name="a")
+    db.publish("a")
+    matcher = Matcher(sessions, tmp_path / "index", poll_seconds=0)
+    matcher.current()  # no poll thread: loads now
+    md5 = hashlib.md5(b"3").hexdigest()
+    # The same entry by its MD5 and, 2 bits away, by its PDQ: one match, the digest's.
+    both = matcher.match_content(FileSignals("x", md5=md5, pdq=_flip_bit(_flip_bit(_pdq(3), 0), 9)))
+    assert [(m.list, m.distance, m.signal) for m in both] == [("a", 0, "md5")]
+    near = FileSignals("y", pdq=_flip_bit(_pdq(5), 4))
+    assert [(m.distance, m.signal) for m in matcher.match_content(near)] == [(1, "pdq")]
+    # Dihedral variants are used when asked for (and carried), the single PDQ otherwise.
+    near.pdq_dihedral = ["0" * 64, _pdq(6)]
+    assert [m.distance for m in matcher.match_content(near, dihedral=True)] == [0]
+    assert [m.distance for m in matcher.match_content(near, dihedral=False)] == [1]
+    assert matcher.match_content(FileSignals("z", md5="0" * 32)) == []

@@ -187,4 +187,13 @@ async def lookup_upload(
 ) -> dict[str, BankMatches]:
     """Hash the upload, then :func:`lookup` each of its signals: ``{"pdq": {"BANK": [...]}}``."""
     hashes = await _hash_form(ctx, photo, video, None)
-    return {kind: _by_bank(_query(ctx, who, kind, value, banks)) for kind, value in hashes.items()}
+    chosen = parse_lists(banks)
+    out: dict[str, BankMatches] = {}
+    for kind, value in hashes.items():
+        # Content is matched through the one entry point every process uses; HMA's hashers give one
+        # PDQ per photo (no rotations), so neither does this answer.
+        only = FileSignals(path=kind)
+        setattr(only, SIGNAL_TYPES[kind], value)
+        match = partial(ctx.matcher.match_content, only, lists=chosen, audience=audience(who), dihedral=False)
+        out[kind] = _by_bank(matcher_call(match))
+    return out

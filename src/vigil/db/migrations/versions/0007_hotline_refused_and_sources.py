@@ -5,8 +5,7 @@ Existing rows are left as they were recorded: earlier reports from members stay 
 a name had then is not known now), and cases refused before this version stay in triage for an analyst.
 
 Revision ID: 0007
-Revises: 0005 (0006, the hotline's page items, is made on a parallel branch; when both meet, this one
-follows it: set ``down_revision`` to "0006")
+Revises: 0006
 Create Date: 2026-12-01
 """
 
@@ -17,7 +16,7 @@ from collections.abc import Sequence
 from alembic import op
 
 revision: str = "0007"
-down_revision: str | None = "0005"
+down_revision: str | None = "0006"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

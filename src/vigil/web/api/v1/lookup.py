@@ -16,7 +16,6 @@ from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, Field
 
 from vigil.auth.authenticate import Principal
-from vigil.matching import ListMatch
 from vigil.web.context import AppContext, context
 from vigil.web.matching import MAX_THRESHOLD, Match, audience, canonical, cut, matcher_call, parse_lists
 from vigil.web.policy import require
@@ -131,23 +130,12 @@ async def lookup_content(
     """Hash the upload and look up its digests and its PDQ (all 8 rotations and flips)."""
     options = dataclasses.replace(ctx.hash_options, dihedral=True)
     signals = await hash_upload(file, ctx.settings.api_max_upload_bytes, options)
-    chosen = parse_lists(lists)
-    found: list[ListMatch] = []
-    for kind in ("sha256", "md5", "sha1"):
-        value = getattr(signals, kind)
-        if value:
-            found.extend(
-                matcher_call(partial(ctx.matcher.lookup, kind, [value], None, chosen, audience(who)))[0]
-            )
-    if signals.pdq_dihedral:
-        found.extend(
-            matcher_call(
-                partial(ctx.matcher.lookup_image, signals.pdq_dihedral, threshold, chosen, audience(who))
-            )
-        )
-    # One answer per entry: its digest match (distance 0) wins over a PDQ match.
-    best: dict[tuple[str, int], ListMatch] = {}
-    for match in sorted(found, key=lambda m: (m.distance, m.list, m.entry_id)):
-        best.setdefault((match.list, match.entry_id), match)
-    matches, truncated = cut(best.values())
+    match = partial(
+        ctx.matcher.match_content,
+        signals,
+        threshold=threshold,
+        lists=parse_lists(lists),
+        audience=audience(who),
+    )
+    matches, truncated = cut(matcher_call(match))
     return ContentOut(signals=Signals.of(signals, dihedral=False), matches=matches, truncated=truncated)

@@ -16,10 +16,10 @@ from vigil.auth.authenticate import Principal
 from vigil.auth.roles import Role
 from vigil.blocklists import signing
 from vigil.db.bounds import DB_INT_MAX
+from vigil.hotline.caseview import case_view
 from vigil.hotline.metrics import takedown_figures
 from vigil.hotline.notices import SIGNATURE_HEADER
 from vigil.hotline.service import CaseNotFoundError, HotlineError, HotlineService
-from vigil.hotline.views import case_view
 from vigil.web.hotline import enqueue, web_hotline
 from vigil.web.policy import public, require
 from vigil.web.problems import PROBLEM_RESPONSES, Problem
@@ -145,11 +145,12 @@ async def triage_queue(
 
 
 def _case_detail(request: Request, case_id: int) -> dict[str, Any]:
-    with web_hotline(request).hotline.sessions() as session:
-        try:
-            return case_view(session, case_id)
-        except CaseNotFoundError:
-            raise Problem(404, f"no case {case_id}") from None
+    hl = web_hotline(request).hotline
+    with hl.sessions() as session:
+        view = case_view(session, case_id)
+    if view is None:
+        raise Problem(404, f"no case {case_id}")
+    return view
 
 
 @router.get("/cases/{case_id}", name="hotline.case")
@@ -158,7 +159,8 @@ async def case_detail(
     who: Annotated[Principal, require(*STAFF, audit="read")],
     case_id: Annotated[int, Path(ge=1, le=DB_INT_MAX)],
 ) -> dict[str, Any]:
-    """A case with its assessments, hosting, notices, holds and dated events (never its content)."""
+    """A case with its assessments, hosting, notices, holds, dated events and, for a page, each item it
+    showed with its own match (``matched_item``: the one that decided); never its content."""
     return await run_in_threadpool(_case_detail, request, case_id)
 
 

@@ -1,0 +1,115 @@
+"""A case as staff see it (the API's case page, ``vigil hotline case``): named fields only, never the
+content, its signals, a notice's body or signature, or a reporter's contact.
+
+Every field shown is listed here: a column added to a table stays out of the view until it is added
+below on purpose.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Final
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from vigil.db.base import Base
+from vigil.hotline.lifecycle import state_reason
+from vigil.hotline.models import Assessment, Case, CaseEvent, Hold, Hosting, Notice, PageItem, Report
+
+CASE_FIELDS: Final = ("id", "url", "state", "opened_at", "closed_at", "media_id")
+SHOWN: Final[dict[type[Base], tuple[str, ...]]] = {
+    # Never the reporter's contact: it is personal data, read (and journaled) only where allowed.
+    Report: ("id", "received_at", "source", "submitted_by", "reported_url", "description", "external_ref"),
+    Assessment: (
+        "id",
+        "jurisdiction",
+        "scheme",
+        "category",
+        "verdict",
+        "assessed_by",
+        "assessed_at",
+        "media_id",
+    ),
+    Hosting: (
+        "id",
+        "resolved_at",
+        "hostname",
+        "ip",
+        "country",
+        "asn",
+        "as_name",
+        "network",
+        "provider",
+        "abuse_email",
+        "source",
+    ),
+    Notice: (
+        "id",
+        "kind",
+        "channel",
+        "recipient",
+        "sequence",
+        "subject",
+        "status",
+        "created_at",
+        "sent_at",
+        "attempts",
+        "error",
+    ),
+    Hold: ("id", "agency", "placed_by", "reason", "placed_at", "expires_at", "lifted_at", "lifted_by"),
+    CaseEvent: ("id", "at", "kind", "from_state", "to_state", "actor", "details"),
+    PageItem: (
+        "position",
+        "url",
+        "final_url",
+        "outcome",
+        "http_status",
+        "content_type",
+        "size",
+        "media_id",
+        "matched_on",
+        "distance",
+        "scheme",
+        "category",
+        "verdict",
+        "error",
+    ),
+}
+SECTIONS: Final = (
+    ("reports", Report),
+    ("assessments", Assessment),
+    ("hosting", Hosting),
+    ("notices", Notice),
+    ("holds", Hold),
+    ("events", CaseEvent),
+    ("items", PageItem),
+)
+
+
+def _rows(session: Session, model: Any, case_id: int) -> list[dict[str, Any]]:
+    fields = SHOWN[model]
+    found = session.execute(select(model).where(model.case_id == case_id).order_by(model.id)).scalars()
+    return [{name: getattr(row, name) for name in fields} for row in found]
+
+
+def case_view(session: Session, case_id: int) -> dict[str, Any] | None:
+    """The case's page; None when there is no such case. ``matched_item`` is the page item whose known
+    verdict decided the case (None for a picture reported directly, or a page nobody matched)."""
+    case = session.get(Case, case_id)
+    if case is None:
+        return None
+    view: dict[str, Any] = {name: getattr(case, name) for name in CASE_FIELDS}
+    # Why it is in that state (a refusal by the fetch guard, a removal ...), from its latest change.
+    view["state_reason"] = state_reason(session, case.id)
+    for key, model in SECTIONS:
+        view[key] = _rows(session, model, case_id)
+    decided = [a for a in view["assessments"] if a["assessed_by"] == "hashdb" and a["media_id"] is not None]
+    view["matched_item"] = next(
+        (
+            item
+            for item in view["items"]
+            if decided and item["outcome"] == "known" and item["media_id"] == decided[-1]["media_id"]
+        ),
+        None,
+    )
+    return view
