@@ -77,7 +77,7 @@ def test_hotline_case_command(db_env: Settings) -> None:
     case_id = opened.output.split(":")[0].split()[-1]
     shown = runner.invoke(app, ["hotline", "case", case_id])
     assert shown.exit_code == 0, shown.output
-    assert f"case {case_id}: http://pics.example/b.jpg" in shown.output and "state: new" in shown.output
+    assert f"case {case_id}: new\nurl: http://pics.example/b.jpg\n" in shown.output
     as_json = json.loads(runner.invoke(app, ["hotline", "case", case_id, "--json"]).stdout)
     assert (as_json["state"], as_json["items"], as_json["matched_item"]) == ("new", [], None)
     missing = runner.invoke(app, ["hotline", "case", "999999"])
