@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Final
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from vigil.audit.models import AuditEntry, AuditHead
@@ -38,9 +38,22 @@ def entry_hash(
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()
 
 
-def _head(session: Session) -> AuditHead:
-    head = session.execute(select(AuditHead).where(AuditHead.id == 1).with_for_update()).scalar_one_or_none()
+def _locked_head(session: Session) -> AuditHead:
+    """The head row, locked against other appenders until the caller's transaction ends.
+
+    PostgreSQL locks the row with ``FOR UPDATE``; other appenders queue on it. SQLite ignores ``FOR
+    UPDATE`` and pysqlite starts a transaction only at its first write, so a head read before then is a
+    snapshot another process may append past. A write to the head row first takes SQLite's single write
+    lock (waiting up to the engine's busy timeout) and the read after it sees the latest head.
+    ``populate_existing`` refreshes a head this session loaded before the lock.
+    """
+    if session.get_bind().dialect.name == "sqlite":
+        session.execute(update(AuditHead).where(AuditHead.id == 1).values(seq=AuditHead.seq))
+    head = session.execute(
+        select(AuditHead).where(AuditHead.id == 1).with_for_update().execution_options(populate_existing=True)
+    ).scalar_one_or_none()
     if head is None:
+        # Only a database whose head row was deleted by hand: the migration inserts it.
         head = AuditHead(id=1, seq=0, entry_hash=GENESIS)
         session.add(head)
     return head
@@ -49,8 +62,11 @@ def _head(session: Session) -> AuditHead:
 def append(
     session: Session, actor: str, action: str, subject: str, details: dict[str, Any] | None = None
 ) -> AuditEntry:
-    """Add an entry in the caller's transaction: it is journalled exactly when the change commits."""
-    head = _head(session)
+    """Add an entry in the caller's transaction: it is journalled exactly when the change commits.
+
+    Appends are serialised across processes: the head stays locked until the caller's transaction ends,
+    so callers should append late in short transactions."""
+    head = _locked_head(session)
     at = utcnow()
     text = canonical_details(details)
     seq = head.seq + 1

@@ -13,8 +13,9 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from vigil.config import Settings
 
-#: Seconds a SQLite writer waits for another writer before failing; imports can hold the lock a while.
-SQLITE_BUSY_TIMEOUT_MS = 30_000
+#: Milliseconds a writer waits for another's lock before failing (SQLite's busy timeout, PostgreSQL's
+#: ``lock_timeout``); imports can hold a lock a while. The API answers such a failure 503, not 500.
+LOCK_TIMEOUT_MS = 30_000
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -27,7 +28,7 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
         cursor.execute("PRAGMA synchronous=NORMAL")
         # 64 MB of page cache instead of 2 MB: imports probe three hash indexes at random per record.
         cursor.execute("PRAGMA cache_size=-65536")
-        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        cursor.execute(f"PRAGMA busy_timeout={LOCK_TIMEOUT_MS}")
     finally:
         cursor.close()
 
@@ -39,9 +40,18 @@ def engine_for_url(url: str, **kwargs: Any) -> Engine:
         database = parsed.database
         if database and database != ":memory:" and not database.startswith("file:"):
             Path(database).parent.mkdir(parents=True, exist_ok=True)
+        # pysqlite's default transaction handling is kept on purpose: a transaction begins at its first
+        # write, which then waits for the write lock (busy timeout) and reads the latest data after it.
+        # An explicit deferred BEGIN would make a read-then-write transaction fail at once whenever
+        # another process wrote in between; BEGIN IMMEDIATE would queue every reader behind imports.
+        # The audit journal relies on this (journal._locked_head).
         engine = create_engine(url, **kwargs)
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
+    if parsed.get_backend_name() == "postgresql" and "options" not in parsed.query:
+        # Bounded like SQLite's busy wait, instead of queueing forever behind a stuck transaction.
+        options = {"options": f"-c lock_timeout={LOCK_TIMEOUT_MS}"}
+        kwargs["connect_args"] = options | kwargs.get("connect_args", {})
     return create_engine(url, pool_pre_ping=True, **kwargs)
 
 
