@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from typer.testing import CliRunner
 
 from vigil.audit import journal
-from vigil.audit.models import AuditEntry
+from vigil.audit.models import AuditEntry, AuditHead
 from vigil.cli.main import app
 from vigil.config import Settings
 
@@ -96,3 +96,18 @@ def test_cli_verify(db_env: Settings, sessions: sessionmaker[Session]) -> None:
     result = runner.invoke(app, ["audit", "verify"])
     assert result.exit_code == 1
     assert "entries 1..1 are missing" in result.output
+
+
+def test_append_follows_a_head_another_session_moved(sessions: sessionmaker[Session]) -> None:
+    """A transaction that read the head before another process appended still chains after that
+    append (on SQLite a head read outside the write lock once produced duplicate sequence numbers)."""
+    _write(sessions, 1)
+    with sessions() as slow, slow.begin():
+        seen = slow.get(AuditHead, 1)
+        assert seen is not None and seen.seq == 1
+        _write(sessions, 2)  # another process, committed meanwhile
+        entry = journal.append(slow, "test:slow", "thing.change", "thing/slow")
+        assert entry.seq == 4
+    with sessions() as session:
+        result = journal.verify(session)
+    assert (result.ok, result.entries) == (True, 4)
