@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Final
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from vigil.audit.models import AuditEntry, AuditHead
@@ -39,16 +39,9 @@ def entry_hash(
 
 
 def _locked_head(session: Session) -> AuditHead:
-    """The head row, locked against other appenders until the caller's transaction ends.
-
-    PostgreSQL locks the row with ``FOR UPDATE``; other appenders queue on it. SQLite ignores ``FOR
-    UPDATE`` and pysqlite starts a transaction only at its first write, so a head read before then is a
-    snapshot another process may append past. A write to the head row first takes SQLite's single write
-    lock (waiting up to the engine's busy timeout) and the read after it sees the latest head.
-    ``populate_existing`` refreshes a head this session loaded before the lock.
-    """
-    if session.get_bind().dialect.name == "sqlite":
-        session.execute(update(AuditHead).where(AuditHead.id == 1).values(seq=AuditHead.seq))
+    """The head row, locked against other appenders until the caller's transaction ends (PostgreSQL: a
+    row lock; SQLite: the database's write lock, see ``vigil.db.session``); other appenders queue on it.
+    ``populate_existing`` refreshes a head this session loaded before the lock."""
     head = session.execute(
         select(AuditHead).where(AuditHead.id == 1).with_for_update().execution_options(populate_existing=True)
     ).scalar_one_or_none()

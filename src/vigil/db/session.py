@@ -7,7 +7,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -33,6 +33,25 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
         cursor.close()
 
 
+def _sqlite_lock_for_update(
+    conn: Connection, _cursor: Any, _statement: str, _params: Any, context: Any, _many: bool
+) -> None:
+    """Give ``SELECT ... FOR UPDATE`` its meaning on SQLite, which has no row locks and drops the clause.
+
+    pysqlite begins a transaction at its first write, so a row read "for update" before any write is
+    a snapshot another process may change before this one writes (two appenders took the same journal
+    sequence number so). Such a read opens the transaction with ``BEGIN IMMEDIATE`` instead: it waits
+    (busy timeout) for SQLite's single write lock, then reads the latest data, and holds the lock until
+    the transaction ends. Once a transaction has written, it holds the lock already.
+    """
+    compiled = getattr(context, "compiled", None)
+    if compiled is None or getattr(compiled.statement, "_for_update_arg", None) is None:
+        return
+    dbapi_connection = conn.connection.dbapi_connection
+    if dbapi_connection is not None and not dbapi_connection.in_transaction:
+        dbapi_connection.execute("BEGIN IMMEDIATE")
+
+
 def engine_for_url(url: str, **kwargs: Any) -> Engine:
     """An engine for ``url``; SQLite files get their folder created and the pragmas Vigil relies on."""
     parsed = make_url(url)
@@ -40,13 +59,13 @@ def engine_for_url(url: str, **kwargs: Any) -> Engine:
         database = parsed.database
         if database and database != ":memory:" and not database.startswith("file:"):
             Path(database).parent.mkdir(parents=True, exist_ok=True)
-        # pysqlite's default transaction handling is kept on purpose: a transaction begins at its first
-        # write, which then waits for the write lock (busy timeout) and reads the latest data after it.
-        # An explicit deferred BEGIN would make a read-then-write transaction fail at once whenever
-        # another process wrote in between; BEGIN IMMEDIATE would queue every reader behind imports.
-        # The audit journal relies on this (journal._locked_head).
+        # pysqlite's transaction handling is kept: a transaction begins at its first write, which waits
+        # for the write lock (busy timeout). An explicit deferred BEGIN would make a read-then-write
+        # transaction fail at once whenever another process wrote in between; BEGIN IMMEDIATE for every
+        # transaction would queue readers behind imports. Reads FOR UPDATE take the lock at once.
         engine = create_engine(url, **kwargs)
         event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "before_cursor_execute", _sqlite_lock_for_update)
         return engine
     if parsed.get_backend_name() == "postgresql" and "options" not in parsed.query:
         # Bounded like SQLite's busy wait, instead of queueing forever behind a stuck transaction.
