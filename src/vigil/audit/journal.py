@@ -38,9 +38,15 @@ def entry_hash(
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()
 
 
-def _head(session: Session) -> AuditHead:
-    head = session.execute(select(AuditHead).where(AuditHead.id == 1).with_for_update()).scalar_one_or_none()
+def _locked_head(session: Session) -> AuditHead:
+    """The head row, locked against other appenders until the caller's transaction ends (PostgreSQL: a
+    row lock; SQLite: the database's write lock, see ``vigil.db.session``); other appenders queue on it.
+    ``populate_existing`` refreshes a head this session loaded before the lock."""
+    head = session.execute(
+        select(AuditHead).where(AuditHead.id == 1).with_for_update().execution_options(populate_existing=True)
+    ).scalar_one_or_none()
     if head is None:
+        # Only a database whose head row was deleted by hand: the migration inserts it.
         head = AuditHead(id=1, seq=0, entry_hash=GENESIS)
         session.add(head)
     return head
@@ -49,8 +55,11 @@ def _head(session: Session) -> AuditHead:
 def append(
     session: Session, actor: str, action: str, subject: str, details: dict[str, Any] | None = None
 ) -> AuditEntry:
-    """Add an entry in the caller's transaction: it is journalled exactly when the change commits."""
-    head = _head(session)
+    """Add an entry in the caller's transaction: it is journalled exactly when the change commits.
+
+    Appends are serialised across processes: the head stays locked until the caller's transaction ends,
+    so callers should append late in short transactions."""
+    head = _locked_head(session)
     at = utcnow()
     text = canonical_details(details)
     seq = head.seq + 1

@@ -97,5 +97,18 @@ def main(
     """Vigil command line."""
 
 
+#: Exit status of a command that met a database lock held too long by another process (EX_TEMPFAIL).
+EXIT_BUSY = 75
+
+
 def run() -> None:
-    app()
+    try:
+        app()
+    except Exception as exc:
+        # Imported here: the database layer is not loaded by commands that never open it.
+        from vigil.db.transient import is_transient
+
+        if not is_transient(exc):
+            raise
+        typer.echo("error: the database is busy: another process held a lock too long; try again", err=True)
+        raise SystemExit(EXIT_BUSY) from None

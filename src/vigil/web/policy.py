@@ -24,6 +24,7 @@ from fastapi.security.base import SecurityBase
 from vigil.audit import journal
 from vigil.auth.authenticate import Principal
 from vigil.auth.roles import Role
+from vigil.db.transient import retry_transient
 from vigil.web.context import AppContext, context
 from vigil.web.problems import Problem
 from vigil.web.routes import served_routes
@@ -106,21 +107,22 @@ def _journal(ctx: AppContext, request: Request, principal: Principal, kind: Audi
     route = request.scope.get("route")
     name = str(getattr(route, "name", "") or request.url.path)
     template = ctx.route_templates.get(name, request.url.path)
-    with ctx.sessions() as session, session.begin():
-        journal.append(
-            session,
-            principal.actor,
-            f"api.{kind}.{name}",
-            request.url.path,
-            {
-                "method": request.method,
-                "route": template,
-                "ids": dict(request.path_params),
-                "query": dict(request.query_params),
-                "role": principal.role.value,
-                "token": principal.token_id,
-            },
-        )
+    details = {
+        "method": request.method,
+        "route": template,
+        "ids": dict(request.path_params),
+        "query": dict(request.query_params),
+        "role": principal.role.value,
+        "token": principal.token_id,
+    }
+
+    def append() -> None:
+        with ctx.sessions() as session, session.begin():
+            journal.append(session, principal.actor, f"api.{kind}.{name}", request.url.path, details)
+
+    # The transaction holds nothing but the entry, so trying it again cannot journal the call twice; a
+    # lock that outlasts every attempt becomes a 503 (see problems.py), and the route does not run.
+    retry_transient(append)
 
 
 def public() -> Any:

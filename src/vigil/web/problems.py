@@ -1,8 +1,9 @@
 """Errors as RFC 9457 problem details (``application/problem+json``), and never a stack trace.
 
 Routes raise :class:`Problem` (or a Starlette ``HTTPException``); validation errors become 422 with the
-failing fields; anything unexpected is logged with a reference and answered as a bare 500 that carries
-the reference and nothing of the exception.
+failing fields; a database lock held past every bounded wait becomes 503 with ``Retry-After``; anything
+unexpected is logged with a reference and answered as a bare 500 that carries the reference and nothing
+of the exception.
 """
 
 from __future__ import annotations
@@ -16,13 +17,18 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
+from sqlalchemy.exc import DBAPIError
 from starlette.exceptions import HTTPException
+
+from vigil.db.transient import is_transient
 
 log = logging.getLogger(__name__)
 
 MEDIA_TYPE: Final = "application/problem+json"
 #: Paths answering in hasher-matcher-actioner's shape: its clients read ``message`` from errors.
 HMA_PREFIXES: Final = ("/m/", "/h/")
+#: Seconds a client is told to wait after a 503 for a busy database.
+BUSY_RETRY_AFTER_SECONDS: Final = 2
 
 
 class ProblemModel(BaseModel):
@@ -112,6 +118,20 @@ async def _validation(request: Request, exc: Exception) -> JSONResponse:
     return problem_response(request, 422, "the request is not valid", errors=errors)
 
 
+async def _database(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, DBAPIError)
+    if not is_transient(exc):
+        return await _unexpected(request, exc)
+    # Another process held a lock past every bounded wait and retry: busy, not broken.
+    log.warning("database busy on %s %s: %s", request.method, request.url.path, exc.orig)
+    return problem_response(
+        request,
+        503,
+        "the database is busy; try again shortly",
+        headers={"Retry-After": str(BUSY_RETRY_AFTER_SECONDS)},
+    )
+
+
 async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
     reference = secrets.token_hex(8)
     log.error("unhandled error %s on %s %s", reference, request.method, request.url.path, exc_info=exc)
@@ -122,4 +142,5 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(Problem, _problem)
     app.add_exception_handler(HTTPException, _http)
     app.add_exception_handler(RequestValidationError, _validation)
+    app.add_exception_handler(DBAPIError, _database)
     app.add_exception_handler(Exception, _unexpected)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+
 import pytest
 from sqlalchemy import Connection, text
 from sqlalchemy.exc import DatabaseError
@@ -9,9 +11,10 @@ from sqlalchemy.orm import Session, sessionmaker
 from typer.testing import CliRunner
 
 from vigil.audit import journal
-from vigil.audit.models import AuditEntry
-from vigil.cli.main import app
+from vigil.audit.models import AuditEntry, AuditHead
+from vigil.cli.main import EXIT_BUSY, app, run
 from vigil.config import Settings
+from vigil.db import session as db_session
 
 
 def _write(sessions: sessionmaker[Session], n: int) -> None:
@@ -97,3 +100,39 @@ def test_cli_verify(db_env: Settings, sessions: sessionmaker[Session]) -> None:
     result = runner.invoke(app, ["audit", "verify"])
     assert result.exit_code == 1
     assert "entries 1..1 are missing" in result.output
+
+
+def test_append_follows_a_head_another_session_moved(sessions: sessionmaker[Session]) -> None:
+    """A transaction that read the head before another process appended still chains after that
+    append (on SQLite a head read outside the write lock once produced duplicate sequence numbers)."""
+    _write(sessions, 1)
+    with sessions() as slow, slow.begin():
+        seen = slow.get(AuditHead, 1)
+        assert seen is not None and seen.seq == 1
+        _write(sessions, 2)  # another process, committed meanwhile
+        entry = journal.append(slow, "test:slow", "thing.change", "thing/slow")
+        assert entry.seq == 4
+    with sessions() as session:
+        result = journal.verify(session)
+    assert (result.ok, result.entries) == (True, 4)
+
+
+def test_cli_reports_a_busy_database_without_a_traceback(
+    db_env: Settings,
+    sessions: sessionmaker[Session],
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    # The command's engine waits 0.2 s for a lock instead of 30.
+    monkeypatch.setattr(db_session, "LOCK_TIMEOUT_MS", 200)
+    monkeypatch.setattr(sys, "argv", ["vigil", "users", "add", "someone", "--role", "analyst"])
+    with sessions() as holder, holder.begin():
+        journal.append(holder, "test:holder", "thing.change", "thing/1")  # holds the journal
+        with pytest.raises(SystemExit) as exit_:
+            run()
+        holder.rollback()
+    assert exit_.value.code == EXIT_BUSY
+    err = capsys.readouterr().err
+    assert "database is busy" in err and "Traceback" not in err
+    with sessions() as session:
+        assert journal.verify(session).entries == 0  # neither the holder's entry nor the command's
