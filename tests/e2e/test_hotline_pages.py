@@ -182,6 +182,6 @@ def test_a_page_embedding_a_listed_picture_is_notified_without_an_analyst(
 
     shown = vigil(env, "hotline", "case", str(case_id)).stdout
     assert f"matched item #{matched['position']}: {copy_url} (pdq, distance {matched['distance']})" in shown
-    assert "state: notified" in shown
+    assert f"case {case_id}: notified\n" in shown
     as_json = json.loads(vigil(env, "hotline", "case", str(case_id), "--json").stdout)
     assert as_json["matched_item"]["url"] == copy_url

@@ -11,6 +11,7 @@ import typer
 
 from vigil.cli.db import cli_actor, open_database
 from vigil.config import Settings
+from vigil.db.bounds import DB_INT_MAX
 from vigil.parallel import MAX_JOBS
 
 app = typer.Typer(
@@ -77,7 +78,7 @@ def report_command(
 
 @app.command("case")
 def case_command(
-    case_id: Annotated[int, typer.Argument(min=1, help="The case number.")],
+    case_id: Annotated[int, typer.Argument(min=1, max=DB_INT_MAX, help="The case number.")],
     as_json: Annotated[bool, typer.Option("--json", help="The whole case page as JSON.")] = False,
 ) -> None:
     """A case as staff see it: its state and why (a refusal by the fetch guard, a removal ...), reports,
