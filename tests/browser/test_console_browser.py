@@ -13,11 +13,11 @@ import pytest
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from tests.browser.browser import Watch, check_page, chromium, served
+from tests.browser.browser import Watch, check_page, chromium
 from tests.integration.console.helpers import PASSWORD, make_staff
 from tests.integration.console.seeding import attach, console_hotline, triage_case
 from tests.integration.hotline.parts import hotline_settings, smtp_server, write_directory
-from tests.integration.hotline.servers import http_site
+from tests.integration.hotline.servers import http_site, served
 from vigil.audit.models import AuditEntry
 from vigil.auth import totp
 from vigil.auth.console_models import ConsoleSession

@@ -26,8 +26,8 @@ import httpx
 import pytest
 from PIL import Image
 
-from tests.integration.hotline.parts import free_port, smtp_server, write_directory, write_images
-from tests.integration.hotline.servers import Page, dns_server, http_site
+from tests.integration.hotline.parts import smtp_server, write_directory, write_images
+from tests.integration.hotline.servers import Page, dns_server, free_port, http_site
 from vigil.demo.seed import hash_listing
 
 VIGIL = [sys.executable, "-m", "vigil"]

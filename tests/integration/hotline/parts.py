@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import email
 import email.policy
-import socket
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -16,7 +15,7 @@ from typing import Any
 from aiosmtpd.controller import Controller
 from sqlalchemy.orm import Session, sessionmaker
 
-from tests.integration.hotline.servers import StubResolver
+from tests.integration.hotline.servers import StubResolver, free_port
 from vigil.config import Settings
 from vigil.demo.images import scene
 from vigil.demo.seed import hash_listing
@@ -30,17 +29,13 @@ T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 CONTRIBUTOR = "Test hotline"
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @dataclass
 class Mail:
     sender: str
     recipients: list[str]
     message: Message
+    #: The message exactly as the server received it (CRLF line ends, transfer encodings as sent).
+    raw: bytes
 
     @property
     def subject(self) -> str:
@@ -67,8 +62,9 @@ class _Collect:
         self.inbox = inbox
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
-        message = email.message_from_bytes(envelope.content, policy=email.policy.default)
-        self.inbox.mails.append(Mail(envelope.mail_from, list(envelope.rcpt_tos), message))
+        raw = bytes(envelope.content)
+        message = email.message_from_bytes(raw, policy=email.policy.default)
+        self.inbox.mails.append(Mail(envelope.mail_from, list(envelope.rcpt_tos), message, raw))
         return "250 OK"
 
 

@@ -19,6 +19,8 @@ import dns.rcode
 import dns.rdatatype
 import dns.rrset
 import pytest
+import uvicorn
+from fastapi import FastAPI
 
 from vigil.hotline.fetch import NameNotFoundError
 
@@ -187,3 +189,27 @@ def connect_guard(monkeypatch: pytest.MonkeyPatch) -> ConnectGuard:
 
     monkeypatch.setattr(socket.socket, "connect", connect)
     return guard
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@contextmanager
+def served(app: FastAPI) -> Iterator[str]:
+    """The app under a real uvicorn on a free loopback port, in a thread; yields its base URL."""
+    port = free_port()
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not server.started:
+        assert time.monotonic() < deadline, "server did not start"
+        time.sleep(0.02)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(10)

@@ -23,7 +23,6 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from tests.integration.hotline.parts import (
     T0,
-    free_port,
     hotline_settings,
     make_hotline,
     seed_known,
@@ -31,7 +30,7 @@ from tests.integration.hotline.parts import (
     write_directory,
     write_images,
 )
-from tests.integration.hotline.servers import Page, StubResolver, http_site
+from tests.integration.hotline.servers import Page, StubResolver, free_port, http_site
 from vigil.config import Settings
 from vigil.hotline import jobs as jobs_module
 from vigil.hotline import leases

@@ -8,22 +8,18 @@ import re
 import shutil
 import subprocess
 import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import pytest
-from aiosmtpd.controller import Controller
 from sqlalchemy.orm import Session, sessionmaker
 
 from tests.integration.hotline.parts import (
     T0,
-    free_port,
     hotline_settings,
     make_hotline,
     seed_known,
+    smtp_server,
     write_images,
 )
 from tests.integration.hotline.servers import ConnectGuard, Page, StubResolver, http_site
@@ -45,33 +41,6 @@ abuse_email = "abuse@hook.example"
 webhook_url = "{hook}"
 webhook_secret = "s3cret"
 """
-
-
-@dataclass
-class RawInbox:
-    port: int
-    #: (recipients, the message's bytes exactly as the server handed them over)
-    messages: list[tuple[list[str], bytes]] = field(default_factory=list)
-
-
-class _Keep:
-    def __init__(self, inbox: RawInbox) -> None:
-        self.inbox = inbox
-
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
-        self.inbox.messages.append((list(envelope.rcpt_tos), bytes(envelope.content)))
-        return "250 OK"
-
-
-@contextmanager
-def raw_smtp_server() -> Iterator[RawInbox]:
-    inbox = RawInbox(free_port())
-    controller = Controller(_Keep(inbox), hostname="127.0.0.1", port=inbox.port)
-    controller.start()
-    try:
-        yield inbox
-    finally:
-        controller.stop()
 
 
 def _doc_block(name: str) -> str:
@@ -98,7 +67,7 @@ class Delivered:
 def _deliver(db: Settings, sessions: sessionmaker[Session], tmp_path: Path, hotline_name: str) -> Delivered:
     images = write_images(tmp_path / "img", [91])
     seed_known(sessions, tmp_path, images)
-    with http_site() as site, http_site() as hooks, raw_smtp_server() as inbox:
+    with http_site() as site, http_site() as hooks, smtp_server() as inbox:
         directory = tmp_path / "dir.toml"
         directory.write_text(DIRECTORY.format(hook=hooks.url("127.0.0.1", "/abuse")), encoding="utf-8")
         settings = hotline_settings(db, inbox.port, directory, hotline_name=hotline_name)
@@ -107,7 +76,7 @@ def _deliver(db: Settings, sessions: sessionmaker[Session], tmp_path: Path, hotl
         case_id = HotlineService(hl, "test").submit(url).case_id
         run_due(hl)
         hl.close()
-        (mail,) = [raw for to, raw in inbox.messages if to == ["abuse@hook.example"]]
+        (mail,) = [m.raw for m in inbox.to("abuse@hook.example")]
         ((_, headers, body),) = hooks.posts
     return Delivered(settings, case_id, mail, body, headers)
 

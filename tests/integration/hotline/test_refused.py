@@ -18,13 +18,12 @@ from typer.testing import CliRunner
 
 from tests.integration.hotline.parts import (
     T0,
-    free_port,
     hotline_settings,
     make_hotline,
     smtp_server,
     write_directory,
 )
-from tests.integration.hotline.servers import ConnectGuard, Page, StubResolver, http_site
+from tests.integration.hotline.servers import ConnectGuard, Page, StubResolver, free_port, http_site
 from vigil.audit import journal
 from vigil.audit.models import AuditEntry
 from vigil.auth.roles import Role

@@ -4,25 +4,19 @@ queue, assessments and holds by role, figures; and a forward between two Vigil i
 from __future__ import annotations
 
 import re
-import threading
-import time
 from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
-import uvicorn
 from alembic import command
-from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from tests.integration.hotline.parts import (
     T0,
-    free_port,
     hotline_settings,
     make_hotline,
     seed_known,
@@ -30,7 +24,7 @@ from tests.integration.hotline.parts import (
     write_directory,
     write_images,
 )
-from tests.integration.hotline.servers import ConnectGuard, Page, StubResolver, http_site
+from tests.integration.hotline.servers import ConnectGuard, Page, StubResolver, http_site, served
 from vigil.auth.roles import Role
 from vigil.auth.service import UserService
 from vigil.blocklists import signing
@@ -157,23 +151,6 @@ def test_reports_api_and_triage(web: tuple[TestClient, dict[Role, str]]) -> None
         client.get("/api/v1/stats/takedown", headers=_auth(tokens, Role.analyst)).json()["overall"]["cases"]
         == 0
     )
-
-
-@contextmanager
-def served(app: FastAPI) -> Iterator[str]:
-    port = free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        assert time.monotonic() < deadline, "server did not start"
-        time.sleep(0.02)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(10)
 
 
 PARTNER_DIRECTORY = """
