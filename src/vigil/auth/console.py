@@ -82,6 +82,11 @@ class Enrolment:
     qr_svg: str
 
 
+def enrolment(secret: str, account: str, issuer: str) -> Enrolment:
+    uri = totp.provisioning_uri(secret, account, issuer)
+    return Enrolment(secret, uri, totp.qr_svg(uri))
+
+
 def _now() -> datetime:
     return datetime.now(UTC)
 
@@ -134,8 +139,16 @@ class ConsoleAuth:
             if Role(user.role) not in STAFF:
                 raise AuthError(f"the {user.role} role has no console (staff only)")
             cred = self._credential(session, user.id)
-            cred.totp_secret, cred.totp_confirmed_at, cred.totp_last_step = secret, self.clock(), None
+            cred.totp_secret = self.store_secret(secret, user.id)
+            cred.totp_confirmed_at, cred.totp_last_step = self.clock(), None
             journal.append(session, actor, "console.totp.enrol", f"user/{user.id}", {"name": name})
+
+    # The TOTP secret as stored: every read and write goes through these two.
+    def store_secret(self, secret: str, user_id: int) -> str:
+        return secret
+
+    def read_secret(self, stored: str, user_id: int) -> str:
+        return stored
 
     @staticmethod
     def _credential(session: Session, user_id: int) -> ConsoleCredential:
@@ -232,11 +245,11 @@ class ConsoleAuth:
             if cred.totp_confirmed_at is not None:
                 return None
             if cred.totp_secret is None:
-                cred.totp_secret = totp.new_secret()
+                cred.totp_secret = self.store_secret(totp.new_secret(), row.user_id)
+            secret = self.read_secret(cred.totp_secret, row.user_id)
             user = session.get(User, row.user_id)
             assert user is not None
-            uri = totp.provisioning_uri(cred.totp_secret, user.name, self.policy.issuer)
-            return Enrolment(cred.totp_secret, uri, totp.qr_svg(uri))
+            return enrolment(secret, user.name, self.policy.issuer)
 
     def second_factor(self, token: str, code: str, address: str = "") -> str:
         """Check the TOTP code of a session at the password stage; a new token for the full session
@@ -252,7 +265,9 @@ class ConsoleAuth:
             if cred.blocked_until is not None and cred.blocked_until > now:
                 raise BackoffError((cred.blocked_until - now).total_seconds())
             step = (
-                totp.accepted_step(cred.totp_secret, code, now, cred.totp_last_step)
+                totp.accepted_step(
+                    self.read_secret(cred.totp_secret, user.id), code, now, cred.totp_last_step
+                )
                 if cred.totp_secret
                 else None
             )

@@ -47,3 +47,22 @@ class ConsoleSession(Base):
     #: When the current stretch of case review started (the break reminder), None when not reviewing.
     review_since: Mapped[datetime | None] = mapped_column(UTCDateTime)
     address: Mapped[str] = mapped_column(String(64), default="")
+
+
+class ConsoleInvitation(Base):
+    """A single-use, expiring link by which a staff user sets their password and enrols TOTP."""
+
+    __tablename__ = "console_invitations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: SHA-256 (hex) of the link's secret part.
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    created_by: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    #: Set when the link was used, or replaced by a newer one: it opens nothing afterwards.
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: The TOTP secret offered for enrolment on the link's page (made at the first visit).
+    totp_secret: Mapped[str | None] = mapped_column(String(255))
+    failed_codes: Mapped[int] = mapped_column(Integer, default=0)
