@@ -98,6 +98,8 @@ CONSOLE: Final[dict[tuple[str, str], frozenset[Role]]] = {
     ("GET", "/console/preferences"): CSTAFF,
     ("POST", "/console/preferences"): CSTAFF,
     ("POST", "/console/break"): CSTAFF,
+    ("GET", "/console/grid"): ANALYSTS,
+    ("POST", "/console/grid"): ANALYSTS,
     ("GET", "/console/admin/invitations"): frozenset({A}),
     ("POST", "/console/admin/invitations"): frozenset({A}),
 }
