@@ -32,7 +32,7 @@ MAX_BACKOFF: Final = timedelta(minutes=15)
 TOUCH_EVERY: Final = timedelta(seconds=15)
 STAGE_PASSWORD: Final = "password"  # noqa: S105 - a stage's name, not a secret
 STAGE_FULL: Final = "full"
-PREFERENCES: Final = frozenset({"hide_previews"})
+PREFERENCES: Final = frozenset({"hide_previews", "language"})
 
 
 class SignInError(AuthError):
