@@ -22,6 +22,7 @@ from vigil.auth import passwords, totp
 from vigil.auth.console_models import ConsoleCredential, ConsoleSession
 from vigil.auth.models import User
 from vigil.auth.roles import STAFF, Role
+from vigil.auth.secret_seal import SecretSeal, is_sealed
 from vigil.auth.service import AuthError, UnknownUserError
 from vigil.auth.tokens import token_digest
 
@@ -97,10 +98,13 @@ class ConsoleAuth:
         sessions: sessionmaker[Session],
         policy: ConsolePolicy | None = None,
         clock: Callable[[], datetime] = _now,
+        seal: SecretSeal | None = None,
     ) -> None:
         self.sessions = sessions
         self.policy = policy or ConsolePolicy()
         self.clock = clock
+        #: Seals TOTP secrets with the evidence key; without it no secret is written (nor read).
+        self.seal = seal
 
     # -- operators ---------------------------------------------------------------------------------
 
@@ -139,16 +143,32 @@ class ConsoleAuth:
             if Role(user.role) not in STAFF:
                 raise AuthError(f"the {user.role} role has no console (staff only)")
             cred = self._credential(session, user.id)
-            cred.totp_secret = self.store_secret(secret, user.id)
+            cred.totp_secret = self.store_secret(secret, f"user:{user.id}")
             cred.totp_confirmed_at, cred.totp_last_step = self.clock(), None
             journal.append(session, actor, "console.totp.enrol", f"user/{user.id}", {"name": name})
 
-    # The TOTP secret as stored: every read and write goes through these two.
-    def store_secret(self, secret: str, user_id: int) -> str:
-        return secret
+    # The TOTP secret as stored: every read and write goes through these (``context`` binds the sealed
+    # value to its row, e.g. ``user:7``).
+    def _sealer(self) -> SecretSeal:
+        if self.seal is None:
+            raise AuthError("no key to seal authenticator secrets with (the evidence key)")
+        return self.seal
 
-    def read_secret(self, stored: str, user_id: int) -> str:
-        return stored
+    def store_secret(self, secret: str, context: str) -> str:
+        return self._sealer().seal(secret, context)
+
+    def read_secret(self, stored: str, context: str) -> str:
+        return self._sealer().open(stored, context)
+
+    def _user_secret(self, cred: ConsoleCredential) -> str | None:
+        """The user's secret in clear; one stored before sealing existed is sealed now."""
+        if cred.totp_secret is None:
+            return None
+        context = f"user:{cred.user_id}"
+        secret = self.read_secret(cred.totp_secret, context)
+        if not is_sealed(cred.totp_secret):
+            cred.totp_secret = self.store_secret(secret, context)
+        return secret
 
     @staticmethod
     def _credential(session: Session, user_id: int) -> ConsoleCredential:
@@ -245,8 +265,9 @@ class ConsoleAuth:
             if cred.totp_confirmed_at is not None:
                 return None
             if cred.totp_secret is None:
-                cred.totp_secret = self.store_secret(totp.new_secret(), row.user_id)
-            secret = self.read_secret(cred.totp_secret, row.user_id)
+                cred.totp_secret = self.store_secret(totp.new_secret(), f"user:{row.user_id}")
+            secret = self._user_secret(cred)
+            assert secret is not None
             user = session.get(User, row.user_id)
             assert user is not None
             return enrolment(secret, user.name, self.policy.issuer)
@@ -264,13 +285,8 @@ class ConsoleAuth:
             now = self.clock()
             if cred.blocked_until is not None and cred.blocked_until > now:
                 raise BackoffError((cred.blocked_until - now).total_seconds())
-            step = (
-                totp.accepted_step(
-                    self.read_secret(cred.totp_secret, user.id), code, now, cred.totp_last_step
-                )
-                if cred.totp_secret
-                else None
-            )
+            secret = self._user_secret(cred)
+            step = totp.accepted_step(secret, code, now, cred.totp_last_step) if secret else None
             if step is None:
                 self._fail(session, user.name, cred, "totp", address)
                 failed = True

@@ -115,10 +115,9 @@ class Invitations:
             raise InvalidInvitationError
         return invitation, user
 
-    def _context(self, invitation: ConsoleInvitation) -> int:
-        # Sealed secrets are bound to a number: an invitation's is negative, a user's positive, so that a
-        # sealed value copied from one row to the other does not open.
-        return -invitation.id
+    @staticmethod
+    def _context(invitation: ConsoleInvitation) -> str:
+        return f"invitation:{invitation.id}"
 
     def open(self, token: str) -> InvitationPage:
         """What the link's page shows: who is invited, and the authenticator key to enrol."""
@@ -171,7 +170,7 @@ class Invitations:
             else:
                 cred = self.auth._credential(session, user.id)
                 cred.password_hash = digest
-                cred.totp_secret = self.auth.store_secret(secret, user.id)
+                cred.totp_secret = self.auth.store_secret(secret, f"user:{user.id}")
                 cred.totp_confirmed_at, cred.totp_last_step = now, step
                 cred.failed_signins, cred.blocked_until = 0, None
                 invitation.used_at = now

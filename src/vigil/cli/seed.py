@@ -6,9 +6,11 @@ import typer
 from rich.console import Console
 
 from vigil.auth.console import ConsoleAuth, ConsolePolicy
+from vigil.auth.secret_seal import SecretSeal
 from vigil.cli.db import open_database
 from vigil.config import Settings
 from vigil.demo.seed import seed
+from vigil.hotline.evidence import load_key
 
 #: Where ``make run`` serves (vigil serve's defaults).
 CONSOLE_URL = "http://127.0.0.1:8000/console"
@@ -19,7 +21,8 @@ def seed_command() -> None:
     demo analyst's console password and authenticator secret, once."""
     settings = Settings()
     sessions = open_database(settings)
-    console = ConsoleAuth(sessions, ConsolePolicy(issuer=settings.hotline_name))
+    seal = SecretSeal(load_key(settings))
+    console = ConsoleAuth(sessions, ConsolePolicy(issuer=settings.hotline_name), seal=seal)
     result = seed(sessions, settings.data_dir, console=console)
     out = Console(soft_wrap=True)
     what = "created and published" if result.created_list else "already there"

@@ -19,8 +19,10 @@ from vigil.audit.models import AuditEntry
 from vigil.auth import totp
 from vigil.auth.console import ConsoleAuth
 from vigil.auth.invitations import MAX_FAILED_CODES, InvalidInvitationError, InvitationError, Invitations
+from vigil.auth.secret_seal import SecretSeal
 from vigil.auth.service import UserService
 from vigil.config import Settings
+from vigil.hotline.evidence import load_key
 from vigil.web.app import create_app
 
 NEW_PASSWORD = "a new and long password"
@@ -125,7 +127,7 @@ def test_expired_replaced_and_burnt_links(db_settings: Settings, sessions: sessi
     old = Invitations(ConsoleAuth(sessions, clock=lambda: earlier)).invite(
         "newbie", "test", timedelta(hours=1)
     )
-    invitations = Invitations(ConsoleAuth(sessions))
+    invitations = Invitations(ConsoleAuth(sessions, seal=SecretSeal(load_key(db_settings))))
     with pytest.raises(InvalidInvitationError):
         invitations.open(old.token)
     first = invitations.invite("newbie", "test")
@@ -163,7 +165,8 @@ def test_users_invite_cli(db_env: Settings, sessions: sessionmaker[Session], tmp
     assert done.returncode == 0, done.stderr
     link = done.stdout.strip()
     assert re.fullmatch(r"https://console\.example\.org/console/invite/[A-Za-z0-9_-]{40,}", link)
-    page = Invitations(ConsoleAuth(sessions)).open(link.rsplit("/", 1)[1])
+    seal = SecretSeal(load_key(db_env))
+    page = Invitations(ConsoleAuth(sessions, seal=seal)).open(link.rsplit("/", 1)[1])
     assert page.name == "newbie"
     refused = vigil("mem")
     assert refused.returncode == 1 and "staff only" in refused.stderr and "Traceback" not in refused.stderr
