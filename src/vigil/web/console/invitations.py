@@ -6,6 +6,7 @@ The link's page has no session yet: its form carries the same signed double-subm
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Annotated, Final
 
 from fastapi import APIRouter, Form, Path, Request
@@ -53,8 +54,6 @@ async def invite(
     name: Annotated[str, Form(max_length=200)] = "",
     hours: Annotated[int, Form(ge=1, le=720)] = 72,
 ) -> Response:
-    from datetime import timedelta
-
     staff = await run_in_threadpool(_staff, request, user)
     try:
         made = await run_in_threadpool(_invitations(request).invite, name, user.actor, timedelta(hours=hours))
