@@ -21,12 +21,13 @@ $(BENCH_STAMP): $(STAMP)
 	touch $(BENCH_STAMP)
 
 # The embedded default (SQLite in ./data): hash the demo images, migrate, seed a benign demo list and
-# demo users (their tokens are printed once), then serve the API on http://127.0.0.1:8000/api/docs.
+# demo users (their tokens, and the demo analyst's console password and TOTP secret, are printed once),
+# then serve the API on http://127.0.0.1:8000/api/docs and the console on /console.
 run: install
 	$(BIN)/vigil demo
 	$(BIN)/vigil db upgrade
 	$(BIN)/vigil demo-seed
-	@echo "Console: http://127.0.0.1:8000/console (staff sign in after 'vigil users password NAME')"
+	@echo "Console: http://127.0.0.1:8000/console (demo-analyst: the password and TOTP secret demo-seed printed on its first run)"
 	$(BIN)/vigil serve
 
 test: install

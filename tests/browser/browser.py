@@ -109,7 +109,8 @@ def keyboard_unreachable(page: Any) -> list[str]:
 
 def check_page(page: Any, name: str) -> None:
     """axe-core finds nothing serious, every control is reachable by keyboard, and a screenshot."""
-    assert axe(page) == [], name
+    violations = axe(page)
+    assert violations == [], (name, violations)
     unreachable = keyboard_unreachable(page)
     assert unreachable == [], (name, unreachable)
     ARTEFACTS.mkdir(parents=True, exist_ok=True)

@@ -24,6 +24,7 @@ from vigil.auth.console_models import ConsoleSession
 from vigil.auth.service import UserService
 from vigil.config import Settings
 from vigil.db.base import utcnow
+from vigil.hotline.desk import CaseDesk
 from vigil.hotline.models import Case
 from vigil.web.app import create_app
 
@@ -130,3 +131,48 @@ def test_analyst_day_in_chromium(
                 assert w.foreign == [] and w.csp == []
     with sessions() as session:
         assert session.get(Case, second).state == "triage"  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize("db_settings", ["sqlite"], indirect=True)
+def test_grid_by_keyboard_in_chromium(
+    db_settings: Settings, sessions: sessionmaker[Session], tmp_path: Path
+) -> None:
+    make_staff(sessions, "ana", "analyst")
+    with smtp_server() as inbox, http_site() as site, chromium() as browser:
+        settings = hotline_settings(db_settings, inbox.port, write_directory(tmp_path / "dir.toml"))
+        hotline = console_hotline(settings, sessions)
+        app = create_app(settings)
+        attach(app, hotline)
+        first = triage_case(hotline, site, 31)
+        second = triage_case(hotline, site, 32, host="bad.example")
+        taken = triage_case(hotline, site, 33, host="far.example")
+        CaseDesk(hotline, "bob").open(taken)  # Bob has this one open: its tile takes no decision
+        with served(app) as base:
+            ana = browser.new_context(base_url=base).new_page()
+            watch = Watch(ana, base)
+            _sign_in(ana, base, "ana")
+            ana.goto(f"{base}/console/grid")
+            assert ana.locator("li.tile").count() == 3
+            img = ana.locator(f"#tile-{first} figure.preview img")
+            assert "blur" in img.evaluate("e => getComputedStyle(e).filter")
+            assert ana.locator(f"#tile-{taken} input").count() == 0
+            check_page(ana, "grid")
+
+            # J to the first case, 1 (most severe category, illegal under 'us') moves on to the next,
+            # 0 marks that one not illegal; the case Bob holds is skipped by the keys.
+            ana.locator("h1").click()
+            ana.keyboard.press("j")
+            ana.keyboard.press("1")
+            ana.keyboard.press("0")
+            assert ana.locator(f'#tile-{first} input[data-key="1"]').is_checked()
+            assert ana.locator(f'#tile-{second} input[data-key="0"]').is_checked()
+            ana.click("#grid-form > p > button[type=submit]")
+            ana.wait_for_selector("#grid-result")
+            assert "Assessed: 1. Rejected as not illegal: 1." in ana.inner_text("#grid-result")
+            with sessions() as session:
+                assert session.get(Case, first).state == "notified"  # type: ignore[union-attr]
+                assert session.get(Case, second).state == "rejected"  # type: ignore[union-attr]
+                assert session.get(Case, taken).state == "triage"  # type: ignore[union-attr]
+            assert any(f"VIGIL-{first}" in m.subject for m in inbox.to("abuse@good.example"))
+            assert ana.locator("li.tile").count() == 1
+            assert watch.foreign == [] and watch.csp == []

@@ -22,6 +22,7 @@ from vigil.auth import passwords, totp
 from vigil.auth.console_models import ConsoleCredential, ConsoleSession
 from vigil.auth.models import User
 from vigil.auth.roles import STAFF, Role
+from vigil.auth.secret_seal import SecretSeal, is_sealed
 from vigil.auth.service import AuthError, UnknownUserError
 from vigil.auth.tokens import token_digest
 
@@ -32,7 +33,7 @@ MAX_BACKOFF: Final = timedelta(minutes=15)
 TOUCH_EVERY: Final = timedelta(seconds=15)
 STAGE_PASSWORD: Final = "password"  # noqa: S105 - a stage's name, not a secret
 STAGE_FULL: Final = "full"
-PREFERENCES: Final = frozenset({"hide_previews"})
+PREFERENCES: Final = frozenset({"hide_previews", "language"})
 
 
 class SignInError(AuthError):
@@ -82,6 +83,11 @@ class Enrolment:
     qr_svg: str
 
 
+def enrolment(secret: str, account: str, issuer: str) -> Enrolment:
+    uri = totp.provisioning_uri(secret, account, issuer)
+    return Enrolment(secret, uri, totp.qr_svg(uri))
+
+
 def _now() -> datetime:
     return datetime.now(UTC)
 
@@ -92,10 +98,13 @@ class ConsoleAuth:
         sessions: sessionmaker[Session],
         policy: ConsolePolicy | None = None,
         clock: Callable[[], datetime] = _now,
+        seal: SecretSeal | None = None,
     ) -> None:
         self.sessions = sessions
         self.policy = policy or ConsolePolicy()
         self.clock = clock
+        #: Seals TOTP secrets with the evidence key; without it no secret is written (nor read).
+        self.seal = seal
 
     # -- operators ---------------------------------------------------------------------------------
 
@@ -123,6 +132,43 @@ class ConsoleAuth:
                 f"user/{user.id}",
                 {"name": name, "totp_reset": reset_totp},
             )
+
+    def enrol_totp(self, name: str, secret: str, actor: str) -> None:
+        """Enrol an authenticator for a staff user from a secret the operator hands over (the demo's
+        analyst): confirmed at once, so the first sign-in asks for a code rather than enrolment."""
+        with self.sessions() as session, session.begin():
+            user = session.execute(select(User).where(User.name == name)).scalar_one_or_none()
+            if user is None:
+                raise UnknownUserError(f"no user {name!r}")
+            if Role(user.role) not in STAFF:
+                raise AuthError(f"the {user.role} role has no console (staff only)")
+            cred = self._credential(session, user.id)
+            cred.totp_secret = self.store_secret(secret, f"user:{user.id}")
+            cred.totp_confirmed_at, cred.totp_last_step = self.clock(), None
+            journal.append(session, actor, "console.totp.enrol", f"user/{user.id}", {"name": name})
+
+    # The TOTP secret as stored: every read and write goes through these (``context`` binds the sealed
+    # value to its row, e.g. ``user:7``).
+    def _sealer(self) -> SecretSeal:
+        if self.seal is None:
+            raise AuthError("no key to seal authenticator secrets with (the evidence key)")
+        return self.seal
+
+    def store_secret(self, secret: str, context: str) -> str:
+        return self._sealer().seal(secret, context)
+
+    def read_secret(self, stored: str, context: str) -> str:
+        return self._sealer().open(stored, context)
+
+    def _user_secret(self, cred: ConsoleCredential) -> str | None:
+        """The user's secret in clear; one stored before sealing existed is sealed now."""
+        if cred.totp_secret is None:
+            return None
+        context = f"user:{cred.user_id}"
+        secret = self.read_secret(cred.totp_secret, context)
+        if not is_sealed(cred.totp_secret):
+            cred.totp_secret = self.store_secret(secret, context)
+        return secret
 
     @staticmethod
     def _credential(session: Session, user_id: int) -> ConsoleCredential:
@@ -219,11 +265,12 @@ class ConsoleAuth:
             if cred.totp_confirmed_at is not None:
                 return None
             if cred.totp_secret is None:
-                cred.totp_secret = totp.new_secret()
+                cred.totp_secret = self.store_secret(totp.new_secret(), f"user:{row.user_id}")
+            secret = self._user_secret(cred)
+            assert secret is not None
             user = session.get(User, row.user_id)
             assert user is not None
-            uri = totp.provisioning_uri(cred.totp_secret, user.name, self.policy.issuer)
-            return Enrolment(cred.totp_secret, uri, totp.qr_svg(uri))
+            return enrolment(secret, user.name, self.policy.issuer)
 
     def second_factor(self, token: str, code: str, address: str = "") -> str:
         """Check the TOTP code of a session at the password stage; a new token for the full session
@@ -238,11 +285,8 @@ class ConsoleAuth:
             now = self.clock()
             if cred.blocked_until is not None and cred.blocked_until > now:
                 raise BackoffError((cred.blocked_until - now).total_seconds())
-            step = (
-                totp.accepted_step(cred.totp_secret, code, now, cred.totp_last_step)
-                if cred.totp_secret
-                else None
-            )
+            secret = self._user_secret(cred)
+            step = totp.accepted_step(secret, code, now, cred.totp_last_step) if secret else None
             if step is None:
                 self._fail(session, user.name, cred, "totp", address)
                 failed = True

@@ -18,8 +18,9 @@ class ConsoleCredential(Base):
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), primary_key=True)
     #: argon2id, in the PHC string format (parameters and salt inside).
     password_hash: Mapped[str | None] = mapped_column(String(255))
-    #: Base32 TOTP secret; set at enrolment, confirmed by a first valid code.
-    totp_secret: Mapped[str | None] = mapped_column(String(64))
+    #: The TOTP secret sealed with the evidence key (vigil.auth.secret_seal); set at enrolment, confirmed
+    #: by a first valid code.
+    totp_secret: Mapped[str | None] = mapped_column(String(255))
     totp_confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     #: The last TOTP time step accepted: a code is good once (no replay within its window).
     totp_last_step: Mapped[int | None] = mapped_column(Integer)
@@ -47,3 +48,22 @@ class ConsoleSession(Base):
     #: When the current stretch of case review started (the break reminder), None when not reviewing.
     review_since: Mapped[datetime | None] = mapped_column(UTCDateTime)
     address: Mapped[str] = mapped_column(String(64), default="")
+
+
+class ConsoleInvitation(Base):
+    """A single-use, expiring link by which a staff user sets their password and enrols TOTP."""
+
+    __tablename__ = "console_invitations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: SHA-256 (hex) of the link's secret part.
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    created_by: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    #: Set when the link was used, or replaced by a newer one: it opens nothing afterwards.
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: The TOTP secret offered for enrolment on the link's page (made at the first visit), sealed.
+    totp_secret: Mapped[str | None] = mapped_column(String(255))
+    failed_codes: Mapped[int] = mapped_column(Integer, default=0)

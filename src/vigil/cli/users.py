@@ -101,6 +101,34 @@ def password_command(
     typer.echo(f"console password of {name} set" + (" (TOTP reset)" if reset_totp else ""))
 
 
+@app.command("invite")
+def invite_command(
+    name: Annotated[str, typer.Argument(help="A staff user (admin, analyst, investigator).")],
+    hours: Annotated[float, typer.Option(min=0.1, max=720, help="How long the link works.")] = 72,
+    base_url: Annotated[
+        str, typer.Option("--base-url", help="Where the console is served, as staff reach it.")
+    ] = "http://127.0.0.1:8000",
+) -> None:
+    """Print a single-use, expiring link by which a staff user sets their console password and enrols
+    their authenticator (earlier links of theirs stop working)."""
+    from datetime import timedelta
+
+    from vigil.auth.console import ConsoleAuth
+    from vigil.auth.invitations import Invitations
+
+    try:
+        made = Invitations(ConsoleAuth(open_database(Settings()))).invite(
+            name, cli_actor(), timedelta(hours=hours)
+        )
+    except AuthError as exc:
+        raise _fail(exc) from None
+    typer.echo(
+        f"invitation for {name}, good once until {made.expires_at.isoformat(timespec='minutes')}:", err=True
+    )
+    # The link alone on standard output, so that scripts can capture it.
+    typer.echo(made.url(base_url))
+
+
 @tokens_app.command("issue")
 def issue_command(name: Annotated[str, typer.Argument(help="User name.")]) -> None:
     """Print a new token for an existing user (once)."""

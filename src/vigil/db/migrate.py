@@ -15,16 +15,19 @@ from vigil.config import Settings
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
 
-def alembic_config(url: str) -> Config:
+def alembic_config(url: str, settings: Settings | None = None) -> Config:
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     # Passed as an attribute, not an ini option: configparser would mangle '%' in passwords.
     config.attributes["url"] = url
+    # For migrations that need more than the database (0010 seals secrets with the evidence key).
+    if settings is not None:
+        config.attributes["settings"] = settings
     return config
 
 
 def upgrade(settings: Settings, revision: str = "head") -> None:
-    command.upgrade(alembic_config(settings.sqlalchemy_url), revision)
+    command.upgrade(alembic_config(settings.sqlalchemy_url, settings), revision)
 
 
 def downgrade(settings: Settings, revision: str) -> None:

@@ -2,19 +2,23 @@
 
 Everything is generated (``vigil.demo.images.scene``): no real photograph of anyone. The categories are
 labels on these benign pictures, there to show how lists and lookups carry them. Seeding twice changes
-nothing; tokens are printed only for users created by this run.
+nothing; tokens are printed only for users created by this run. The demo analyst, when this run makes
+them, also gets a console password and an enrolled authenticator (TOTP) secret, printed once too.
 """
 
 from __future__ import annotations
 
 import csv
 import io
+import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Final
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from vigil.auth import totp
+from vigil.auth.console import ConsoleAuth
 from vigil.auth.roles import Role
 from vigil.auth.service import UserService
 from vigil.demo.images import scene
@@ -29,6 +33,18 @@ LIST: Final = "demo"
 RECIPIENTS: Final = ("industry", "isp", "peer")
 SERIES: Final = "Demo series"
 IMAGES: Final = 24
+#: The user ``make run`` signs in to the console with.
+CONSOLE_USER: Final = "demo-analyst"
+
+
+@dataclass(frozen=True)
+class ConsoleLogin:
+    """What the demo analyst types (or scans) to sign in; shown once, never stored in the clear."""
+
+    name: str
+    password: str
+    totp_secret: str
+    otpauth_uri: str
 
 
 @dataclass
@@ -41,6 +57,7 @@ class SeedResult:
     #: (user, role, token) of the users this run created.
     tokens: list[tuple[str, Role, str]] = field(default_factory=list)
     existing_users: list[str] = field(default_factory=list)
+    console: ConsoleLogin | None = None
 
 
 def write_images(folder: Path, count: int) -> list[Path]:
@@ -78,9 +95,15 @@ def hash_listing(paths: list[Path], target: Path) -> Path:
 
 
 def seed(
-    sessions: sessionmaker[Session], data_dir: Path, *, users: bool = True, listing: Path | None = None
+    sessions: sessionmaker[Session],
+    data_dir: Path,
+    *,
+    users: bool = True,
+    listing: Path | None = None,
+    console: ConsoleAuth | None = None,
 ) -> SeedResult:
-    """Seed the demo data; ``listing``: a file made earlier by :func:`hash_listing` (tests reuse one)."""
+    """Seed the demo data; ``listing``: a file made earlier by :func:`hash_listing` (tests reuse one);
+    ``console``: where the demo analyst's password and authenticator go (none: no console sign-in)."""
     folder = data_dir / "demo-seed"
     result = SeedResult(folder)
     db = HashDatabase(sessions, ACTOR)
@@ -110,4 +133,15 @@ def seed(
                 continue
             issued = service.add_user(name, role.value)
             result.tokens.append((name, role, issued.secret))
+            if name == CONSOLE_USER and console is not None:
+                result.console = console_login(console, name)
     return result
+
+
+def console_login(console: ConsoleAuth, name: str) -> ConsoleLogin:
+    password = secrets.token_urlsafe(15)  # 20 characters, above the 12 the policy asks for
+    secret = totp.new_secret()
+    console.set_password(name, password, ACTOR)
+    console.enrol_totp(name, secret, ACTOR)
+    uri = totp.provisioning_uri(secret, name, console.policy.issuer)
+    return ConsoleLogin(name, password, secret, uri)

@@ -79,6 +79,27 @@ class QueueRow:
 
 
 @dataclass(frozen=True)
+class GridTile:
+    """A queue row with the item its preview shows in the grid (the first captured one, if any)."""
+
+    row: QueueRow
+    evidence_id: int | None
+    video: bool
+
+
+@dataclass
+class BatchResult:
+    assessed: list[int] = field(default_factory=list)
+    rejected: list[int] = field(default_factory=list)
+    #: case id → why it was left as it was (locked by another analyst, no longer awaiting assessment).
+    refused: dict[int, str] = field(default_factory=dict)
+
+
+#: What a grid decision may be besides a category code.
+NOT_ILLEGAL: Final = "not-illegal"
+
+
+@dataclass(frozen=True)
 class Category:
     code: str
     label: str
@@ -202,6 +223,55 @@ class CaseDesk:
             )
             for r in rows
         ]
+
+    def grid(self, wanted: QueueFilter) -> list[GridTile]:
+        """The queue with one preview per case, for classifying many cases at once (nothing is locked
+        by looking: each decision takes the case's lock when it is submitted)."""
+        rows = self.queue(wanted)
+        first: dict[int, tuple[int, str]] = {}
+        if rows:
+            with self.hl.sessions() as session:
+                found = session.execute(
+                    select(Evidence.case_id, func.min(Evidence.id))
+                    .where(Evidence.case_id.in_([r.case_id for r in rows]))
+                    .group_by(Evidence.case_id)
+                ).all()
+                ids = [evidence_id for _, evidence_id in found]
+                kinds = dict(
+                    session.execute(
+                        select(Evidence.id, Evidence.content_type).where(Evidence.id.in_(ids))
+                    ).all()
+                )
+            first = {
+                case_id: (eid, (kinds.get(eid) or "").split(";")[0].strip().lower()) for case_id, eid in found
+            }
+        tiles = []
+        for row in rows:
+            evidence_id, kind = first.get(row.case_id, (None, ""))
+            tiles.append(GridTile(row, evidence_id, kind in VIDEO_TYPES))
+        return tiles
+
+    def classify(self, decisions: dict[int, str]) -> BatchResult:
+        """Assess (a category code) or reject (:data:`NOT_ILLEGAL`) many cases; each is one action as on
+        its own page, and one refused (locked by another analyst, already moved on) leaves the others."""
+        codes = {c.code for c in self.categories()}
+        result = BatchResult()
+        for case_id, decision in sorted(decisions.items()):
+            try:
+                if decision == NOT_ILLEGAL:
+                    self.reject(case_id, "not illegal (grid)")
+                    result.rejected.append(case_id)
+                elif decision in codes:
+                    self.assess(case_id, decision)
+                    self.release(case_id)
+                    result.assessed.append(case_id)
+                else:
+                    result.refused[case_id] = f"no category {decision[:32]!r}"
+            except CaseLockedError as exc:
+                result.refused[case_id] = f"open by {exc.holder}"
+            except (HotlineError, CaseNotFoundError) as exc:
+                result.refused[case_id] = str(exc)
+        return result
 
     # -- one case ----------------------------------------------------------------------------------
 

@@ -98,6 +98,10 @@ CONSOLE: Final[dict[tuple[str, str], frozenset[Role]]] = {
     ("GET", "/console/preferences"): CSTAFF,
     ("POST", "/console/preferences"): CSTAFF,
     ("POST", "/console/break"): CSTAFF,
+    ("GET", "/console/grid"): ANALYSTS,
+    ("POST", "/console/grid"): ANALYSTS,
+    ("GET", "/console/admin/invitations"): frozenset({A}),
+    ("POST", "/console/admin/invitations"): frozenset({A}),
 }
 EXPECTED.update(
     {
@@ -107,6 +111,9 @@ EXPECTED.update(
         ("GET", "/console/second-factor"): PUBLIC,
         ("POST", "/console/second-factor"): PUBLIC,
         ("GET", "/console/static/{name}"): PUBLIC,
+        # The link's secret is the credential; its form carries the signed double-submit token.
+        ("GET", "/console/invite/{token}"): PUBLIC,
+        ("POST", "/console/invite/{token}"): PUBLIC,
         ("GET", "/api/docs/assets/{name}"): PUBLIC,
     }
 )
@@ -137,6 +144,7 @@ def _request(api: Api, method: str, path: str) -> dict[str, Any]:
         "hold_id": "999999",
         "evidence_id": "999999",
         "report_id": "999999",
+        "token": "x" * 43,
     }
     if path == "/console/static/{name}":
         values["name"] = "console.css"

@@ -9,11 +9,11 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-from vigil.web.console import assets, hotline_pages, preferences, sign_in
+from vigil.web.console import assets, hotline_pages, invitations, preferences, sign_in
 from vigil.web.console.guard import install_handlers
 
 
 def install(app: FastAPI) -> None:
     install_handlers(app)
-    for module in (assets, sign_in, hotline_pages, preferences):
+    for module in (assets, sign_in, hotline_pages, preferences, invitations):
         app.include_router(module.router)

@@ -19,6 +19,8 @@ from fastapi.responses import RedirectResponse, Response
 
 from vigil.auth.console import ConsoleAuth, ConsolePolicy, ConsoleUser
 from vigil.auth.roles import Role
+from vigil.auth.secret_seal import SealError, SecretSeal
+from vigil.hotline.evidence import load_key
 from vigil.web.context import context
 from vigil.web.policy import Policy
 
@@ -51,7 +53,8 @@ def console_auth(request: Request) -> ConsoleAuth:
         backoff=_seconds(settings.console_signin_backoff_seconds),
         issuer=settings.hotline_name,
     )
-    found = ConsoleAuth(context(request).sessions, policy)
+    seal = SecretSeal(load_key(settings))
+    found = ConsoleAuth(context(request).sessions, policy, seal=seal)
     state.console_auth = found
     return found
 
@@ -145,5 +148,14 @@ def install_handlers(app: FastAPI) -> None:
         assert isinstance(exc, ForbiddenPageError)
         return error_page(request, str(exc), exc.status)
 
+    async def unsealable(request: Request, exc: Exception) -> Response:
+        return error_page(
+            request,
+            "The console cannot read the stored authenticator secrets (was the evidence key changed?). "
+            "Tell an administrator.",
+            503,
+        )
+
     app.add_exception_handler(NotSignedInError, not_signed_in)
+    app.add_exception_handler(SealError, unsealable)
     app.add_exception_handler(ForbiddenPageError, forbidden)

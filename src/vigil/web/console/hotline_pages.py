@@ -16,7 +16,7 @@ from fastapi.responses import RedirectResponse, Response
 
 from vigil.auth.console import ConsoleUser
 from vigil.auth.roles import STAFF, Role
-from vigil.hotline.desk import CaseDesk, CaseLockedError, QueueFilter
+from vigil.hotline.desk import NOT_ILLEGAL, BatchResult, CaseDesk, CaseLockedError, QueueFilter
 from vigil.hotline.models import REPORT_SOURCES
 from vigil.hotline.service import CaseNotFoundError, HotlineError
 from vigil.web.console import nav
@@ -32,8 +32,11 @@ HOLDERS: Final = (Role.admin, Role.investigator)
 #: Who may read a reporter's contact (personal data): the hotline's own staff, not law enforcement.
 CONTACT_READERS: Final = (Role.admin, Role.analyst)
 STATES: Final = ("new", "triage")
+#: Cases on one grid page (each a preview, a few radio buttons).
+GRID_SIZE: Final = 60
 
 nav.register("Queue", "/console/queue", (Role.admin, Role.analyst, Role.investigator))
+nav.register("Grid", "/console/grid", ANALYSTS)
 nav.register("Figures", "/console/figures", (Role.admin, Role.analyst, Role.investigator))
 
 Staff = Annotated[ConsoleUser, console_user(*STAFF)]
@@ -78,6 +81,49 @@ async def queue(
         states=STATES,
         sources=REPORT_SOURCES,
     )
+
+
+@router.get("/console/grid", name="console.grid")
+async def grid(request: Request, user: Analyst) -> Response:
+    return await _grid_page(request, user)
+
+
+async def _grid_page(
+    request: Request, user: ConsoleUser, result: BatchResult | None = None, status: int = 200
+) -> Response:
+    desk = _desk(request, user)
+    tiles = await run_in_threadpool(desk.grid, QueueFilter(limit=GRID_SIZE))
+    categories = await run_in_threadpool(desk.categories)
+    await run_in_threadpool(console_auth(request).reviewing, user, True)
+    settings = context(request).settings
+    return page(
+        request,
+        "grid.html",
+        status,
+        tiles=tiles,
+        categories=categories,
+        not_illegal=NOT_ILLEGAL,
+        result=result,
+        now=datetime.now(UTC),
+        hide_previews=bool(user.preferences.get("hide_previews")),
+        break_minutes=settings.console_break_minutes,
+        review_since=user.review_since or datetime.now(UTC),
+    )
+
+
+@router.post("/console/grid", name="console.grid_submit")
+async def grid_submit(request: Request, user: Analyst) -> Response:
+    """Every tile's decision in one form: ``case-N`` = a category code, ``not-illegal``, or empty."""
+    form = await request.form()
+    decisions: dict[int, str] = {}
+    for key, value in form.multi_items():
+        number = key.removeprefix("case-")
+        if key.startswith("case-") and number.isdigit() and isinstance(value, str) and value:
+            if len(decisions) >= GRID_SIZE or len(number) > 18:
+                break
+            decisions[int(number)] = value[:32]
+    result = await run_in_threadpool(_desk(request, user).classify, decisions)
+    return await _grid_page(request, user, result, 409 if result.refused else 200)
 
 
 async def _case_page(

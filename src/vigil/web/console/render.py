@@ -19,7 +19,9 @@ from fastapi.responses import HTMLResponse
 from vigil.auth.console import ConsoleUser
 from vigil.web.console.nav import items_for
 
-LANGUAGES: Final = ("en", "de")
+#: The languages shipped (a catalogue under locale/<code>/LC_MESSAGES/messages.po), with their own names.
+LANGUAGES: Final = ("en", "fr")
+LANGUAGE_NAMES: Final = {"en": "English", "fr": "Français"}
 DEFAULT_LANGUAGE: Final = "en"
 #: No inline script or style, nothing from another host; previews are same-origin images and videos.
 CSP: Final = (
@@ -96,8 +98,12 @@ def environment(language: str) -> jinja2.Environment:
         return _ENVS[language]
 
 
-def language_of(request: Request) -> str:
-    """The first supported language the browser asks for (Accept-Language), else English."""
+def language_of(request: Request, user: ConsoleUser | None = None) -> str:
+    """The user's chosen language, else the first supported one the browser asks for (Accept-Language),
+    else English."""
+    chosen = user.preferences.get("language") if user else None
+    if chosen in LANGUAGES:
+        return str(chosen)
     header = request.headers.get("accept-language", "")
     ranked = []
     for part in header.split(","):
@@ -122,8 +128,8 @@ def page(
     headers: Mapping[str, str] | None = None,
     **values: Any,
 ) -> HTMLResponse:
-    language = language_of(request)
     user: ConsoleUser | None = getattr(request.state, "console_user", None)
+    language = language_of(request, user)
     values.setdefault("error", None)
     values.setdefault("notice", None)
     text = (

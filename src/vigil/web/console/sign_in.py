@@ -51,11 +51,13 @@ def _next(target: str | None) -> str:
     return HOME
 
 
-def _form(request: Request, error: str | None = None, status: int = 200, target: str = HOME) -> Response:
+def pre_csrf(request: Request) -> tuple[str, str]:
+    """A nonce for the pre-session cookie and the form's token (its HMAC), for forms before a session."""
     nonce = secrets.token_urlsafe(16)
-    response = page(
-        request, "sign_in.html", status, error=error, pre_csrf=_mac(request, nonce), next=_next(target)
-    )
+    return nonce, _mac(request, nonce)
+
+
+def set_pre_cookie(request: Request, response: Response, nonce: str) -> None:
     response.set_cookie(
         PRE_COOKIE,
         nonce,
@@ -65,6 +67,17 @@ def _form(request: Request, error: str | None = None, status: int = 200, target:
         secure=secure_cookie(request),
         path=COOKIE_PATH,
     )
+
+
+def pre_csrf_ok(request: Request, csrf: str) -> bool:
+    nonce = request.cookies.get(PRE_COOKIE, "")
+    return bool(nonce) and hmac.compare_digest(csrf.encode(), _mac(request, nonce).encode())
+
+
+def _form(request: Request, error: str | None = None, status: int = 200, target: str = HOME) -> Response:
+    nonce, token = pre_csrf(request)
+    response = page(request, "sign_in.html", status, error=error, pre_csrf=token, next=_next(target))
+    set_pre_cookie(request, response, nonce)
     return response
 
 
@@ -89,8 +102,7 @@ async def sign_in(
     csrf: Annotated[str, Form(max_length=200)] = "",
     next: Annotated[str, Form(max_length=500)] = HOME,
 ) -> Response:
-    nonce = request.cookies.get(PRE_COOKIE, "")
-    if not nonce or not hmac.compare_digest(csrf.encode(), _mac(request, nonce).encode()):
+    if not pre_csrf_ok(request, csrf):
         return _form(
             request, "The form expired or did not come from this console. Please sign in again.", 400
         )
