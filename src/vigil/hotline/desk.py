@@ -34,6 +34,7 @@ from vigil.hotline.models import (
     Hold,
     Hosting,
     Notice,
+    PageItem,
     Recheck,
     Report,
 )
@@ -125,6 +126,11 @@ class CaseView:
     def evidence(self) -> list[dict[str, Any]]:
         return self.sections.get("evidence", [])
 
+    def page_item(self, evidence_id: int) -> dict[str, Any] | None:
+        """The page item captured as this evidence, with its own match (None: the page or picture
+        reported itself)."""
+        return next((i for i in self.sections.get("items", []) if i.get("evidence_id") == evidence_id), None)
+
 
 @dataclass(frozen=True)
 class Preview:
@@ -143,6 +149,7 @@ SECTIONS: Final[Sequence[tuple[str, Any]]] = (
     ("rechecks", Recheck),
     ("holds", Hold),
     ("events", CaseEvent),
+    ("items", PageItem),
 )
 
 
