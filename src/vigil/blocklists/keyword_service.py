@@ -37,7 +37,7 @@ from vigil.blocklists.lists import (
     version_row,
 )
 from vigil.blocklists.models import Blocklist, KeywordEntry, KeywordPublished
-from vigil.blocklists.snapshots import PublishResult, Row, content_digest, publish_rows, rows_at
+from vigil.blocklists.publishing import PublishResult, Row, content_digest, publish_rows, rows_at
 from vigil.db.base import core_table
 
 _VALUES = (

@@ -29,7 +29,7 @@ from vigil.blocklists.lists import (
     version_row,
 )
 from vigil.blocklists.models import Blocklist, BlocklistAppeal, BlocklistEntry, BlocklistPublished
-from vigil.blocklists.snapshots import PublishResult, Row, content_digest, publish_rows, rows_at
+from vigil.blocklists.publishing import PublishResult, Row, content_digest, publish_rows, rows_at
 from vigil.blocklists.versions import ListVersion, VersionDiff, diff_versions
 from vigil.db.base import core_table
 from vigil.signals.base import InvalidSignalError

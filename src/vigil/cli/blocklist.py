@@ -16,14 +16,14 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from vigil.blocklists.keyfile import load_or_create_signing_key, signing_key_path
 from vigil.blocklists.lists import DEFAULT_URL_LIST, BlocklistError
 from vigil.blocklists.service import DEFAULT_CATEGORY, BlocklistService, EntryInfo
 from vigil.blocklists.signed_exports import FORMATS, Exporter
-from vigil.blocklists.signing import SignatureError, public_key_from_pem, public_key_to_pem, verify
 from vigil.cli.db import cli_actor, open_database
 from vigil.config import Settings
 from vigil.db.bounds import DB_BIGINT_MAX, DB_INT_MAX
+from vigil.signing import SignatureError, public_key_from_pem, public_key_to_pem, verify
+from vigil.signing.keyfile import load_or_create_signing_key, signing_key_path
 
 app = typer.Typer(
     name="blocklist", help="URL blocklist: add, confirm, publish, export, verify.", no_args_is_help=True

@@ -8,16 +8,16 @@ from typing import Annotated
 
 import typer
 
-from vigil.blocklists.keyfile import load_or_create_signing_key, signing_key_path
 from vigil.blocklists.keyword_diff import keyword_diff_to_json
 from vigil.blocklists.keyword_service import KeywordService
 from vigil.blocklists.keywords import HelpResource, KeywordError, MatchMode, keywords_to_json
 from vigil.blocklists.lists import DEFAULT_KEYWORD_LIST, BlocklistError
-from vigil.blocklists.signing import SignatureError, sign
 from vigil.cli.blocklist import parse_time
 from vigil.cli.db import cli_actor, open_database
 from vigil.config import Settings
 from vigil.db.bounds import DB_BIGINT_MAX
+from vigil.signing import SignatureError, sign
+from vigil.signing.keyfile import load_or_create_signing_key, signing_key_path
 
 app = typer.Typer(
     name="keywords", help="Search-term list: add, confirm, publish, check queries.", no_args_is_help=True
