@@ -8,22 +8,11 @@ Applying it: drop every ``removed`` keyword (all fields must match), then insert
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Final
 
-from vigil.blocklists.keywords import (
-    FORMAT_VERSION,
-    Keyword,
-    KeywordError,
-    KeywordListVersion,
-    keyword_from_dict,
-    keyword_to_dict,
-)
+from vigil.blocklists.keywords import ENVELOPE, Keyword, KeywordError, KeywordListVersion
 from vigil.blocklists.versions import check_list_name, check_serial
-
-DIFF_FORMAT: Final = "vigil-keywords-diff"
 
 
 @dataclass(frozen=True)
@@ -86,61 +75,19 @@ def apply_keyword_diff(old: KeywordListVersion, diff: KeywordDiff) -> KeywordLis
     )
 
 
-def _lines(keywords: tuple[Keyword, ...]) -> str:
-    body = ",\n".join(json.dumps(keyword_to_dict(k), ensure_ascii=False) for k in keywords)
-    return f"[\n{body}\n]" if body else "[]"
-
-
 def keyword_diff_to_json(diff: KeywordDiff) -> str:
-    head = {
-        "format": DIFF_FORMAT,
-        "format_version": FORMAT_VERSION,
-        "list": diff.name,
-        "from_serial": diff.from_serial,
-        "to_serial": diff.to_serial,
-        "published_at": diff.published_at.isoformat(),
-    }
-    return (
-        json.dumps(head, ensure_ascii=False)[:-1]
-        + f', "added": {_lines(diff.added)}, "removed": {_lines(diff.removed)}}}\n'
+    return ENVELOPE.diff_to_json(
+        diff.name, diff.from_serial, diff.to_serial, diff.published_at, diff.added, diff.removed
     )
 
 
-def _int(data: dict[str, Any], key: str) -> int:
-    value = data.get(key)
-    if not isinstance(value, int) or isinstance(value, bool):
-        raise KeywordError(f"{key} is not an integer")
-    return value
-
-
-def _keywords(data: dict[str, Any], key: str) -> tuple[Keyword, ...]:
-    items = data.get(key)
-    if not isinstance(items, list) or not all(isinstance(item, dict) for item in items):
-        raise KeywordError(f"{key} is not a list of objects")
-    return tuple(keyword_from_dict(item) for item in items)
-
-
 def keyword_diff_from_json(text: str | bytes) -> KeywordDiff:
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as error:
-        raise KeywordError(f"not JSON: {error}") from None
-    if not isinstance(data, dict) or data.get("format") != DIFF_FORMAT:
-        raise KeywordError(f"not a {DIFF_FORMAT} document")
-    if data.get("format_version") != FORMAT_VERSION:
-        raise KeywordError(f"unsupported format_version {data.get('format_version')!r}")
-    published = data.get("published_at")
-    try:
-        published_at = datetime.fromisoformat(published) if isinstance(published, str) else None
-    except ValueError:
-        published_at = None
-    if published_at is None:
-        raise KeywordError("published_at is not an ISO 8601 timestamp")
+    document = ENVELOPE.read_diff(text)
     return KeywordDiff(
-        name=str(data.get("list")),
-        from_serial=_int(data, "from_serial"),
-        to_serial=_int(data, "to_serial"),
-        published_at=published_at,
-        added=_keywords(data, "added"),
-        removed=_keywords(data, "removed"),
+        name=document.name,
+        from_serial=document.from_serial,
+        to_serial=document.to_serial,
+        published_at=document.published_at,
+        added=document.added,
+        removed=document.removed,
     )
