@@ -14,10 +14,13 @@ import json
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Final, Generic, TypeVar
+from typing import Any, Final, Generic, Protocol, TypeVar
 
 FORMAT_VERSION: Final = 1
 T = TypeVar("T")
+T_co = TypeVar("T_co", covariant=True)
+V = TypeVar("V", bound="Version[Any]")
+D = TypeVar("D", bound="Diff[Any]")
 
 
 def parse_time(value: Any, field: str, error: type[ValueError]) -> datetime:
@@ -33,27 +36,45 @@ def parse_time(value: Any, field: str, error: type[ValueError]) -> datetime:
     return parsed
 
 
-@dataclass(frozen=True)
-class VersionDocument(Generic[T]):
-    name: str
-    serial: int
-    published_at: datetime
-    items: tuple[T, ...]
+class Version(Protocol[T_co]):
+    """What a list version offers the codec (``ListVersion``, ``KeywordListVersion``)."""
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def serial(self) -> int: ...
+
+    @property
+    def published_at(self) -> datetime: ...
+
+
+class Diff(Protocol[T_co]):
+    """What a diff offers the codec (``VersionDiff``, ``KeywordDiff``)."""
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def from_serial(self) -> int: ...
+
+    @property
+    def to_serial(self) -> int: ...
+
+    @property
+    def published_at(self) -> datetime: ...
+
+    @property
+    def added(self) -> tuple[T_co, ...]: ...
+
+    @property
+    def removed(self) -> tuple[T_co, ...]: ...
 
 
 @dataclass(frozen=True)
-class DiffDocument(Generic[T]):
-    name: str
-    from_serial: int
-    to_serial: int
-    published_at: datetime
-    added: tuple[T, ...]
-    removed: tuple[T, ...]
-
-
-@dataclass(frozen=True)
-class Envelope(Generic[T]):
-    """The codec of one kind of list: its format names, where its items go, and the item codec."""
+class Envelope(Generic[T, V, D]):
+    """The codec of one kind of list: its format names, where its items go, the item codec and the
+    constructors of its version and diff values (which check what they are given)."""
 
     format: str
     diff_format: str
@@ -62,6 +83,9 @@ class Envelope(Generic[T]):
     item_from_dict: Callable[[Mapping[str, Any]], T]
     #: What a malformed document raises (each kind keeps its own error type).
     error: type[ValueError]
+    items_of: Callable[[V], Iterable[T]]
+    make_version: Callable[[str, int, datetime, tuple[T, ...]], V]
+    make_diff: Callable[[str, int, int, datetime, tuple[T, ...], tuple[T, ...]], D]
 
     # -- writing ----------------------------------------------------------------------------------
 
@@ -73,34 +97,26 @@ class Envelope(Generic[T]):
             parts.append(f', "{key}": [\n{lines}\n]' if lines else f', "{key}": []')
         return "".join(parts) + "}\n"
 
-    def version_to_json(self, name: str, serial: int, published_at: datetime, items: Iterable[T]) -> str:
+    def version_to_json(self, version: V) -> str:
         head = {
             "format": self.format,
             "format_version": FORMAT_VERSION,
-            "list": name,
-            "serial": serial,
-            "published_at": published_at.isoformat(),
+            "list": version.name,
+            "serial": version.serial,
+            "published_at": version.published_at.isoformat(),
         }
-        return self._document(head, {self.items_key: items})
+        return self._document(head, {self.items_key: self.items_of(version)})
 
-    def diff_to_json(
-        self,
-        name: str,
-        from_serial: int,
-        to_serial: int,
-        published_at: datetime,
-        added: Iterable[T],
-        removed: Iterable[T],
-    ) -> str:
+    def diff_to_json(self, diff: D) -> str:
         head = {
             "format": self.diff_format,
             "format_version": FORMAT_VERSION,
-            "list": name,
-            "from_serial": from_serial,
-            "to_serial": to_serial,
-            "published_at": published_at.isoformat(),
+            "list": diff.name,
+            "from_serial": diff.from_serial,
+            "to_serial": diff.to_serial,
+            "published_at": diff.published_at.isoformat(),
         }
-        return self._document(head, {"added": added, "removed": removed})
+        return self._document(head, {"added": diff.added, "removed": diff.removed})
 
     # -- reading ----------------------------------------------------------------------------------
 
@@ -131,22 +147,22 @@ class Envelope(Generic[T]):
             raise self.error(f"{key} is not a list of objects")
         return tuple(self.item_from_dict(item) for item in items)
 
-    def read_version(self, text: str | bytes) -> VersionDocument[T]:
+    def version_from_json(self, text: str | bytes) -> V:
         data = self._load(text, self.format)
-        return VersionDocument(
-            name=data["list"],
-            serial=self._int(data, "serial"),
-            published_at=parse_time(data.get("published_at"), "published_at", self.error),
-            items=self._items(data, self.items_key),
+        return self.make_version(
+            data["list"],
+            self._int(data, "serial"),
+            parse_time(data.get("published_at"), "published_at", self.error),
+            self._items(data, self.items_key),
         )
 
-    def read_diff(self, text: str | bytes) -> DiffDocument[T]:
+    def diff_from_json(self, text: str | bytes) -> D:
         data = self._load(text, self.diff_format)
-        return DiffDocument(
-            name=data["list"],
-            from_serial=self._int(data, "from_serial"),
-            to_serial=self._int(data, "to_serial"),
-            published_at=parse_time(data.get("published_at"), "published_at", self.error),
-            added=self._items(data, "added"),
-            removed=self._items(data, "removed"),
+        return self.make_diff(
+            data["list"],
+            self._int(data, "from_serial"),
+            self._int(data, "to_serial"),
+            parse_time(data.get("published_at"), "published_at", self.error),
+            self._items(data, "added"),
+            self._items(data, "removed"),
         )

@@ -8,30 +8,9 @@ Applying it: drop every ``removed`` keyword (all fields must match), then insert
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 
-from vigil.blocklists.keywords import ENVELOPE, Keyword, KeywordError, KeywordListVersion
-from vigil.blocklists.versions import check_list_name, check_serial
-
-
-@dataclass(frozen=True)
-class KeywordDiff:
-    name: str
-    from_serial: int
-    to_serial: int
-    published_at: datetime
-    added: tuple[Keyword, ...]
-    removed: tuple[Keyword, ...]
-
-    def __post_init__(self) -> None:
-        check_list_name(self.name)
-        check_serial(self.from_serial)
-        check_serial(self.to_serial)
-        if self.to_serial <= self.from_serial:
-            raise KeywordError(f"diff goes from serial {self.from_serial} to {self.to_serial}")
-        object.__setattr__(self, "added", tuple(sorted(self.added, key=lambda k: k.key)))
-        object.__setattr__(self, "removed", tuple(sorted(self.removed, key=lambda k: k.key)))
+from vigil.blocklists.keywords import ENVELOPE, KeywordDiff, KeywordError, KeywordListVersion
 
 
 def empty_keyword_version(name: str, published_at: datetime) -> KeywordListVersion:
@@ -75,19 +54,5 @@ def apply_keyword_diff(old: KeywordListVersion, diff: KeywordDiff) -> KeywordLis
     )
 
 
-def keyword_diff_to_json(diff: KeywordDiff) -> str:
-    return ENVELOPE.diff_to_json(
-        diff.name, diff.from_serial, diff.to_serial, diff.published_at, diff.added, diff.removed
-    )
-
-
-def keyword_diff_from_json(text: str | bytes) -> KeywordDiff:
-    document = ENVELOPE.read_diff(text)
-    return KeywordDiff(
-        name=document.name,
-        from_serial=document.from_serial,
-        to_serial=document.to_serial,
-        published_at=document.published_at,
-        added=document.added,
-        removed=document.removed,
-    )
+keyword_diff_to_json = ENVELOPE.diff_to_json
+keyword_diff_from_json = ENVELOPE.diff_from_json

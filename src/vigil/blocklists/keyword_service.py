@@ -15,10 +15,11 @@ from datetime import datetime
 from sqlalchemy import ColumnElement
 
 from vigil.blocklists.keyword_check import CheckResult, KeywordChecker, compile_term
-from vigil.blocklists.keyword_diff import KeywordDiff, diff_keyword_versions
+from vigil.blocklists.keyword_diff import diff_keyword_versions
 from vigil.blocklists.keywords import (
     HelpResource,
     Keyword,
+    KeywordDiff,
     KeywordError,
     KeywordListVersion,
     MatchMode,

@@ -126,6 +126,25 @@ class KeywordListVersion:
         object.__setattr__(self, "keywords", ordered)
 
 
+@dataclass(frozen=True)
+class KeywordDiff:
+    name: str
+    from_serial: int
+    to_serial: int
+    published_at: datetime
+    added: tuple[Keyword, ...]
+    removed: tuple[Keyword, ...]
+
+    def __post_init__(self) -> None:
+        check_list_name(self.name)
+        check_serial(self.from_serial)
+        check_serial(self.to_serial)
+        if self.to_serial <= self.from_serial:
+            raise KeywordError(f"diff goes from serial {self.from_serial} to {self.to_serial}")
+        object.__setattr__(self, "added", tuple(sorted(self.added, key=lambda k: k.key)))
+        object.__setattr__(self, "removed", tuple(sorted(self.removed, key=lambda k: k.key)))
+
+
 def _help_to_dict(resource: HelpResource) -> dict[str, Any]:
     return {
         "name": resource.name,
@@ -175,20 +194,16 @@ def keyword_from_dict(data: Mapping[str, Any]) -> Keyword:
 
 
 #: The JSON codec of keyword lists and their diffs: the shared envelope around ``keyword_to_dict``.
-ENVELOPE: Final[Envelope[Keyword]] = Envelope(
-    FORMAT, DIFF_FORMAT, "keywords", keyword_to_dict, keyword_from_dict, KeywordError
+ENVELOPE: Final[Envelope[Keyword, KeywordListVersion, KeywordDiff]] = Envelope(
+    FORMAT,
+    DIFF_FORMAT,
+    "keywords",
+    keyword_to_dict,
+    keyword_from_dict,
+    KeywordError,
+    items_of=lambda version: version.keywords,
+    make_version=KeywordListVersion,
+    make_diff=KeywordDiff,
 )
-
-
-def keywords_to_json(version: KeywordListVersion) -> str:
-    return ENVELOPE.version_to_json(version.name, version.serial, version.published_at, version.keywords)
-
-
-def keywords_from_json(text: str | bytes) -> KeywordListVersion:
-    document = ENVELOPE.read_version(text)
-    return KeywordListVersion(
-        name=document.name,
-        serial=document.serial,
-        published_at=document.published_at,
-        keywords=document.items,
-    )
+keywords_to_json = ENVELOPE.version_to_json
+keywords_from_json = ENVELOPE.version_from_json

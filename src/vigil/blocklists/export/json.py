@@ -74,38 +74,18 @@ def entry_from_dict(data: Mapping[str, Any]) -> ListEntry:
     )
 
 
-ENVELOPE: Final[Envelope[ListEntry]] = Envelope(
-    FORMAT, DIFF_FORMAT, "entries", entry_to_dict, entry_from_dict, JsonFormatError
+ENVELOPE: Final[Envelope[ListEntry, ListVersion, VersionDiff]] = Envelope(
+    FORMAT,
+    DIFF_FORMAT,
+    "entries",
+    entry_to_dict,
+    entry_from_dict,
+    JsonFormatError,
+    items_of=lambda version: version.entries,
+    make_version=ListVersion,
+    make_diff=VersionDiff,
 )
-
-
-def version_to_json(version: ListVersion) -> str:
-    return ENVELOPE.version_to_json(version.name, version.serial, version.published_at, version.entries)
-
-
-def diff_to_json(diff: VersionDiff) -> str:
-    return ENVELOPE.diff_to_json(
-        diff.name, diff.from_serial, diff.to_serial, diff.published_at, diff.added, diff.removed
-    )
-
-
-def version_from_json(text: str | bytes) -> ListVersion:
-    document = ENVELOPE.read_version(text)
-    return ListVersion(
-        name=document.name,
-        serial=document.serial,
-        published_at=document.published_at,
-        entries=document.items,
-    )
-
-
-def diff_from_json(text: str | bytes) -> VersionDiff:
-    document = ENVELOPE.read_diff(text)
-    return VersionDiff(
-        name=document.name,
-        from_serial=document.from_serial,
-        to_serial=document.to_serial,
-        published_at=document.published_at,
-        added=document.added,
-        removed=document.removed,
-    )
+version_to_json = ENVELOPE.version_to_json
+diff_to_json = ENVELOPE.diff_to_json
+version_from_json = ENVELOPE.version_from_json
+diff_from_json = ENVELOPE.diff_from_json

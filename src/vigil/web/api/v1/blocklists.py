@@ -192,6 +192,7 @@ KeywordList = Annotated[str, Query(alias="list", max_length=63, description="The
 
 
 @router.get("/keywords", name="keywords.download", response_class=Response)
+@router.get("/keywords.sig", name="keywords.signature", response_class=Response)
 def keywords(
     who: Annotated[Principal, require(ISP, audit="read")],
     ctx: Annotated[AppContext, Depends(context)],
@@ -199,19 +200,8 @@ def keywords(
     since: Since = None,
     list_name: KeywordList = DEFAULT_KEYWORD_LIST,
 ) -> Response:
-    """The latest keyword list (terms, match modes, warnings, help), or its changes since ``since``."""
-    return _keyword_response(ctx, who, request, list_name, since)
-
-
-@router.get("/keywords.sig", name="keywords.signature", response_class=Response)
-def keywords_signature(
-    who: Annotated[Principal, require(ISP, audit="read")],
-    ctx: Annotated[AppContext, Depends(context)],
-    request: Request,
-    since: Since = None,
-    list_name: KeywordList = DEFAULT_KEYWORD_LIST,
-) -> Response:
-    """The detached signature of the same keyword download."""
+    """The latest keyword list (terms, match modes, warnings, help), or its changes since ``since``;
+    at ``keywords.sig``, the detached signature of the same download."""
     return _keyword_response(ctx, who, request, list_name, since)
 
 
