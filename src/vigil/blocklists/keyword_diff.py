@@ -11,6 +11,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from vigil.blocklists.keywords import ENVELOPE, KeywordDiff, KeywordError, KeywordListVersion
+from vigil.blocklists.versions import apply_changes, changes
 
 
 def empty_keyword_version(name: str, published_at: datetime) -> KeywordListVersion:
@@ -20,16 +21,8 @@ def empty_keyword_version(name: str, published_at: datetime) -> KeywordListVersi
 def diff_keyword_versions(old: KeywordListVersion, new: KeywordListVersion) -> KeywordDiff:
     if old.name != new.name:
         raise KeywordError(f"cannot diff list {old.name!r} against {new.name!r}")
-    before = {k.key: k for k in old.keywords}
-    after = {k.key: k for k in new.keywords}
-    return KeywordDiff(
-        name=new.name,
-        from_serial=old.serial,
-        to_serial=new.serial,
-        published_at=new.published_at,
-        added=tuple(k for key, k in after.items() if before.get(key) != k),
-        removed=tuple(k for key, k in before.items() if after.get(key) != k),
-    )
+    added, removed = changes({k.key: k for k in old.keywords}, {k.key: k for k in new.keywords})
+    return KeywordDiff(new.name, old.serial, new.serial, new.published_at, added, removed)
 
 
 def apply_keyword_diff(old: KeywordListVersion, diff: KeywordDiff) -> KeywordListVersion:
@@ -37,21 +30,15 @@ def apply_keyword_diff(old: KeywordListVersion, diff: KeywordDiff) -> KeywordLis
         raise KeywordError(
             f"diff {diff.from_serial}->{diff.to_serial} does not apply to {old.name}@{old.serial}"
         )
-    keywords = {k.key: k for k in old.keywords}
-    for keyword in diff.removed:
-        if keywords.get(keyword.key) != keyword:
-            raise KeywordError(f"diff removes {keyword.term!r}, which the base does not hold")
-        del keywords[keyword.key]
-    for keyword in diff.added:
-        if keyword.key in keywords:
-            raise KeywordError(f"diff adds {keyword.term!r}, which the base already holds")
-        keywords[keyword.key] = keyword
-    return KeywordListVersion(
-        name=old.name,
-        serial=diff.to_serial,
-        published_at=diff.published_at,
-        keywords=tuple(keywords.values()),
+    keywords = apply_changes(
+        {k.key: k for k in old.keywords},
+        diff.added,
+        diff.removed,
+        lambda k: k.key,
+        lambda k: repr(k.term),
+        KeywordError,
     )
+    return KeywordListVersion(old.name, diff.to_serial, diff.published_at, tuple(keywords.values()))
 
 
 keyword_diff_to_json = ENVELOPE.diff_to_json

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import datetime
+from typing import TypeVar
 
 from sqlalchemy import ColumnElement, select
 
@@ -24,6 +25,7 @@ from vigil.blocklists.versions import ListVersion, VersionDiff, diff_versions
 from vigil.signals.base import InvalidSignalError
 from vigil.signals.url import sha256_of_canonical
 
+T = TypeVar("T")
 #: The category label of entries added without one.
 DEFAULT_CATEGORY = "csam"
 
@@ -73,40 +75,18 @@ class AppealInfo:
     resolution: str | None
 
 
+def _copy(cls: type[T], row: object, **given: object) -> T:
+    """A ``cls`` dataclass filled from the row's attributes of the same names, and ``given``."""
+    values = {f.name: getattr(row, f.name) for f in fields(cls) if f.name not in given}  # type: ignore[arg-type]
+    return cls(**values, **given)
+
+
 def _info(row: BlocklistEntry, list_name: str) -> EntryInfo:
-    return EntryInfo(
-        id=row.id,
-        list_name=list_name,
-        kind=row.kind,
-        target=row.target,
-        wildcard=row.wildcard,
-        category=row.category,
-        reason=row.reason,
-        source_report_id=row.source_report_id,
-        added_at=row.added_at,
-        added_by=row.added_by,
-        confirmed_at=row.confirmed_at,
-        confirmed_by=row.confirmed_by,
-        expires_at=row.expires_at,
-        removed_at=row.removed_at,
-        removed_by=row.removed_by,
-        removal_reason=row.removal_reason,
-    )
+    return _copy(EntryInfo, row, list_name=list_name)
 
 
 def _appeal_info(appeal: BlocklistAppeal, target: str) -> AppealInfo:
-    return AppealInfo(
-        id=appeal.id,
-        target=target,
-        appellant=appeal.appellant,
-        statement=appeal.statement,
-        status=appeal.status,
-        filed_at=appeal.filed_at,
-        recorded_by=appeal.recorded_by,
-        resolved_at=appeal.resolved_at,
-        resolved_by=appeal.resolved_by,
-        resolution=appeal.resolution,
-    )
+    return _copy(AppealInfo, appeal, target=target)
 
 
 def version_digest(entries: tuple[ListEntry, ...]) -> str:
