@@ -9,90 +9,34 @@ from __future__ import annotations
 
 import json
 import unicodedata
+from collections.abc import Iterable
 from datetime import datetime
 
-from sqlalchemy import or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy import ColumnElement
 
-from vigil.audit import journal
 from vigil.blocklists.keyword_check import CheckResult, KeywordChecker, compile_term
-from vigil.blocklists.keyword_diff import KeywordDiff, diff_keyword_versions, empty_keyword_version
+from vigil.blocklists.keyword_diff import diff_keyword_versions
 from vigil.blocklists.keywords import (
     HelpResource,
     Keyword,
+    KeywordDiff,
     KeywordError,
     KeywordListVersion,
     MatchMode,
     keyword_to_dict,
 )
-from vigil.blocklists.lists import (
-    DEFAULT_KEYWORD_LIST,
-    BlocklistError,
-    ServiceBase,
-    VersionInfo,
-    analyst,
-    ensure_list,
-    get_list,
-    same_person,
-    version_row,
-)
-from vigil.blocklists.models import Blocklist, KeywordEntry, KeywordPublished
-from vigil.blocklists.snapshots import PublishResult, Row, content_digest, publish_rows, rows_at
-from vigil.db.base import core_table
+from vigil.blocklists.lifecycle import EntryKind, EntryRow, Lifecycle
+from vigil.blocklists.lists import DEFAULT_KEYWORD_LIST, BlocklistError, VersionInfo, analyst
+from vigil.blocklists.models import KeywordEntry, KeywordPublished
+from vigil.blocklists.publishing import PublishResult, Row, content_digest, value_columns
 
-_VALUES = (
-    "term",
-    "language",
-    "match",
-    "category",
-    "warning",
-    "help_name",
-    "help_url",
-    "help_phone",
-    "help_language",
-    "added_at",
-    "expires_at",
-)
+#: (term as typed, language): the term is compared by ``term_key``.
+TermKey = tuple[str, str]
 
 
 def term_key(term: str) -> str:
     """How a term is identified within its language (as ``Keyword.key`` does)."""
     return unicodedata.normalize("NFC", term.strip()).casefold()
-
-
-def _keyword(row: Row) -> Keyword:
-    return Keyword(
-        term=row["term"],
-        language=row["language"],
-        match=row["match"],
-        warning=row["warning"],
-        help=HelpResource(
-            name=row["help_name"], url=row["help_url"], language=row["help_language"], phone=row["help_phone"]
-        ),
-        added_at=row["added_at"],
-        category=row["category"],
-        expires_at=row["expires_at"],
-    )
-
-
-def _published_row(keyword: Keyword) -> Row:
-    return {
-        "term": keyword.term,
-        "language": keyword.language,
-        "match": keyword.match,
-        "category": keyword.category,
-        "warning": keyword.warning,
-        "help_name": keyword.help.name,
-        "help_url": keyword.help.url,
-        "help_phone": keyword.help.phone,
-        "help_language": keyword.help.language,
-        "added_at": keyword.added_at,
-        "expires_at": keyword.expires_at,
-    }
-
-
-def _row_key(row: Row) -> tuple[str, str]:
-    return (row["language"], term_key(row["term"]))
 
 
 def keywords_digest(keywords: tuple[Keyword, ...]) -> str:
@@ -101,29 +45,87 @@ def keywords_digest(keywords: tuple[Keyword, ...]) -> str:
     )
 
 
-class KeywordService(ServiceBase):
-    def _journal(
-        self, session: Session, action: str, row: KeywordEntry, name: str, **details: object
-    ) -> None:
-        subject = f"keywords/{name}/{row.language}/{row.term}"
-        journal.append(session, self.actor, f"keywords.{action}", subject, {"entry": row.id, **details})
+class KeywordTerms(EntryKind[TermKey, Keyword, KeywordListVersion, KeywordDiff]):
+    """Search terms: identified by (language, normalised term), published as ``Keyword``."""
 
-    @staticmethod
-    def _find(session: Session, blocklist: Blocklist, term: str, language: str) -> KeywordEntry | None:
-        return session.execute(
-            select(KeywordEntry).where(
-                KeywordEntry.list_id == blocklist.id,
-                KeywordEntry.language == language,
-                KeywordEntry.term_key == term_key(term),
-                KeywordEntry.removed_at.is_(None),
-            )
-        ).scalar_one_or_none()
+    list_kind = "keywords"
+    journal_prefix = "keywords"
+    entry_model = KeywordEntry
+    published_model = KeywordPublished
 
-    def _live(self, session: Session, blocklist: Blocklist, term: str, language: str) -> KeywordEntry:
-        found = self._find(session, blocklist, term, language)
-        if found is None:
-            raise BlocklistError(f"term {term!r} ({language}) is not on list {blocklist.name!r}")
-        return found
+    def live_filter(self, key: TermKey) -> list[ColumnElement[bool]]:
+        return [KeywordEntry.language == key[1], KeywordEntry.term_key == term_key(key[0])]
+
+    def describe(self, key: TermKey) -> str:
+        return f"term {key[0]!r} ({key[1]})"
+
+    def key_of(self, row: EntryRow) -> TermKey:
+        assert isinstance(row, KeywordEntry)
+        return (row.term, row.language)
+
+    def label(self, row: EntryRow) -> str:
+        assert isinstance(row, KeywordEntry)
+        return f"term {row.term!r}"
+
+    def subject(self, list_name: str, row: EntryRow) -> str:
+        assert isinstance(row, KeywordEntry)
+        return f"keywords/{list_name}/{row.language}/{row.term}"
+
+    def version_subject(self, list_name: str, serial: int) -> str:
+        return f"keywords/{list_name}@{serial}"
+
+    def item(self, row: Row) -> Keyword:
+        return Keyword(
+            term=row["term"],
+            language=row["language"],
+            match=row["match"],
+            warning=row["warning"],
+            help=HelpResource(
+                name=row["help_name"],
+                url=row["help_url"],
+                language=row["help_language"],
+                phone=row["help_phone"],
+            ),
+            added_at=row["added_at"],
+            category=row["category"],
+            expires_at=row["expires_at"],
+        )
+
+    def published_row(self, item: Keyword) -> Row:
+        return {
+            "term": item.term,
+            "language": item.language,
+            "match": item.match,
+            "category": item.category,
+            "warning": item.warning,
+            "help_name": item.help.name,
+            "help_url": item.help.url,
+            "help_phone": item.help.phone,
+            "help_language": item.help.language,
+            "added_at": item.added_at,
+            "expires_at": item.expires_at,
+        }
+
+    def row_key(self, row: Row) -> tuple[str, str]:
+        return (row["language"], term_key(row["term"]))
+
+    def digest(self, items: tuple[Keyword, ...]) -> str:
+        return keywords_digest(items)
+
+    def version(
+        self, name: str, serial: int, published_at: datetime, items: Iterable[Keyword]
+    ) -> KeywordListVersion:
+        return KeywordListVersion(name=name, serial=serial, published_at=published_at, keywords=tuple(items))
+
+    def items(self, version: KeywordListVersion) -> tuple[Keyword, ...]:
+        return version.keywords
+
+    def diff(self, old: KeywordListVersion, new: KeywordListVersion) -> KeywordDiff:
+        return diff_keyword_versions(old, new)
+
+
+class KeywordService(Lifecycle[TermKey, Keyword, KeywordListVersion, KeywordDiff]):
+    kind = KeywordTerms()
 
     def add(
         self,
@@ -156,21 +158,12 @@ class KeywordService(ServiceBase):
         except (KeywordError, ValueError) as exc:
             raise BlocklistError(str(exc)) from None
         with self._transaction() as session:
-            blocklist = ensure_list(session, list_name, "keywords", self.actor, now)
-            old = self._find(session, blocklist, keyword.term, language)
-            if old is not None:
-                if old.expires_at is None or old.expires_at > now:
-                    raise BlocklistError(
-                        f"term {old.term!r} ({language}) is already on list {list_name!r} (added by "
-                        f"{old.added_by}); remove it first to change it"
-                    )
-                old.removed_at, old.removed_by, old.removal_reason = now, by, "expired; added again"
-                session.flush()
+            blocklist = self._add_row(session, list_name, (keyword.term, language), by, now)
             row = KeywordEntry(
                 list_id=blocklist.id,
                 term_key=term_key(keyword.term),
                 added_by=by,
-                **_published_row(keyword),
+                **self.kind.published_row(keyword),
             )
             session.add(row)
             session.flush()
@@ -180,20 +173,7 @@ class KeywordService(ServiceBase):
     def confirm(
         self, term: str, *, by: str, language: str = "en", list_name: str = DEFAULT_KEYWORD_LIST
     ) -> None:
-        by = analyst(by)
-        now = self._clock()
-        with self._transaction() as session:
-            row = self._live(session, get_list(session, list_name, "keywords"), term, language)
-            if row.confirmed_by is not None:
-                raise BlocklistError(f"term {row.term!r} was already confirmed by {row.confirmed_by}")
-            if same_person(by, row.added_by):
-                raise BlocklistError(
-                    f"{row.added_by} added {row.term!r}: a second, different analyst must confirm it"
-                )
-            if row.expires_at is not None and row.expires_at <= now:
-                raise BlocklistError(f"term {row.term!r} has expired: add it again")
-            row.confirmed_at, row.confirmed_by = now, by
-            self._journal(session, "confirm", row, list_name, analyst=by, added_by=row.added_by)
+        self._confirm((term, language), by=by, list_name=list_name)
 
     def remove(
         self,
@@ -204,11 +184,7 @@ class KeywordService(ServiceBase):
         language: str = "en",
         list_name: str = DEFAULT_KEYWORD_LIST,
     ) -> None:
-        by = analyst(by)
-        with self._transaction() as session:
-            row = self._live(session, get_list(session, list_name, "keywords"), term, language)
-            row.removed_at, row.removed_by, row.removal_reason = self._clock(), by, reason
-            self._journal(session, "remove", row, list_name, analyst=by, reason=reason)
+        self._remove((term, language), by=by, reason=reason, list_name=list_name)
 
     def expire(
         self,
@@ -219,99 +195,35 @@ class KeywordService(ServiceBase):
         language: str = "en",
         list_name: str = DEFAULT_KEYWORD_LIST,
     ) -> None:
-        by = analyst(by)
-        when = at or self._clock()
-        if when.utcoffset() is None:
-            raise BlocklistError("the expiry time must carry a time zone")
-        with self._transaction() as session:
-            row = self._live(session, get_list(session, list_name, "keywords"), term, language)
-            if when <= row.added_at:
-                raise BlocklistError(
-                    f"term {row.term!r} was added on {row.added_at.isoformat()}, after {when}"
-                )
-            row.expires_at = when
-            self._journal(session, "expire", row, list_name, analyst=by, expires_at=when)
+        self._expire((term, language), by=by, at=at, list_name=list_name)
 
     def entries(self, list_name: str = DEFAULT_KEYWORD_LIST) -> list[tuple[Keyword, str, str | None]]:
         """Live terms with who added and who confirmed each (None: awaiting confirmation)."""
-        with self.sessions() as session:
-            blocklist = get_list(session, list_name, "keywords")
-            rows = session.execute(
-                select(KeywordEntry)
-                .where(KeywordEntry.list_id == blocklist.id, KeywordEntry.removed_at.is_(None))
-                .order_by(KeywordEntry.language, KeywordEntry.term_key)
-            ).scalars()
-            return [(_keyword({n: getattr(r, n) for n in _VALUES}), r.added_by, r.confirmed_by) for r in rows]
+        order = (KeywordEntry.language, KeywordEntry.term_key)
+        names = value_columns(KeywordPublished)
+        return [
+            (self.kind.item({n: getattr(r, n) for n in names}), r.added_by, r.confirmed_by)
+            for r in self._rows(list_name, include_removed=False, order=order)
+        ]
+
+    # -- versions (the lifecycle's, with this kind's default list) ----------------------------------
 
     def publish(self, list_name: str = DEFAULT_KEYWORD_LIST) -> PublishResult:
-        """A new immutable version of the confirmed, unexpired, unremoved terms, if any changed."""
-        now = self._clock()
-        with self._transaction() as session:
-            blocklist = get_list(session, list_name, "keywords", lock=True)
-            table = core_table(KeywordEntry)
-            query = select(*(table.c[name] for name in _VALUES)).where(
-                table.c.list_id == blocklist.id,
-                table.c.removed_at.is_(None),
-                table.c.confirmed_by.is_not(None),
-                table.c.added_at <= now,
-                or_(table.c.expires_at.is_(None), table.c.expires_at > now),
-            )
-            content = KeywordListVersion(
-                name=list_name,
-                serial=0,
-                published_at=now,
-                keywords=tuple(_keyword(dict(row._mapping)) for row in session.execute(query)),
-            )
-            current = {_row_key(_published_row(k)): _published_row(k) for k in content.keywords}
-            result = publish_rows(
-                session,
-                KeywordPublished,
-                blocklist,
-                current,
-                _row_key,
-                keywords_digest(content.keywords),
-                self.actor,
-                now,
-            )
-            if result.new_version:
-                journal.append(
-                    session,
-                    self.actor,
-                    "keywords.publish",
-                    f"keywords/{list_name}@{result.serial}",
-                    {"entries": result.entries, "added": result.added, "removed": result.removed},
-                )
-            return result
+        return super().publish(list_name)
 
     def versions(self, list_name: str = DEFAULT_KEYWORD_LIST) -> list[VersionInfo]:
-        return self._versions(list_name, "keywords")
+        return super().versions(list_name)
+
+    def latest_serial(self, list_name: str = DEFAULT_KEYWORD_LIST) -> int:
+        return super().latest_serial(list_name)
 
     def version(self, list_name: str = DEFAULT_KEYWORD_LIST, serial: int | None = None) -> KeywordListVersion:
-        with self.sessions() as session:
-            blocklist = get_list(session, list_name, "keywords")
-            row = version_row(session, blocklist, serial)
-            keywords = tuple(
-                _keyword(r) for r in rows_at(session, KeywordPublished, blocklist.id, row.serial)
-            )
-        version = KeywordListVersion(
-            name=list_name, serial=row.serial, published_at=row.published_at, keywords=keywords
-        )
-        if keywords_digest(version.keywords) != row.digest:
-            raise BlocklistError(f"version {row.serial} of {list_name!r} does not match its digest: altered")
-        return version
+        return super().version(list_name, serial)
 
     def diff(
         self, list_name: str = DEFAULT_KEYWORD_LIST, since: int = 0, serial: int | None = None
     ) -> KeywordDiff:
-        new = self.version(list_name, serial)
-        if not 0 <= since < new.serial:
-            raise BlocklistError(f"serial {since} is not between 0 and {new.serial - 1}")
-        old = (
-            empty_keyword_version(list_name, new.published_at)
-            if since == 0
-            else self.version(list_name, since)
-        )
-        return diff_keyword_versions(old, new)
+        return super().diff(list_name, since, serial)
 
     def check(
         self, query: str, *, language: str | None = None, list_name: str = DEFAULT_KEYWORD_LIST

@@ -21,19 +21,20 @@ published form and its JSON::
 from __future__ import annotations
 
 import itertools
-import json
 import re
 import unicodedata
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Final, Literal, get_args
 
+from vigil.blocklists.envelope import Envelope, parse_time
 from vigil.blocklists.versions import check_list_name, check_serial
 
 MatchMode = Literal["word", "phrase", "substring"]
 MATCH_MODES: Final[tuple[MatchMode, ...]] = get_args(MatchMode)
 FORMAT: Final = "vigil-keywords"
-FORMAT_VERSION: Final = 1
+DIFF_FORMAT: Final = "vigil-keywords-diff"
 #: BCP 47 language tags as lists use them: "en", "pt-BR", "zh-Hant".
 _LANGUAGE: Final = re.compile(r"^[a-z]{2,3}(?:-[A-Za-z0-9]{2,8})*$")
 
@@ -125,6 +126,25 @@ class KeywordListVersion:
         object.__setattr__(self, "keywords", ordered)
 
 
+@dataclass(frozen=True)
+class KeywordDiff:
+    name: str
+    from_serial: int
+    to_serial: int
+    published_at: datetime
+    added: tuple[Keyword, ...]
+    removed: tuple[Keyword, ...]
+
+    def __post_init__(self) -> None:
+        check_list_name(self.name)
+        check_serial(self.from_serial)
+        check_serial(self.to_serial)
+        if self.to_serial <= self.from_serial:
+            raise KeywordError(f"diff goes from serial {self.from_serial} to {self.to_serial}")
+        object.__setattr__(self, "added", tuple(sorted(self.added, key=lambda k: k.key)))
+        object.__setattr__(self, "removed", tuple(sorted(self.removed, key=lambda k: k.key)))
+
+
 def _help_to_dict(resource: HelpResource) -> dict[str, Any]:
     return {
         "name": resource.name,
@@ -147,27 +167,7 @@ def keyword_to_dict(keyword: Keyword) -> dict[str, Any]:
     }
 
 
-def keywords_to_json(version: KeywordListVersion) -> str:
-    head = {
-        "format": FORMAT,
-        "format_version": FORMAT_VERSION,
-        "list": version.name,
-        "serial": version.serial,
-        "published_at": version.published_at.isoformat(),
-    }
-    lines = ",\n".join(json.dumps(keyword_to_dict(k), ensure_ascii=False) for k in version.keywords)
-    body = f"[\n{lines}\n]" if lines else "[]"
-    return json.dumps(head, ensure_ascii=False)[:-1] + f', "keywords": {body}}}\n'
-
-
-def _time(value: object, field: str) -> datetime:
-    try:
-        return datetime.fromisoformat(_text(field, value))
-    except ValueError:
-        raise KeywordError(f"{field} {value!r} is not an ISO 8601 timestamp") from None
-
-
-def keyword_from_dict(data: dict[str, Any]) -> Keyword:
+def keyword_from_dict(data: Mapping[str, Any]) -> Keyword:
     resource = data.get("help")
     if not isinstance(resource, dict):
         raise KeywordError("keyword without a help resource")
@@ -187,32 +187,23 @@ def keyword_from_dict(data: dict[str, Any]) -> Keyword:
             language=_language(resource.get("language")),
             phone=None if phone is None else _text("help phone", phone),
         ),
-        added_at=_time(data.get("added_at"), "added_at"),
+        added_at=parse_time(data.get("added_at"), "added_at", KeywordError),
         category=_text("category", data.get("category", ""), required=False),
-        expires_at=None if expires is None else _time(expires, "expires_at"),
+        expires_at=None if expires is None else parse_time(expires, "expires_at", KeywordError),
     )
 
 
-def keywords_from_json(text: str | bytes) -> KeywordListVersion:
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as error:
-        raise KeywordError(f"not JSON: {error}") from None
-    except RecursionError:  # arrays or objects nested thousands deep: no keyword list looks like that
-        raise KeywordError("not a keyword list: JSON nested too deep") from None
-    if not isinstance(data, dict) or data.get("format") != FORMAT:
-        raise KeywordError(f"not a {FORMAT} document")
-    if data.get("format_version") != FORMAT_VERSION:
-        raise KeywordError(f"unsupported format_version {data.get('format_version')!r}")
-    items = data.get("keywords")
-    if not isinstance(items, list) or not all(isinstance(item, dict) for item in items):
-        raise KeywordError("keywords is not a list of objects")
-    serial = data.get("serial")
-    if not isinstance(serial, int) or isinstance(serial, bool):
-        raise KeywordError("serial is not an integer")
-    return KeywordListVersion(
-        name=_text("list", data.get("list")),
-        serial=serial,
-        published_at=_time(data.get("published_at"), "published_at"),
-        keywords=tuple(keyword_from_dict(item) for item in items),
-    )
+#: The JSON codec of keyword lists and their diffs: the shared envelope around ``keyword_to_dict``.
+ENVELOPE: Final[Envelope[Keyword, KeywordListVersion, KeywordDiff]] = Envelope(
+    FORMAT,
+    DIFF_FORMAT,
+    "keywords",
+    keyword_to_dict,
+    keyword_from_dict,
+    KeywordError,
+    items_of=lambda version: version.keywords,
+    make_version=KeywordListVersion,
+    make_diff=KeywordDiff,
+)
+keywords_to_json = ENVELOPE.version_to_json
+keywords_from_json = ENVELOPE.version_from_json

@@ -47,6 +47,19 @@ def _in(column: str, values: tuple[str, ...]) -> str:
 _TWO_ANALYSTS: Final = "confirmed_by IS NULL OR confirmed_by <> added_by"
 
 
+class LifecycleColumns:
+    """Who added, confirmed and removed an entry, and when: the lifecycle both kinds of entry share."""
+
+    added_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    added_by: Mapped[str] = mapped_column(String(200))
+    confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    confirmed_by: Mapped[str | None] = mapped_column(String(200))
+    expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    removed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    removed_by: Mapped[str | None] = mapped_column(String(200))
+    removal_reason: Mapped[str | None] = mapped_column(Text)
+
+
 class Blocklist(Base):
     """A named list: of URLs and domains (``url``) or of search terms (``keywords``)."""
 
@@ -61,7 +74,7 @@ class Blocklist(Base):
     created_by: Mapped[str] = mapped_column(String(200))
 
 
-class BlocklistEntry(Base):
+class BlocklistEntry(LifecycleColumns, Base):
     """A domain or URL (canonical form) on its way onto a list, on it, or taken off it."""
 
     __tablename__ = "blocklist_entries"
@@ -90,14 +103,6 @@ class BlocklistEntry(Base):
     reason: Mapped[str] = mapped_column(Text, default="")
     #: The hotline report the entry came from, if any (no foreign key: reports live elsewhere).
     source_report_id: Mapped[int | None] = mapped_column(BigInteger)
-    added_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    added_by: Mapped[str] = mapped_column(String(200))
-    confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    confirmed_by: Mapped[str | None] = mapped_column(String(200))
-    expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    removed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    removed_by: Mapped[str | None] = mapped_column(String(200))
-    removal_reason: Mapped[str | None] = mapped_column(Text)
 
 
 class BlocklistAppeal(Base):
@@ -160,7 +165,7 @@ class BlocklistPublished(Base):
     expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
-class KeywordEntry(Base):
+class KeywordEntry(LifecycleColumns, Base):
     """A search term on its way onto a keyword list, on it, or taken off it."""
 
     __tablename__ = "keyword_entries"
@@ -191,14 +196,6 @@ class KeywordEntry(Base):
     help_url: Mapped[str] = mapped_column(String(2000))
     help_phone: Mapped[str | None] = mapped_column(String(40))
     help_language: Mapped[str] = mapped_column(String(35))
-    added_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    added_by: Mapped[str] = mapped_column(String(200))
-    confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    confirmed_by: Mapped[str | None] = mapped_column(String(200))
-    expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    removed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    removed_by: Mapped[str | None] = mapped_column(String(200))
-    removal_reason: Mapped[str | None] = mapped_column(Text)
 
 
 class KeywordPublished(Base):

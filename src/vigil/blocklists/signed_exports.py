@@ -25,12 +25,12 @@ from vigil.blocklists.export.hosts import render_hosts
 from vigil.blocklists.export.json import diff_to_json, version_to_json
 from vigil.blocklists.export.proxy import Resolve, build_proxy_list, render_proxy_list
 from vigil.blocklists.export.rpz import RpzOptions, render_rpz, render_rpz_ixfr
-from vigil.blocklists.keyfile import load_or_create_signing_key, signing_key_path
 from vigil.blocklists.lists import BlocklistError
 from vigil.blocklists.service import BlocklistService
-from vigil.blocklists.signing import key_id, sign
 from vigil.blocklists.versions import ListVersion, diff_versions
 from vigil.config import Settings
+from vigil.signing import key_id, sign
+from vigil.signing.keyfile import load_or_create_signing_key, signing_key_path
 
 ExportFormat = Literal["rpz", "hosts", "proxy", "json"]
 FORMATS: Final[tuple[ExportFormat, ...]] = get_args(ExportFormat)

@@ -9,16 +9,18 @@ from __future__ import annotations
 
 import itertools
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Hashable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Final
+from typing import Final, TypeVar
 
 from vigil.blocklists.entries import EntryKind, ListEntry
 
 #: RPZ serials are SOA serials: unsigned 32-bit.
 MAX_SERIAL: Final = 2**32 - 1
 _LIST_NAME: Final = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
+K = TypeVar("K", bound=Hashable)
+ItemT = TypeVar("ItemT")
 
 
 class VersionError(ValueError):
@@ -96,19 +98,41 @@ class VersionDiff:
         object.__setattr__(self, "removed", _sorted_unique(self.removed))
 
 
+def changes(
+    before: Mapping[K, ItemT], after: Mapping[K, ItemT]
+) -> tuple[tuple[ItemT, ...], tuple[ItemT, ...]]:
+    """(added, removed) between two versions' items by key: a changed item is in both."""
+    added = tuple(item for key, item in after.items() if before.get(key) != item)
+    removed = tuple(item for key, item in before.items() if after.get(key) != item)
+    return added, removed
+
+
+def apply_changes(
+    base: Mapping[K, ItemT],
+    added: Iterable[ItemT],
+    removed: Iterable[ItemT],
+    key: Callable[[ItemT], K],
+    describe: Callable[[ItemT], str],
+    error: type[ValueError] = VersionError,
+) -> dict[K, ItemT]:
+    """``base`` less ``removed`` (each must be there as it is) plus ``added`` (none may be there)."""
+    items = dict(base)
+    for item in removed:
+        if items.get(key(item)) != item:
+            raise error(f"diff removes {describe(item)}, which the base does not hold")
+        del items[key(item)]
+    for item in added:
+        if key(item) in items:
+            raise error(f"diff adds {describe(item)}, which the base already holds")
+        items[key(item)] = item
+    return items
+
+
 def diff_versions(old: ListVersion, new: ListVersion) -> VersionDiff:
     if old.name != new.name:
         raise VersionError(f"cannot diff list {old.name!r} against {new.name!r}")
-    before = old.by_key()
-    after = new.by_key()
-    return VersionDiff(
-        name=new.name,
-        from_serial=old.serial,
-        to_serial=new.serial,
-        published_at=new.published_at,
-        added=tuple(entry for key, entry in after.items() if before.get(key) != entry),
-        removed=tuple(entry for key, entry in before.items() if after.get(key) != entry),
-    )
+    added, removed = changes(old.by_key(), new.by_key())
+    return VersionDiff(new.name, old.serial, new.serial, new.published_at, added, removed)
 
 
 def apply_diff(old: ListVersion, diff: VersionDiff) -> ListVersion:
@@ -117,18 +141,10 @@ def apply_diff(old: ListVersion, diff: VersionDiff) -> ListVersion:
         raise VersionError(
             f"diff {diff.name}@{diff.from_serial}->{diff.to_serial} does not apply to {old.name}@{old.serial}"
         )
-    entries = old.by_key()
-    for entry in diff.removed:
-        if entries.get(entry.key) != entry:
-            raise VersionError(f"diff removes {entry.kind} {entry.target!r}, which the base does not hold")
-        del entries[entry.key]
-    for entry in diff.added:
-        if entry.key in entries:
-            raise VersionError(f"diff adds {entry.kind} {entry.target!r}, which the base already holds")
-        entries[entry.key] = entry
-    return ListVersion(
-        name=old.name, serial=diff.to_serial, published_at=diff.published_at, entries=tuple(entries.values())
+    entries = apply_changes(
+        old.by_key(), diff.added, diff.removed, lambda e: e.key, lambda e: f"{e.kind} {e.target!r}"
     )
+    return ListVersion(old.name, diff.to_serial, diff.published_at, tuple(entries.values()))
 
 
 def dns_triggers(entries: Iterable[ListEntry], *, url_hosts: bool = True) -> dict[str, bool]:

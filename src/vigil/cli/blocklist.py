@@ -13,17 +13,16 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
-from rich.table import Table
 
-from vigil.blocklists.keyfile import load_or_create_signing_key, signing_key_path
 from vigil.blocklists.lists import DEFAULT_URL_LIST, BlocklistError
 from vigil.blocklists.service import DEFAULT_CATEGORY, BlocklistService, EntryInfo
 from vigil.blocklists.signed_exports import FORMATS, Exporter
-from vigil.blocklists.signing import SignatureError, public_key_from_pem, public_key_to_pem, verify
 from vigil.cli.db import cli_actor, open_database
+from vigil.cli.list_lifecycle import add_version_commands, fail, parse_time
 from vigil.config import Settings
 from vigil.db.bounds import DB_BIGINT_MAX, DB_INT_MAX
+from vigil.signing import SignatureError, public_key_from_pem, public_key_to_pem, verify
+from vigil.signing.keyfile import load_or_create_signing_key, signing_key_path
 
 app = typer.Typer(
     name="blocklist", help="URL blocklist: add, confirm, publish, export, verify.", no_args_is_help=True
@@ -36,22 +35,6 @@ Target = Annotated[str, typer.Argument(help="A domain (example.com, *.example.co
 
 def _service(settings: Settings | None = None) -> BlocklistService:
     return BlocklistService(open_database(settings or Settings()), cli_actor())
-
-
-def _fail(exc: Exception) -> typer.Exit:
-    typer.echo(f"error: {exc}", err=True)
-    return typer.Exit(1)
-
-
-def parse_time(text: str | None) -> datetime | None:
-    """An ISO 8601 date or time; without a zone it is UTC."""
-    if text is None:
-        return None
-    try:
-        value = datetime.fromisoformat(text)
-    except ValueError:
-        raise typer.BadParameter(f"{text!r} is not an ISO 8601 date or time") from None
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
 def _describe(entry: EntryInfo, verb: str) -> str:
@@ -84,7 +67,7 @@ def add_command(
             source_report_id=report,
         )
     except BlocklistError as exc:
-        raise _fail(exc) from None
+        raise fail(exc) from None
     typer.echo(_describe(entry, "added"))
 
 
@@ -94,7 +77,7 @@ def confirm_command(target: Target, by: By, list_name: ListName = DEFAULT_URL_LI
     try:
         entry = _service().confirm(target, by=by, list_name=list_name)
     except BlocklistError as exc:
-        raise _fail(exc) from None
+        raise fail(exc) from None
     typer.echo(_describe(entry, "confirmed"))
 
 
@@ -109,7 +92,7 @@ def remove_command(
     try:
         entry = _service().remove(target, by=by, reason=reason, list_name=list_name)
     except BlocklistError as exc:
-        raise _fail(exc) from None
+        raise fail(exc) from None
     typer.echo(_describe(entry, "removed"))
 
 
@@ -124,7 +107,7 @@ def expire_command(
     try:
         entry = _service().expire(target, by=by, at=parse_time(at), list_name=list_name)
     except BlocklistError as exc:
-        raise _fail(exc) from None
+        raise fail(exc) from None
     typer.echo(_describe(entry, "expires"))
 
 
@@ -137,7 +120,7 @@ def show_command(
     try:
         entries = _service().entries(list_name, include_removed=removed)
     except BlocklistError as exc:
-        raise _fail(exc) from None
+        raise fail(exc) from None
     now = datetime.now(UTC)
     # One line per entry, tab-separated: targets are long and scripts read this.
     typer.echo("target\tstate\tadded by\tconfirmed by\tcategory\treason")
@@ -160,7 +143,7 @@ def appeal_command(
             target, appellant=appellant, statement=statement, by=by, list_name=list_name
         )
     except BlocklistError as exc:
-        raise _fail(exc) from None
+        raise fail(exc) from None
     typer.echo(f"appeal {appeal.id} against {appeal.target} recorded")
 
 
@@ -177,44 +160,11 @@ def resolve_command(
     try:
         appeal = _service().resolve_appeal(appeal_id, by=by, upheld=uphold, resolution=resolution)
     except BlocklistError as exc:
-        raise _fail(exc) from None
+        raise fail(exc) from None
     typer.echo(f"appeal {appeal.id} against {appeal.target}: {appeal.status}")
 
 
-@app.command("publish")
-def publish_command(list_name: ListName = DEFAULT_URL_LIST) -> None:
-    """Publish the confirmed, unexpired entries as a new immutable version (none if nothing changed)."""
-    try:
-        result = _service().publish(list_name)
-    except BlocklistError as exc:
-        raise _fail(exc) from None
-    if result.new_version:
-        typer.echo(
-            f"{list_name} serial {result.serial}: {result.entries} entries "
-            f"(+{result.added} -{result.removed})"
-        )
-    else:
-        typer.echo(f"{list_name}: unchanged since serial {result.serial} ({result.entries} entries)")
-
-
-@app.command("versions")
-def versions_command(list_name: ListName = DEFAULT_URL_LIST) -> None:
-    """Every published version."""
-    try:
-        versions = _service().versions(list_name)
-    except BlocklistError as exc:
-        raise _fail(exc) from None
-    table = Table("serial", "published", "by", "entries", "added", "removed")
-    for v in versions:
-        table.add_row(
-            str(v.serial),
-            v.published_at.isoformat(),
-            v.published_by,
-            str(v.entries),
-            str(v.added),
-            str(v.removed),
-        )
-    Console(soft_wrap=True).print(table)
+add_version_commands(app, _service, default_list=DEFAULT_URL_LIST, list_help="The URL list.", noun="entries")
 
 
 @app.command("export")
@@ -241,7 +191,7 @@ def export_command(
             list_name, fmt, since=since, serial=serial
         )
     except (BlocklistError, SignatureError) as exc:
-        raise _fail(exc) from None
+        raise fail(exc) from None
     if exported is None:
         typer.echo(f"{list_name}: nothing changed since serial {since}", err=True)
         return
@@ -276,7 +226,7 @@ def verify_command(
             public = load_or_create_signing_key(path).public_key()
         key_id = verify(file.read_bytes(), signature.read_bytes(), public)
     except (SignatureError, ValueError) as exc:
-        raise _fail(SignatureError(f"{file}: NOT verified: {exc}")) from None
+        raise fail(SignatureError(f"{file}: NOT verified: {exc}")) from None
     typer.echo(f"{file}: verified, signed by key {key_id}")
 
 
@@ -286,5 +236,5 @@ def key_command() -> None:
     try:
         private = load_or_create_signing_key(signing_key_path(Settings()))
     except SignatureError as exc:
-        raise _fail(exc) from None
+        raise fail(exc) from None
     typer.echo(public_key_to_pem(private.public_key()).decode("ascii"), nl=False)

@@ -125,8 +125,8 @@ def case_command(
 @app.command("key")
 def key_command() -> None:
     """Print the public key that verifies this hotline's notices (PEM; the key is made on first use)."""
-    from vigil.blocklists.signing import public_key_to_pem
     from vigil.hotline.notices import load_signing_key
+    from vigil.signing import public_key_to_pem
 
     typer.echo(public_key_to_pem(load_signing_key(Settings()).public_key()).decode("ascii"), nl=False)
 
@@ -155,9 +155,9 @@ def verify_notice_command(
     ] = None,
 ) -> None:
     """Check that a notice comes from the hotline, unchanged; exit 1 if it does not verify."""
-    from vigil.blocklists.signing import SignatureError, public_key_from_pem
     from vigil.hotline.notices import load_signing_key, signing_key_path
     from vigil.hotline.verification import NoticeError, verify_notice
+    from vigil.signing import SignatureError, public_key_from_pem
 
     try:
         if key:

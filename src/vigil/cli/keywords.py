@@ -8,16 +8,16 @@ from typing import Annotated
 
 import typer
 
-from vigil.blocklists.keyfile import load_or_create_signing_key, signing_key_path
 from vigil.blocklists.keyword_diff import keyword_diff_to_json
 from vigil.blocklists.keyword_service import KeywordService
 from vigil.blocklists.keywords import HelpResource, KeywordError, MatchMode, keywords_to_json
 from vigil.blocklists.lists import DEFAULT_KEYWORD_LIST, BlocklistError
-from vigil.blocklists.signing import SignatureError, sign
-from vigil.cli.blocklist import parse_time
 from vigil.cli.db import cli_actor, open_database
+from vigil.cli.list_lifecycle import add_version_commands, fail, parse_time
 from vigil.config import Settings
 from vigil.db.bounds import DB_BIGINT_MAX
+from vigil.signing import SignatureError, sign
+from vigil.signing.keyfile import load_or_create_signing_key, signing_key_path
 
 app = typer.Typer(
     name="keywords", help="Search-term list: add, confirm, publish, check queries.", no_args_is_help=True
@@ -31,11 +31,6 @@ Language = Annotated[str, typer.Option("--language", help="BCP 47 language of th
 
 def _service(settings: Settings | None = None) -> KeywordService:
     return KeywordService(open_database(settings or Settings()), cli_actor())
-
-
-def _fail(exc: Exception) -> typer.Exit:
-    typer.echo(f"error: {exc}", err=True)
-    return typer.Exit(1)
 
 
 @app.command("add")
@@ -67,7 +62,7 @@ def add_command(
             list_name=list_name,
         )
     except (BlocklistError, KeywordError) as exc:
-        raise _fail(exc) from None
+        raise fail(exc) from None
     typer.echo(
         f"added {keyword.term!r} ({keyword.language}, {keyword.match}) to {list_name}: awaiting confirmation"
     )
@@ -81,7 +76,7 @@ def confirm_command(
     try:
         _service().confirm(term, by=by, language=language, list_name=list_name)
     except BlocklistError as exc:
-        raise _fail(exc) from None
+        raise fail(exc) from None
     typer.echo(f"confirmed {term!r} ({language}) on {list_name}")
 
 
@@ -97,7 +92,7 @@ def remove_command(
     try:
         _service().remove(term, by=by, reason=reason, language=language, list_name=list_name)
     except BlocklistError as exc:
-        raise _fail(exc) from None
+        raise fail(exc) from None
     typer.echo(f"removed {term!r} ({language}) from {list_name}")
 
 
@@ -113,7 +108,7 @@ def expire_command(
     try:
         _service().expire(term, by=by, at=parse_time(at), language=language, list_name=list_name)
     except BlocklistError as exc:
-        raise _fail(exc) from None
+        raise fail(exc) from None
     typer.echo(f"{term!r} ({language}) expires {at or 'now'}")
 
 
@@ -123,7 +118,7 @@ def show_command(list_name: ListName = DEFAULT_KEYWORD_LIST) -> None:
     try:
         entries = _service().entries(list_name)
     except BlocklistError as exc:
-        raise _fail(exc) from None
+        raise fail(exc) from None
     typer.echo("term\tlanguage\tmatch\tadded by\tconfirmed by\thelp")
     for keyword, added_by, confirmed_by in entries:
         fields = (
@@ -137,19 +132,9 @@ def show_command(list_name: ListName = DEFAULT_KEYWORD_LIST) -> None:
         typer.echo("\t".join(fields))
 
 
-@app.command("publish")
-def publish_command(list_name: ListName = DEFAULT_KEYWORD_LIST) -> None:
-    """Publish the confirmed, unexpired terms as a new immutable version (none if nothing changed)."""
-    try:
-        result = _service().publish(list_name)
-    except BlocklistError as exc:
-        raise _fail(exc) from None
-    if result.new_version:
-        typer.echo(
-            f"{list_name} serial {result.serial}: {result.entries} terms (+{result.added} -{result.removed})"
-        )
-    else:
-        typer.echo(f"{list_name}: unchanged since serial {result.serial} ({result.entries} terms)")
+add_version_commands(
+    app, _service, default_list=DEFAULT_KEYWORD_LIST, list_help="The keyword list.", noun="terms"
+)
 
 
 @app.command("check")
@@ -162,7 +147,7 @@ def check_command(
     try:
         result = _service().check(query, language=language, list_name=list_name)
     except BlocklistError as exc:
-        raise _fail(exc) from None
+        raise fail(exc) from None
     if not result.matched:
         typer.echo("no listed term matched")
         return
@@ -201,7 +186,7 @@ def export_command(
         data = text.encode("utf-8")
         signature = sign(data, load_or_create_signing_key(signing_key_path(settings)))
     except (BlocklistError, SignatureError) as exc:
-        raise _fail(exc) from None
+        raise fail(exc) from None
     if output is None:
         sys.stdout.buffer.write(data)
         sys.stdout.flush()

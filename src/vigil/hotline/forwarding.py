@@ -14,7 +14,7 @@ from typing import Any
 import httpx
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from vigil.blocklists import signing
+from vigil import signing
 from vigil.hotline.directory import Partner
 from vigil.hotline.notices import SIGNATURE_HEADER, DeliveryError
 

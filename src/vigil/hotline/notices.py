@@ -29,7 +29,7 @@ from typing import Final, Protocol
 import httpx
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from vigil.blocklists import signing
+from vigil import signing
 from vigil.config import Settings
 
 SIGNATURE_HEADER: Final = "X-Vigil-Signature"

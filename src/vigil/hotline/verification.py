@@ -20,7 +20,7 @@ from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
-from vigil.blocklists import signing
+from vigil import signing
 from vigil.hotline.notices import SIGNATURE_HEADER, canonical_body
 
 
@@ -70,7 +70,7 @@ def verify_email(raw: bytes, keys: Ed25519PublicKey | Iterable[Ed25519PublicKey]
     """Check an e-mail notice exactly as received (the RFC 5322 bytes, CRLF or LF line endings).
 
     Raises :class:`NoticeError` when it is not a readable notice, and
-    :class:`~vigil.blocklists.signing.SignatureError` when its signature does not verify.
+    :class:`~vigil.signing.SignatureError` when its signature does not verify.
     """
     message = email.message_from_bytes(raw, policy=email.policy.default)
     if not isinstance(message, EmailMessage) or not message.keys():

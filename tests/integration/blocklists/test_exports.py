@@ -13,8 +13,8 @@ from vigil.blocklists.export.proxy import parse_proxy_list
 from vigil.blocklists.rpz_reader import read_rpz
 from vigil.blocklists.service import BlocklistService
 from vigil.blocklists.signed_exports import Exporter, ExportError, ExportOptions
-from vigil.blocklists.signing import SignatureError, generate_private_key, verify
 from vigil.blocklists.versions import ListVersion, apply_diff
+from vigil.signing import SignatureError, generate_private_key, verify
 
 
 @pytest.fixture

@@ -17,7 +17,7 @@ import httpx
 import pytest
 
 from tests.integration.console.helpers import field
-from tests.integration.hotline.parts import free_port
+from tests.integration.hotline.servers import free_port
 from vigil.auth import totp
 
 pytestmark = pytest.mark.slow

@@ -25,7 +25,7 @@ from tests.integration.hotline.parts import (
     write_images,
 )
 from tests.integration.hotline.servers import ConnectGuard, Page, StubResolver, dns_server, http_site
-from vigil.blocklists import signing
+from vigil import signing
 from vigil.config import Settings
 from vigil.demo.images import scene
 from vigil.hotline.clock import ManualClock

@@ -31,8 +31,8 @@ from tests.integration.hotline.parts import (
     write_images,
 )
 from tests.integration.hotline.servers import ConnectGuard, Page, Site, StubResolver, http_site
+from vigil import signing
 from vigil.audit import journal
-from vigil.blocklists import signing
 from vigil.config import Settings
 from vigil.hotline.clock import ManualClock
 from vigil.hotline.metrics import takedown_figures

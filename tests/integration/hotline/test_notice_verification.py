@@ -23,7 +23,7 @@ from tests.integration.hotline.parts import (
     write_images,
 )
 from tests.integration.hotline.servers import ConnectGuard, Page, StubResolver, http_site
-from vigil.blocklists import signing
+from vigil import signing
 from vigil.config import Settings
 from vigil.hotline.clock import ManualClock
 from vigil.hotline.notices import canonical_body, load_signing_key

@@ -24,11 +24,11 @@ from tests.integration.hotline.parts import (
     write_directory,
 )
 from tests.integration.hotline.servers import ConnectGuard, Page, StubResolver, free_port, http_site
+from vigil import signing
 from vigil.audit import journal
 from vigil.audit.models import AuditEntry
 from vigil.auth.roles import Role
 from vigil.auth.service import UserService
-from vigil.blocklists import signing
 from vigil.cli.main import app
 from vigil.config import Settings
 from vigil.hotline.clock import ManualClock

@@ -25,9 +25,9 @@ from tests.integration.hotline.parts import (
     write_images,
 )
 from tests.integration.hotline.servers import ConnectGuard, Page, StubResolver, http_site, served
+from vigil import signing
 from vigil.auth.roles import Role
 from vigil.auth.service import UserService
-from vigil.blocklists import signing
 from vigil.config import Settings
 from vigil.db.migrate import alembic_config
 from vigil.db.session import engine_for_url, make_session_factory

@@ -27,9 +27,9 @@ from vigil.blocklists.keyword_service import KeywordService
 from vigil.blocklists.keywords import HelpResource, keywords_from_json
 from vigil.blocklists.rpz_reader import read_rpz
 from vigil.blocklists.service import BlocklistService
-from vigil.blocklists.signing import SignatureError, public_key_from_pem, verify
 from vigil.blocklists.versions import apply_diff
 from vigil.config import Settings
+from vigil.signing import SignatureError, public_key_from_pem, verify
 from vigil.web.app import create_app
 from vigil.web.stop_page import QuietPathsFilter
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from vigil.blocklists import signing
+from vigil import signing
 from vigil.hotline.notices import canonical_body, sign_text
 
 TEXT = "Hotline: notice\n\nReference: VIGIL-7\nURL: http://pics.example/a.jpg\n\n-- \nHotline Zürich\n"

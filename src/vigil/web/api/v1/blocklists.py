@@ -19,7 +19,6 @@ from fastapi.responses import FileResponse
 
 from vigil.auth.authenticate import Principal
 from vigil.auth.roles import Role
-from vigil.blocklists.keyfile import load_or_create_signing_key, signing_key_path
 from vigil.blocklists.keyword_diff import keyword_diff_to_json
 from vigil.blocklists.keyword_service import KeywordService
 from vigil.blocklists.keywords import keywords_to_json
@@ -34,8 +33,9 @@ from vigil.blocklists.signed_exports import (
     SignedExport,
     check_format,
 )
-from vigil.blocklists.signing import key_id, public_key_to_pem, sign
 from vigil.db.bounds import DB_BIGINT_MAX
+from vigil.signing import key_id, public_key_to_pem, sign
+from vigil.signing.keyfile import load_or_create_signing_key, signing_key_path
 from vigil.web.context import AppContext, context
 from vigil.web.policy import public, require
 from vigil.web.problems import PROBLEM_RESPONSES, Problem
@@ -192,6 +192,7 @@ KeywordList = Annotated[str, Query(alias="list", max_length=63, description="The
 
 
 @router.get("/keywords", name="keywords.download", response_class=Response)
+@router.get("/keywords.sig", name="keywords.signature", response_class=Response)
 def keywords(
     who: Annotated[Principal, require(ISP, audit="read")],
     ctx: Annotated[AppContext, Depends(context)],
@@ -199,19 +200,8 @@ def keywords(
     since: Since = None,
     list_name: KeywordList = DEFAULT_KEYWORD_LIST,
 ) -> Response:
-    """The latest keyword list (terms, match modes, warnings, help), or its changes since ``since``."""
-    return _keyword_response(ctx, who, request, list_name, since)
-
-
-@router.get("/keywords.sig", name="keywords.signature", response_class=Response)
-def keywords_signature(
-    who: Annotated[Principal, require(ISP, audit="read")],
-    ctx: Annotated[AppContext, Depends(context)],
-    request: Request,
-    since: Since = None,
-    list_name: KeywordList = DEFAULT_KEYWORD_LIST,
-) -> Response:
-    """The detached signature of the same keyword download."""
+    """The latest keyword list (terms, match modes, warnings, help), or its changes since ``since``;
+    at ``keywords.sig``, the detached signature of the same download."""
     return _keyword_response(ctx, who, request, list_name, since)
 
 

@@ -20,8 +20,8 @@ from vigil.auth.roles import STAFF, may_receive
 from vigil.db.bounds import DB_INT_MAX
 from vigil.formats.base import HashRecord
 from vigil.hashlists.lists import ListError, get_list
+from vigil.hashlists.records.delta_pages import delta_page
 from vigil.hashlists.service import ListDetails
-from vigil.records.delta_pages import delta_page
 from vigil.web.context import AppContext, context
 from vigil.web.policy import require
 from vigil.web.problems import PROBLEM_RESPONSES, Problem

@@ -12,10 +12,10 @@ from pydantic import BaseModel, Field
 from vigil.auth.authenticate import Principal
 from vigil.db.bounds import DB_INT_MAX
 from vigil.hashlists.contributors import ContributorError
+from vigil.hashlists.records import media as media_records
+from vigil.hashlists.records import victims as victim_records
+from vigil.hashlists.records.victims import RecordNotFoundError, SeriesSummary, VictimRecord
 from vigil.hashlists.victims import VictimError
-from vigil.records import media as media_records
-from vigil.records import victims as victim_records
-from vigil.records.victims import RecordNotFoundError, SeriesSummary, VictimRecord
 from vigil.web.context import AppContext, context
 from vigil.web.policy import require
 from vigil.web.problems import PROBLEM_RESPONSES, Problem

@@ -12,9 +12,9 @@ from fastapi import APIRouter, Body, Path, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, Field
 
+from vigil import signing
 from vigil.auth.authenticate import Principal
 from vigil.auth.roles import Role
-from vigil.blocklists import signing
 from vigil.db.bounds import DB_INT_MAX
 from vigil.hotline.caseview import case_view
 from vigil.hotline.metrics import takedown_figures

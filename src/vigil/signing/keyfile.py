@@ -15,13 +15,13 @@ from pathlib import Path
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from vigil.blocklists.signing import (
+from vigil.config import Settings
+from vigil.signing import (
     SignatureError,
     generate_private_key,
     private_key_from_pem,
     private_key_to_pem,
 )
-from vigil.config import Settings
 
 KEY_FILE_NAME = "blocklist-signing-ed25519.pem"
 

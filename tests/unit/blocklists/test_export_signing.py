@@ -5,7 +5,8 @@ import base64
 import pytest
 
 from vigil.blocklists.export.rpz import RpzOptions, render_rpz
-from vigil.blocklists.signing import (
+from vigil.blocklists.versions import ListVersion
+from vigil.signing import (
     SignatureError,
     generate_private_key,
     key_id,
@@ -17,7 +18,6 @@ from vigil.blocklists.signing import (
     sign,
     verify,
 )
-from vigil.blocklists.versions import ListVersion
 
 
 def test_sign_and_verify_an_export(sample: ListVersion) -> None:

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from vigil.blocklists.keyfile import default_key_path, load_or_create_signing_key
-from vigil.blocklists.signing import SignatureError, key_id, sign, verify
+from vigil.signing import SignatureError, key_id, sign, verify
+from vigil.signing.keyfile import default_key_path, load_or_create_signing_key
 
 
 def test_made_on_first_use_then_reused(tmp_path: Path) -> None:
