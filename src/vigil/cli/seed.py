@@ -5,15 +5,14 @@ from __future__ import annotations
 import typer
 from rich.console import Console
 
-from vigil.cli.db import open_database
-from vigil.config import Settings
+from vigil.cli.state import sessions_of, settings_of
 from vigil.demo.seed import seed
 
 
-def seed_command() -> None:
+def seed_command(ctx: typer.Context) -> None:
     """Create the demo hash list (generated images) and one demo user per role; print new tokens once."""
-    settings = Settings()
-    result = seed(open_database(settings), settings.data_dir)
+    settings = settings_of(ctx)
+    result = seed(sessions_of(ctx), settings.data_dir)
     out = Console(soft_wrap=True)
     what = "created and published" if result.created_list else "already there"
     out.print(f"demo list {result.list_name!r}: {what}, version {result.version}, {result.entries} entries")
