@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from pydantic import Field, SecretStr, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+if TYPE_CHECKING:
+    from vigil.signals.images import ImageLimits
 
 
 class Settings(BaseSettings):
@@ -169,3 +172,10 @@ class Settings(BaseSettings):
     def list_snapshot_dir(self) -> Path:
         """Index snapshots of published list versions, shared by the API and scans."""
         return self.data_dir / "index" / "lists"
+
+    def image_limits(self) -> ImageLimits:
+        """The image decoding limits of this process (every decoder of content from outside uses them)."""
+        # Imported here: the settings are read by processes that decode no image.
+        from vigil.signals.images import ImageLimits
+
+        return ImageLimits(max_pixels=self.max_image_pixels, max_bytes=self.max_image_bytes)

@@ -12,6 +12,8 @@ from typing import Any, Protocol, TypeVar, runtime_checkable
 
 import pluggy
 
+from vigil.errors import Conflict
+
 PROJECT = "vigil"
 hookspec = pluggy.HookspecMarker(PROJECT)
 hookimpl = pluggy.HookimplMarker(PROJECT)
@@ -25,7 +27,7 @@ class Named(Protocol):
     def name(self) -> str: ...
 
 
-class DuplicateNameError(ValueError):
+class DuplicateNameError(Conflict, ValueError):
     """Two registered things of one kind share a name."""
 
 

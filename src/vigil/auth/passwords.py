@@ -7,6 +7,8 @@ from typing import Final
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
+from vigil.errors import Invalid
+
 MIN_LENGTH: Final = 12
 MAX_LENGTH: Final = 1024
 
@@ -16,7 +18,7 @@ _HASHER: Final = PasswordHasher()
 _DUMMY: Final = _HASHER.hash("vigil: no such user, same work")
 
 
-class PasswordPolicyError(ValueError):
+class PasswordPolicyError(Invalid):
     pass
 
 

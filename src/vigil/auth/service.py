@@ -13,17 +13,22 @@ from vigil.auth.models import ApiToken, User
 from vigil.auth.roles import Role
 from vigil.auth.tokens import new_token, shown_prefix, token_digest
 from vigil.db.base import utcnow
+from vigil.errors import Conflict, Invalid, NotFound
 
 
-class AuthError(ValueError):
+class AuthError(Invalid):
     """A user or token request that cannot be done as asked."""
 
 
-class UnknownUserError(AuthError, LookupError):
+class UnknownUserError(NotFound, AuthError):
     pass
 
 
-class UnknownTokenError(AuthError, LookupError):
+class UnknownTokenError(NotFound, AuthError):
+    pass
+
+
+class UserExistsError(Conflict, AuthError):
     pass
 
 
@@ -107,7 +112,7 @@ class UserService:
         chosen = _role(role)
         with self.sessions() as session, session.begin():
             if session.execute(select(User.id).where(User.name == name)).first() is not None:
-                raise AuthError(f"user {name!r} exists")
+                raise UserExistsError(f"user {name!r} exists")
             user = User(name=name, role=chosen.value, active=True, created_by=self.actor[:200])
             session.add(user)
             session.flush()

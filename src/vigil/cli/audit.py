@@ -5,16 +5,15 @@ from __future__ import annotations
 import typer
 
 from vigil.audit.journal import verify
-from vigil.cli.db import open_database
-from vigil.config import Settings
+from vigil.cli.state import sessions_of
 
 app = typer.Typer(name="audit", help="The audit journal.", no_args_is_help=True)
 
 
 @app.command("verify")
-def verify_command() -> None:
+def verify_command(ctx: typer.Context) -> None:
     """Check every entry's hash and link; exit 1 if an entry was edited, deleted or cut off."""
-    with open_database(Settings())() as session:
+    with sessions_of(ctx)() as session:
         result = verify(session)
     if result.ok:
         typer.echo(f"audit journal intact: {result.entries} entries")

@@ -10,6 +10,7 @@ import typer
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
+from vigil.cli.state import settings_of
 from vigil.config import Settings
 from vigil.db import migrate
 from vigil.db.session import make_engine, make_session_factory
@@ -46,10 +47,11 @@ def open_database(settings: Settings) -> sessionmaker[Session]:
 
 @app.command("upgrade")
 def upgrade_command(
+    ctx: typer.Context,
     revision: Annotated[str, typer.Argument(help="Target revision.")] = "head",
 ) -> None:
     """Create the database, or bring it to the latest schema (SQLite file in the data folder by default)."""
-    settings = Settings()
+    settings = settings_of(ctx)
     migrate.upgrade(settings, revision)
     engine = make_engine(settings)
     try:
@@ -59,9 +61,9 @@ def upgrade_command(
 
 
 @app.command("current")
-def current_command() -> None:
+def current_command(ctx: typer.Context) -> None:
     """Print the database's schema revision and the latest one."""
-    settings = Settings()
+    settings = settings_of(ctx)
     engine = make_engine(settings)
     try:
         current = migrate.current_revision(engine)

@@ -10,17 +10,18 @@ from rich.console import Console
 from rich.table import Table
 
 from vigil.cli.hashing import options_from
-from vigil.config import Settings
+from vigil.cli.state import settings_of
 from vigil.demo.images import write_demo_set
 from vigil.signals.batch import hash_many, iter_paths
 from vigil.signals.hexbits import hamming
 
 
 def demo_command(
+    ctx: typer.Context,
     folder: Annotated[Path | None, typer.Option(help="Where to write the demo images.")] = None,
 ) -> None:
     """Generate benign demo images, hash them, and show which are near-duplicates of one another."""
-    settings = Settings()
+    settings = settings_of(ctx)
     target = folder or settings.data_dir / "demo-images"
     files = write_demo_set(target)
     console = Console()

@@ -14,11 +14,11 @@ from rich.console import Console
 from rich.table import Table
 
 from vigil.cli.progress import file_progress
+from vigil.cli.state import settings_of
 from vigil.config import Settings
 from vigil.parallel import MAX_JOBS
 from vigil.signals.batch import hash_many, iter_paths
 from vigil.signals.content import FileSignals, HashOptions
-from vigil.signals.images import ImageLimits
 
 CSV_COLUMNS = ("path", "size", "md5", "sha1", "sha256", "pdq", "pdq_quality", "error")
 
@@ -30,11 +30,13 @@ class OutputFormat(StrEnum):
 
 
 def options_from(settings: Settings, *, exact: bool, dihedral: bool) -> HashOptions:
-    limits = ImageLimits(max_pixels=settings.max_image_pixels, max_bytes=settings.max_image_bytes)
-    return HashOptions(limits=limits, fast=settings.pdq_fast and not exact, dihedral=dihedral)
+    return HashOptions(
+        limits=settings.image_limits(), fast=settings.pdq_fast and not exact, dihedral=dihedral
+    )
 
 
 def hash_command(
+    ctx: typer.Context,
     paths: Annotated[list[str], typer.Argument(help="Files or folders (recursed).", show_default=False)],
     output_format: Annotated[OutputFormat, typer.Option("--format", help="Output format.")] = (
         OutputFormat.jsonl
@@ -48,7 +50,7 @@ def hash_command(
     ] = (None),
 ) -> None:
     """Hash files: MD5, SHA-1, SHA-256 of every file; PDQ of every image. Exit 1 if any file failed."""
-    settings = Settings()
+    settings = settings_of(ctx)
     options = options_from(settings, exact=exact, dihedral=dihedral)
     results = hash_many(iter_paths(paths), options, jobs or settings.hash_jobs)
     err = Console(stderr=True)

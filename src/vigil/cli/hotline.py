@@ -9,8 +9,8 @@ from typing import Annotated
 
 import typer
 
-from vigil.cli.db import cli_actor, open_database
-from vigil.config import Settings
+from vigil.cli.db import cli_actor
+from vigil.cli.state import sessions_of, settings_of
 from vigil.db.bounds import DB_INT_MAX
 from vigil.parallel import MAX_JOBS
 
@@ -21,6 +21,7 @@ app = typer.Typer(
 
 @app.command("worker")
 def worker_command(
+    ctx: typer.Context,
     workers: Annotated[int, typer.Option("--workers", min=1, max=MAX_JOBS, help="Worker threads.")] = 2,
 ) -> None:
     """Run the job queue's consumer: periodic sweeps, fetches, re-checks, notices (until interrupted)."""
@@ -28,8 +29,8 @@ def worker_command(
     from vigil.hotline.runtime import build_hotline
     from vigil.logs import configure_logging
 
-    settings = Settings()
-    sessions = open_database(settings)
+    settings = settings_of(ctx)
+    sessions = sessions_of(ctx)
     configure_logging(settings)
     queue = make_queue(settings)
     HotlineJobs(queue, lambda: build_hotline(settings, sessions))
@@ -37,14 +38,14 @@ def worker_command(
 
 
 @app.command("sweep")
-def sweep_command() -> None:
+def sweep_command(ctx: typer.Context) -> None:
     """Do all due hotline work once, in this process (instead of a worker, e.g. from cron)."""
     from vigil.hotline.recheck import run_due
     from vigil.hotline.runtime import build_hotline
     from vigil.logs import configure_logging
 
-    settings = Settings()
-    sessions = open_database(settings)
+    settings = settings_of(ctx)
+    sessions = sessions_of(ctx)
     configure_logging(settings)
     hotline = build_hotline(settings, sessions)
     try:
@@ -55,22 +56,20 @@ def sweep_command() -> None:
 
 @app.command("report")
 def report_command(
+    ctx: typer.Context,
     url: Annotated[str, typer.Argument(help="The URL to report.")],
     description: Annotated[str, typer.Option("--description", help="What was seen there.")] = "",
 ) -> None:
     """Record a report as an analyst (it joins the open case of the same URL)."""
     from vigil.hotline.runtime import build_hotline
-    from vigil.hotline.service import HotlineError, HotlineService
+    from vigil.hotline.service import HotlineService
 
-    settings = Settings()
-    hotline = build_hotline(settings, open_database(settings))
+    settings = settings_of(ctx)
+    hotline = build_hotline(settings, sessions_of(ctx))
     try:
         done = HotlineService(hotline, cli_actor()).submit(
             url, source="analyst", submitted_by=cli_actor(), description=description
         )
-    except HotlineError as exc:
-        typer.echo(f"error: {exc}", err=True)
-        raise typer.Exit(2) from None
     finally:
         hotline.close()
     typer.echo(f"case {done.case_id}{' (already open)' if done.duplicate else ''}: {done.url}")
@@ -78,6 +77,7 @@ def report_command(
 
 @app.command("case")
 def case_command(
+    ctx: typer.Context,
     case_id: Annotated[int, typer.Argument(min=1, max=DB_INT_MAX, help="The case number.")],
     as_json: Annotated[bool, typer.Option("--json", help="The whole case page as JSON.")] = False,
 ) -> None:
@@ -85,9 +85,7 @@ def case_command(
     assessments, events and, for a page, each item with its own match."""
     from vigil.hotline.caseview import case_view
 
-    settings = Settings()
-    sessions = open_database(settings)
-    with sessions() as session:
+    with sessions_of(ctx)() as session:
         view = case_view(session, case_id)
     if view is None:
         typer.echo(f"error: no case {case_id}", err=True)
@@ -123,16 +121,17 @@ def case_command(
 
 
 @app.command("key")
-def key_command() -> None:
+def key_command(ctx: typer.Context) -> None:
     """Print the public key that verifies this hotline's notices (PEM; the key is made on first use)."""
     from vigil.hotline.notices import load_signing_key
     from vigil.signing import public_key_to_pem
 
-    typer.echo(public_key_to_pem(load_signing_key(Settings()).public_key()).decode("ascii"), nl=False)
+    typer.echo(public_key_to_pem(load_signing_key(settings_of(ctx)).public_key()).decode("ascii"), nl=False)
 
 
 @app.command("verify-notice")
 def verify_notice_command(
+    ctx: typer.Context,
     file: Annotated[
         Path,
         typer.Argument(
@@ -163,7 +162,7 @@ def verify_notice_command(
         if key:
             keys = [public_key_from_pem(k.read_bytes()) for k in key]
         else:
-            settings = Settings()
+            settings = settings_of(ctx)
             if not signing_key_path(settings).exists():
                 raise SignatureError(
                     f"no --key given and no hotline signing key at {signing_key_path(settings)}"

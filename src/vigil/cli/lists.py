@@ -11,7 +11,8 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from vigil.cli.db import cli_actor, open_database
+from vigil.cli.db import cli_actor
+from vigil.cli.state import sessions_of, settings_of
 from vigil.config import Settings
 from vigil.db.bounds import DB_INT_MAX
 from vigil.formats.base import FormatError, HashSetFormat
@@ -31,8 +32,8 @@ app = typer.Typer(name="lists", help="Hash lists: import, publish, export, compa
 USER_ERRORS = (FormatError, CatalogError, ContributorError, ListError, ValueError, LookupError)
 
 
-def _service() -> HashDatabase:
-    return HashDatabase(open_database(Settings()), cli_actor())
+def _service(ctx: typer.Context) -> HashDatabase:
+    return HashDatabase(sessions_of(ctx), cli_actor())
 
 
 def _read_limits(settings: Settings) -> ReadLimits:
@@ -78,6 +79,7 @@ def _print_summary(summary: ImportSummary) -> None:
 
 @app.command("import")
 def import_command(
+    ctx: typer.Context,
     file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, readable=True, help="Hash-set file.")],
     fmt: Annotated[str, typer.Option("--format", help="vics, csv, md5sum or pytx.")],
     contributor: Annotated[str, typer.Option("--contributor", help="Who contributes the file.")],
@@ -98,8 +100,8 @@ def import_command(
     ] = None,
 ) -> None:
     """Import a hash set: all or nothing; importing the same file twice changes nothing."""
-    settings = Settings()
-    service = HashDatabase(open_database(settings), cli_actor())
+    settings = settings_of(ctx)
+    service = HashDatabase(sessions_of(ctx), cli_actor())
     err = Console(stderr=True)
     status = err.status(f"importing {file.name}") if err.is_terminal else None
 
@@ -133,6 +135,7 @@ def import_command(
 
 @app.command("create")
 def create_command(
+    ctx: typer.Context,
     name: Annotated[str, typer.Argument(help="Name of the new list.")],
     contributor: Annotated[str, typer.Option("--contributor", help="Who defines the list.")],
     category: Annotated[
@@ -164,17 +167,19 @@ def create_command(
         scheme=entry_scheme,
     )
     try:
-        info = _service().create_list(name, contributor, rules, recipient or (), description)
+        info = _service(ctx).create_list(name, contributor, rules, recipient or (), description)
     except USER_ERRORS as exc:
         raise _fail(exc) from None
     typer.echo(f"created list {info.name}")
 
 
 @app.command("publish")
-def publish_command(name: Annotated[str, typer.Argument(help="List to publish.")]) -> None:
+def publish_command(
+    ctx: typer.Context, name: Annotated[str, typer.Argument(help="List to publish.")]
+) -> None:
     """Freeze the list's current content as a new immutable version (none if nothing changed)."""
     try:
-        result = _service().publish(name)
+        result = _service(ctx).publish(name)
     except USER_ERRORS as exc:
         raise _fail(exc) from None
     if result.new_version:
@@ -188,6 +193,7 @@ def publish_command(name: Annotated[str, typer.Argument(help="List to publish.")
 
 @app.command("export")
 def export_command(
+    ctx: typer.Context,
     name: Annotated[str, typer.Argument(help="List to export.")],
     fmt: Annotated[str, typer.Option("--format", help="vics, csv, md5sum or pytx.")],
     output: Annotated[
@@ -203,7 +209,7 @@ def export_command(
     target: IO[bytes]
     try:
         with output.open("wb") if output else nullcontext(sys.stdout.buffer) as target:
-            result = _service().export(name, chosen, target, version)
+            result = _service(ctx).export(name, chosen, target, version)
     except USER_ERRORS as exc:
         if output is not None:
             output.unlink(missing_ok=True)
@@ -216,10 +222,11 @@ def export_command(
 
 @app.command("show")
 def show_command(
+    ctx: typer.Context,
     name: Annotated[str | None, typer.Argument(help="A list (default: all lists).")] = None,
 ) -> None:
     """The lists with their latest versions, or one list's rules and versions."""
-    service = _service()
+    service = _service(ctx)
     out = Console(soft_wrap=True)
     try:
         if name is None:
@@ -260,6 +267,7 @@ def show_command(
 
 @app.command("compare")
 def compare_command(
+    ctx: typer.Context,
     a: Annotated[str, typer.Argument(help="First list (e.g. a domestic set).")],
     b: Annotated[str, typer.Argument(help="Second list (e.g. the shared database).")],
     show: Annotated[
@@ -267,7 +275,7 @@ def compare_command(
     ] = 0,
 ) -> None:
     """What is in both lists, only in A, only in B (one item per shared hash)."""
-    service = _service()
+    service = _service(ctx)
     try:
         result = service.compare(a, b)
     except USER_ERRORS as exc:

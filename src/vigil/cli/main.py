@@ -2,6 +2,11 @@
 
 Sub-commands are imported when they are called, not at start-up: the hash database, the web stack and the
 numba kernels together take about a second to import, which every ``vigil hash`` would otherwise pay.
+
+This is also the one place where errors become exit codes: a :class:`~vigil.errors.VigilError` is the
+user's to fix and ends the command with ``error: <message>`` and the code of its category
+(:data:`EXIT_CODES`); a database lock held too long ends it with :data:`EXIT_BUSY`; any other exception is a
+programming error and keeps its traceback.
 """
 
 from __future__ import annotations
@@ -14,6 +19,15 @@ import typer
 from typer.core import TyperGroup
 
 from vigil import __version__
+from vigil.cli.state import CliState
+from vigil.errors import Conflict, Invalid, NotFound, Unavailable, VigilError, category
+
+#: Exit status of a command that met a database lock held too long by another process (EX_TEMPFAIL).
+EXIT_BUSY = 75
+BUSY_MESSAGE = "the database is busy: another process held a lock too long; try again"
+#: Exit status of each error category: 2 as for a usage error when the input is refused, the temporary
+#: failure of sysexits when something is not ready, 1 otherwise.
+EXIT_CODES: dict[type[VigilError], int] = {NotFound: 1, Conflict: 1, Invalid: 2, Unavailable: EXIT_BUSY}
 
 
 def _app(module: str, attr: str = "app") -> Callable[[], typer.Typer]:
@@ -71,6 +85,27 @@ class LazyGroup(TyperGroup):
         command.name = cmd_name
         return command
 
+    def invoke(self, ctx: Any) -> Any:
+        try:
+            return super().invoke(ctx)
+        except VigilError as exc:
+            typer.echo(f"error: {exc}", err=True)
+            raise typer.Exit(exit_code(exc)) from None
+        except Exception as exc:
+            # Imported here: the database layer is not loaded by commands that never open it.
+            from vigil.db.transient import is_transient
+
+            if not is_transient(exc):
+                raise
+            typer.echo(
+                "error: the database is busy: another process held a lock too long; try again", err=True
+            )
+            raise typer.Exit(EXIT_BUSY) from None
+
+
+def exit_code(exc: VigilError) -> int:
+    return EXIT_CODES[category(exc)]
+
 
 app = typer.Typer(
     name="vigil",
@@ -90,25 +125,15 @@ def _version(value: bool) -> None:
 
 @app.callback()
 def main(
+    ctx: typer.Context,
     version: Annotated[
         bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version and exit.")
     ] = False,
 ) -> None:
     """Vigil command line."""
-
-
-#: Exit status of a command that met a database lock held too long by another process (EX_TEMPFAIL).
-EXIT_BUSY = 75
+    # The composition root of the process: settings and database, built once on first use (cli/state.py).
+    ctx.obj = CliState()
 
 
 def run() -> None:
-    try:
-        app()
-    except Exception as exc:
-        # Imported here: the database layer is not loaded by commands that never open it.
-        from vigil.db.transient import is_transient
-
-        if not is_transient(exc):
-            raise
-        typer.echo("error: the database is busy: another process held a lock too long; try again", err=True)
-        raise SystemExit(EXIT_BUSY) from None
+    app()

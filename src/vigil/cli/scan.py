@@ -11,6 +11,7 @@ from rich.progress import TextColumn
 
 from vigil.cli.hashing import options_from
 from vigil.cli.progress import file_progress
+from vigil.cli.state import settings_of
 from vigil.config import Settings
 from vigil.db.bounds import DB_INT_MAX
 from vigil.parallel import MAX_JOBS
@@ -48,6 +49,7 @@ def _known_from_list(settings: Settings, name: str) -> KnownLists:
 
 
 def scan_command(
+    ctx: typer.Context,
     paths: Annotated[
         list[str], typer.Argument(help="Folders, files or archives to scan.", show_default=False)
     ],
@@ -71,7 +73,7 @@ def scan_command(
     exact: Annotated[bool, typer.Option("--exact", help="Decode images at full resolution.")] = False,
 ) -> None:
     """Hash and match every file and archive member; write report.json, summary.csv and report.html."""
-    settings = Settings()
+    settings = settings_of(ctx)
     if index and list_name:
         raise typer.BadParameter("give --list or --index, not both")
     try:

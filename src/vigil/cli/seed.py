@@ -7,8 +7,7 @@ from rich.console import Console
 
 from vigil.auth.console import ConsoleAuth, ConsolePolicy
 from vigil.auth.secret_seal import SecretSeal
-from vigil.cli.db import open_database
-from vigil.config import Settings
+from vigil.cli.state import sessions_of, settings_of
 from vigil.demo.seed import seed
 from vigil.hotline.evidence import load_key
 
@@ -16,11 +15,11 @@ from vigil.hotline.evidence import load_key
 CONSOLE_URL = "http://127.0.0.1:8000/console"
 
 
-def seed_command() -> None:
+def seed_command(ctx: typer.Context) -> None:
     """Create the demo hash list (generated images) and one demo user per role; print new tokens, and the
     demo analyst's console password and authenticator secret, once."""
-    settings = Settings()
-    sessions = open_database(settings)
+    settings = settings_of(ctx)
+    sessions = sessions_of(ctx)
     seal = SecretSeal(load_key(settings))
     console = ConsoleAuth(sessions, ConsolePolicy(issuer=settings.hotline_name), seal=seal)
     result = seed(sessions, settings.data_dir, console=console)

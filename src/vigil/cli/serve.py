@@ -7,8 +7,7 @@ from typing import Annotated
 
 import typer
 
-from vigil.cli.db import open_database
-from vigil.config import Settings
+from vigil.cli.state import sessions_of, settings_of
 from vigil.logs import configure_logging, uvicorn_log_config
 from vigil.parallel import MAX_JOBS
 
@@ -16,6 +15,7 @@ log = logging.getLogger(__name__)
 
 
 def serve_command(
+    ctx: typer.Context,
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(min=1, max=65535, help="Port to listen on.")] = 8000,
     workers: Annotated[
@@ -28,8 +28,8 @@ def serve_command(
     """Serve the API (OpenAPI at /api/docs). Settings come from VIGIL_* variables."""
     import uvicorn
 
-    settings = Settings()
-    open_database(settings).kw["bind"].dispose()  # exits with a clear message unless migrated
+    settings = settings_of(ctx)
+    sessions_of(ctx).kw["bind"].dispose()  # exits with a clear message unless migrated
     configure_logging(settings)
     log.info("Vigil API on http://%s:%d (docs at /api/docs, console at /console)", host, port)
     # uvicorn applies log_config in each process it starts (one per worker), then sets its loggers' level.

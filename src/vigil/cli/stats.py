@@ -9,8 +9,8 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from vigil.cli.db import cli_actor, open_database
-from vigil.config import Settings
+from vigil.cli.db import cli_actor
+from vigil.cli.state import sessions_of
 from vigil.hashlists.service import HashDatabase
 
 app = typer.Typer(name="stats", help="Figures: victim identification.", no_args_is_help=True)
@@ -18,12 +18,13 @@ app = typer.Typer(name="stats", help="Figures: victim identification.", no_args_
 
 @app.command("victims")
 def victims_command(
+    ctx: typer.Context,
     plot: Annotated[
         Path | None, typer.Option("--plot", help="Also draw the figures to this PNG file.")
     ] = None,
 ) -> None:
     """Identified victims by year, growth against the +10 %/year goal, series, share of media identified."""
-    figures = HashDatabase(open_database(Settings()), cli_actor()).victim_figures()
+    figures = HashDatabase(sessions_of(ctx), cli_actor()).victim_figures()
     out = Console(soft_wrap=True)
     table = Table("year", "identified", "cumulative", "growth", f"goal +{figures.goal:.0%}")
     for y in figures.years:

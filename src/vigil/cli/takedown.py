@@ -13,8 +13,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from vigil.cli.db import open_database
-from vigil.config import Settings
+from vigil.cli.state import sessions_of, settings_of
 from vigil.hotline.metrics import Durations, GroupFigures, takedown_figures
 
 
@@ -54,6 +53,7 @@ def _groups(title: str, groups: list[GroupFigures]) -> Table:
 
 
 def takedown_command(
+    ctx: typer.Context,
     plot: Annotated[
         Path | None, typer.Option("--plot", help="Also draw the figures to this PNG file.")
     ] = None,
@@ -64,8 +64,8 @@ def takedown_command(
 ) -> None:
     """Time to notice and to removal: median, mean, share within 2 and 7 days; per host, AS, country;
     and the hosts that miss the removal deadline."""
-    settings = Settings()
-    sessions = open_database(settings)
+    settings = settings_of(ctx)
+    sessions = sessions_of(ctx)
     start = since.replace(tzinfo=UTC) if since is not None and since.tzinfo is None else since
     with sessions() as session:
         figures = takedown_figures(session, datetime.now(UTC), settings.hotline_deadline_hours, start)

@@ -10,22 +10,17 @@ from rich.console import Console
 from rich.table import Table
 
 from vigil.auth.roles import Role
-from vigil.auth.service import AuthError, IssuedToken, UserService
-from vigil.cli.db import cli_actor, open_database
-from vigil.config import Settings
+from vigil.auth.service import IssuedToken, UserService
+from vigil.cli.db import cli_actor
+from vigil.cli.state import sessions_of
 from vigil.db.bounds import DB_INT_MAX
 
 app = typer.Typer(name="users", help="API users and their roles.", no_args_is_help=True)
 tokens_app = typer.Typer(name="tokens", help="API tokens: issue, list, revoke.", no_args_is_help=True)
 
 
-def _service() -> UserService:
-    return UserService(open_database(Settings()), cli_actor())
-
-
-def _fail(exc: Exception) -> typer.Exit:
-    typer.echo(f"error: {exc}", err=True)
-    return typer.Exit(1)
+def _service(ctx: typer.Context) -> UserService:
+    return UserService(sessions_of(ctx), cli_actor())
 
 
 def _print_token(issued: IssuedToken) -> None:
@@ -37,22 +32,20 @@ def _print_token(issued: IssuedToken) -> None:
 
 @app.command("add")
 def add_command(
+    ctx: typer.Context,
     name: Annotated[str, typer.Argument(help="User name (a person or an organisation's system).")],
     role: Annotated[Role, typer.Option("--role", help="What the user may do.")],
 ) -> None:
     """Create a user and print their first API token (once)."""
-    try:
-        issued = _service().add_user(name, role.value)
-    except AuthError as exc:
-        raise _fail(exc) from None
+    issued = _service(ctx).add_user(name, role.value)
     _print_token(issued)
 
 
 @app.command("list")
-def list_command() -> None:
+def list_command(ctx: typer.Context) -> None:
     """Users with their roles and live tokens."""
     table = Table("id", "name", "role", "active", "tokens", "created", "by")
-    for user in _service().users():
+    for user in _service(ctx).users():
         table.add_row(
             str(user.id),
             user.name,
@@ -66,17 +59,15 @@ def list_command() -> None:
 
 
 @app.command("disable")
-def disable_command(name: Annotated[str, typer.Argument(help="User name.")]) -> None:
+def disable_command(ctx: typer.Context, name: Annotated[str, typer.Argument(help="User name.")]) -> None:
     """Disable a user: none of their tokens works any more (they stay in the journal)."""
-    try:
-        _service().set_active(name, False)
-    except AuthError as exc:
-        raise _fail(exc) from None
+    _service(ctx).set_active(name, False)
     typer.echo(f"user {name} disabled")
 
 
 @app.command("password")
 def password_command(
+    ctx: typer.Context,
     name: Annotated[str, typer.Argument(help="A staff user (admin, analyst, investigator).")],
     stdin: Annotated[
         bool, typer.Option("--password-stdin", help="Read the password from standard input (scripts).")
@@ -94,15 +85,13 @@ def password_command(
         password = sys.stdin.readline().rstrip("\n")
     else:
         password = typer.prompt("password", hide_input=True, confirmation_prompt=True)
-    try:
-        ConsoleAuth(open_database(Settings())).set_password(name, password, cli_actor(), reset_totp)
-    except AuthError as exc:
-        raise _fail(exc) from None
+    ConsoleAuth(sessions_of(ctx)).set_password(name, password, cli_actor(), reset_totp)
     typer.echo(f"console password of {name} set" + (" (TOTP reset)" if reset_totp else ""))
 
 
 @app.command("invite")
 def invite_command(
+    ctx: typer.Context,
     name: Annotated[str, typer.Argument(help="A staff user (admin, analyst, investigator).")],
     hours: Annotated[float, typer.Option(min=0.1, max=720, help="How long the link works.")] = 72,
     base_url: Annotated[
@@ -116,12 +105,7 @@ def invite_command(
     from vigil.auth.console import ConsoleAuth
     from vigil.auth.invitations import Invitations
 
-    try:
-        made = Invitations(ConsoleAuth(open_database(Settings()))).invite(
-            name, cli_actor(), timedelta(hours=hours)
-        )
-    except AuthError as exc:
-        raise _fail(exc) from None
+    made = Invitations(ConsoleAuth(sessions_of(ctx))).invite(name, cli_actor(), timedelta(hours=hours))
     typer.echo(
         f"invitation for {name}, good once until {made.expires_at.isoformat(timespec='minutes')}:", err=True
     )
@@ -130,24 +114,19 @@ def invite_command(
 
 
 @tokens_app.command("issue")
-def issue_command(name: Annotated[str, typer.Argument(help="User name.")]) -> None:
+def issue_command(ctx: typer.Context, name: Annotated[str, typer.Argument(help="User name.")]) -> None:
     """Print a new token for an existing user (once)."""
-    try:
-        issued = _service().issue_token(name)
-    except AuthError as exc:
-        raise _fail(exc) from None
+    issued = _service(ctx).issue_token(name)
     _print_token(issued)
 
 
 @tokens_app.command("list")
 def tokens_command(
+    ctx: typer.Context,
     name: Annotated[str | None, typer.Argument(help="Only this user's tokens.")] = None,
 ) -> None:
     """Tokens (their first characters only), with who made and who revoked them."""
-    try:
-        tokens = _service().tokens(name)
-    except AuthError as exc:
-        raise _fail(exc) from None
+    tokens = _service(ctx).tokens(name)
     table = Table("id", "user", "prefix", "created", "revoked")
     for token in tokens:
         revoked = token.revoked_at.isoformat(timespec="seconds") if token.revoked_at else "-"
@@ -163,13 +142,11 @@ def tokens_command(
 
 @tokens_app.command("revoke")
 def revoke_command(
+    ctx: typer.Context,
     token_id: Annotated[
         int, typer.Argument(metavar="ID", min=1, max=DB_INT_MAX, help="Token id (see `vigil tokens list`).")
     ],
 ) -> None:
     """Revoke a token. Running API processes stop accepting it within their token cache time (5 s)."""
-    try:
-        token = _service().revoke_token(token_id)
-    except AuthError as exc:
-        raise _fail(exc) from None
+    token = _service(ctx).revoke_token(token_id)
     typer.echo(f"token {token.id} of {token.user} revoked")

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, BinaryIO, Final, Protocol, runtime_checkable
 
+from vigil.errors import Invalid
 from vigil.signals.base import InvalidSignalError
 from vigil.signals.hexbits import normalize_hex
 
@@ -18,7 +19,7 @@ CRYPTO_BITS: Final = {"md5": 128, "sha1": 160, "sha256": 256}
 PDQ_BITS: Final = 256
 
 
-class FormatError(ValueError):
+class FormatError(Invalid):
     """The file is not of the format, or is broken: nothing of it may be imported."""
 
 

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from vigil.errors import Invalid
 from vigil.hashlists.models import (
     VERDICTS,
     ClassificationScheme,
@@ -21,7 +22,7 @@ from vigil.hashlists.models import (
 )
 
 
-class CatalogError(ValueError):
+class CatalogError(Invalid):
     """An unknown scheme, category or jurisdiction, or a definition that contradicts itself."""
 
 

@@ -5,10 +5,11 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from vigil.errors import Invalid
 from vigil.hashlists.models import CONTRIBUTOR_KINDS, Contributor, Provenance
 
 
-class ContributorError(ValueError):
+class ContributorError(Invalid):
     pass
 
 

@@ -11,6 +11,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Final
 
+from vigil.errors import Conflict
 from vigil.formats.base import HashRecord
 
 CRYPTO: Final = ("sha256", "md5", "sha1")
@@ -33,7 +34,7 @@ class Item:
     signal_keys: list[tuple[str, str]] = field(default_factory=list)
 
 
-class IdentityConflictError(ValueError):
+class IdentityConflictError(Conflict, ValueError):
     """The record cannot be one item with what is known."""
 
 

@@ -9,6 +9,7 @@ from typing import Final
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from vigil.errors import Conflict, Invalid, NotFound
 from vigil.hashlists.catalog import Catalog
 from vigil.hashlists.models import HashList, HashListMember, HashListVersion, Provenance
 from vigil.hashlists.selection import SelectionRules
@@ -16,7 +17,15 @@ from vigil.hashlists.selection import SelectionRules
 BASELINE_LIST: Final = "baseline"
 
 
-class ListError(ValueError):
+class ListError(Invalid):
+    pass
+
+
+class UnknownHashListError(NotFound, ListError):
+    """No such list, or it has nothing published yet."""
+
+
+class HashListExistsError(Conflict, ListError):
     pass
 
 
@@ -27,7 +36,7 @@ def find_list(session: Session, name: str) -> HashList | None:
 def get_list(session: Session, name: str) -> HashList:
     hash_list = find_list(session, name)
     if hash_list is None:
-        raise ListError(f"unknown hash list {name!r}")
+        raise UnknownHashListError(f"unknown hash list {name!r}")
     return hash_list
 
 
@@ -43,7 +52,7 @@ def create_list(
     if not name.strip():
         raise ListError("a hash list needs a name")
     if find_list(session, name) is not None:
-        raise ListError(f"hash list {name!r} exists")
+        raise HashListExistsError(f"hash list {name!r} exists")
     rules = rules or SelectionRules()
     rules.check(catalog)
     hash_list = HashList(

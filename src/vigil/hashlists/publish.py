@@ -20,7 +20,7 @@ from vigil.db.base import core_table
 from vigil.db.bounds import DB_INT_MAX
 from vigil.formats.base import HashRecord
 from vigil.hashlists.catalog import Catalog
-from vigil.hashlists.lists import ListError, latest_version
+from vigil.hashlists.lists import ListError, UnknownHashListError, latest_version
 from vigil.hashlists.models import HashList, HashListEntry, HashListVersion
 from vigil.hashlists.selection import Selector, canonical_entry
 
@@ -157,7 +157,7 @@ def resolve_version(session: Session, hash_list: HashList, version: int | None) 
         found = session.execute(query.where(HashListVersion.version == version)).scalar_one_or_none()
     if found is None:
         what = f"version {version}" if version is not None else "a published version"
-        raise ListError(f"hash list {hash_list.name!r} has no {what}: publish it first")
+        raise UnknownHashListError(f"hash list {hash_list.name!r} has no {what}: publish it first")
     return found
 
 

@@ -39,6 +39,7 @@ from vigil.hashlists.selection import SelectionRules
 from vigil.hashlists.summary import ImportSummary
 from vigil.hashlists.victims import (
     VictimFigures,
+    VictimNotFoundError,
     add_victim,
     ensure_series,
     identify_victim,
@@ -289,7 +290,7 @@ class HashDatabase:
         with self.sessions() as session, session.begin():
             victim = session.get(Victim, victim_id)
             if victim is None:
-                raise LookupError(f"no victim {victim_id}")
+                raise VictimNotFoundError(f"no victim {victim_id}")
             identify_victim(session, victim, on, get_contributor(session, agency))
             journal.append(
                 session,
@@ -303,7 +304,7 @@ class HashDatabase:
         with self.sessions() as session, session.begin():
             victim = session.get(Victim, victim_id)
             if victim is None:
-                raise LookupError(f"no victim {victim_id}")
+                raise VictimNotFoundError(f"no victim {victim_id}")
             media = find_media(session, digest)
             provenance = new_provenance(session, get_contributor(session, contributor), self.actor, "victims")
             linked = link_media(session, media, victim, provenance)

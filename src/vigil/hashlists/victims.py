@@ -12,12 +12,17 @@ from typing import Final
 from sqlalchemy import distinct, func, select
 from sqlalchemy.orm import Session
 
+from vigil.errors import Conflict, NotFound
 from vigil.hashlists.models import Contributor, Media, MediaVictim, Provenance, Series, Victim
 
 GOAL_GROWTH: Final = 0.10
 
 
-class VictimError(ValueError):
+class VictimError(Conflict, ValueError):
+    pass
+
+
+class VictimNotFoundError(NotFound):
     pass
 
 

@@ -9,6 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from vigil.db.base import utcnow
+from vigil.errors import NotFound
 from vigil.formats.base import CRYPTO_BITS, canonical_hash
 from vigil.hashlists.acceptance import Accepted, Vote, accepted_categories, is_baseline
 from vigil.hashlists.catalog import Catalog, CatalogError
@@ -16,7 +17,7 @@ from vigil.hashlists.models import Classification, Contributor, Media, Provenanc
 from vigil.signals.base import InvalidSignalError
 
 
-class MediaNotFoundError(LookupError):
+class MediaNotFoundError(NotFound):
     pass
 
 

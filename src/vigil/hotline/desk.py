@@ -40,7 +40,7 @@ from vigil.hotline.models import (
 )
 from vigil.hotline.runtime import Hotline
 from vigil.hotline.service import CaseNotFoundError, HotlineError, HotlineService
-from vigil.signals.images import ImageLimits, open_image
+from vigil.signals.images import open_image
 
 QUEUE_STATES: Final = ("new", "triage")
 PREVIEW_SIDE: Final = 480
@@ -434,9 +434,8 @@ class CaseDesk:
         data = self.service.evidence_bytes(evidence_id)
         if kind in VIDEO_TYPES:
             return Preview(kind, data)
-        limits = ImageLimits(self.hl.settings.max_image_pixels, self.hl.settings.max_image_bytes)
         try:
-            image = open_image(data, limits, min_side=PREVIEW_SIDE)
+            image = open_image(data, self.hl.settings.image_limits(), min_side=PREVIEW_SIDE)
         except Exception:  # not a picture Pillow decodes safely: no preview, the case page says so
             return None
         image.thumbnail((PREVIEW_SIDE, PREVIEW_SIDE))

@@ -37,10 +37,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from vigil.errors import Invalid
 from vigil.hotline.fetch import IPAddress, IPNetwork
 
 
-class DirectoryError(ValueError):
+class DirectoryError(Invalid):
     """The directory file is malformed."""
 
 

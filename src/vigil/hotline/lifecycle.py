@@ -19,6 +19,7 @@ from typing import Any, Final
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from vigil.errors import Conflict
 from vigil.hotline.clock import Clock
 from vigil.hotline.models import Case, CaseEvent
 from vigil.signals.url import sha256_of_canonical, url_host
@@ -52,7 +53,7 @@ def state_reason(session: Session, case_id: int) -> str | None:
     return str(reason) if reason is not None else None
 
 
-class TransitionError(ValueError):
+class TransitionError(Conflict, ValueError):
     """A change the life cycle does not allow (a closed case, a skipped step)."""
 
 

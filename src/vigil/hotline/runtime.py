@@ -21,7 +21,6 @@ from vigil.hotline.lifecycle import Lifecycle
 from vigil.hotline.notices import Mailer, SmtpMailer, load_signing_key
 from vigil.matching import Matcher
 from vigil.signals.content import HashOptions
-from vigil.signals.images import ImageLimits
 
 
 @dataclass
@@ -70,7 +69,6 @@ def build_hotline(
     when the process has one (the web app's), else through one made from the same settings."""
     resolver = resolver or DnsResolver.from_settings(settings)
     directory = directory or load_directory(settings.hotline_directory)
-    limits = ImageLimits(max_pixels=settings.max_image_pixels, max_bytes=settings.max_image_bytes)
     return Hotline(
         settings=settings,
         sessions=sessions,
@@ -83,6 +81,6 @@ def build_hotline(
         signing_key=load_signing_key(settings),
         directory=directory,
         # All 8 rotations and flips: a mirrored copy of a listed picture is still that picture.
-        hash_options=HashOptions(limits=limits, fast=settings.pdq_fast, dihedral=True),
+        hash_options=HashOptions(limits=settings.image_limits(), fast=settings.pdq_fast, dihedral=True),
         matcher=matcher or Matcher.from_settings(settings, sessions),
     )

@@ -12,6 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from vigil.audit import journal
+from vigil.errors import Conflict, Invalid, NotFound
 from vigil.hashlists.catalog import CatalogError, load_catalog
 from vigil.hotline import actions
 from vigil.hotline.fetch import Fetched, FetchError, FetchRefusedError
@@ -27,12 +28,16 @@ from vigil.signals.url import InvalidURLError, canonical_url, sha256_of_canonica
 log = logging.getLogger(__name__)
 
 
-class CaseNotFoundError(LookupError):
+class CaseNotFoundError(NotFound):
     pass
 
 
-class HotlineError(ValueError):
-    """A request the hotline refuses (bad URL, wrong state, unknown category)."""
+class HotlineError(Conflict, ValueError):
+    """A request the hotline refuses in the case's state (wrong state, unknown category, closed case)."""
+
+
+class InvalidReportError(Invalid, HotlineError):
+    """A report the hotline cannot take as given (not an http(s) URL)."""
 
 
 @dataclass(frozen=True)
@@ -84,7 +89,7 @@ class HotlineService:
         try:
             canonical = canonical_url(url)
         except InvalidURLError as exc:
-            raise HotlineError(str(exc)) from None
+            raise InvalidReportError(str(exc)) from None
         with self.hl.sessions() as session, session.begin():
             case = session.execute(
                 select(Case).where(Case.open_url == sha256_of_canonical(canonical)).with_for_update()

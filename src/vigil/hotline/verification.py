@@ -21,10 +21,11 @@ from typing import Any
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from vigil import signing
+from vigil.errors import Invalid
 from vigil.hotline.notices import SIGNATURE_HEADER, canonical_body
 
 
-class NoticeError(ValueError):
+class NoticeError(Invalid):
     """The input is not a notice this check can read (no text part, no signature, malformed JSON)."""
 
 

@@ -9,6 +9,8 @@ from typing import NamedTuple, Protocol, Self, runtime_checkable
 import numpy as np
 import numpy.typing as npt
 
+from vigil.errors import Invalid
+
 #: One hash: hex text, raw bytes, or a 1-D uint8 array of the hash's bytes.
 HashLike = str | bytes | npt.NDArray[np.uint8]
 #: Many hashes: an (N, nbytes) uint8 array, or an iterable of hex text (or bytes).
@@ -23,7 +25,7 @@ class Match(NamedTuple):
     distance: int
 
 
-class SnapshotError(ValueError):
+class SnapshotError(Invalid):
     """A snapshot file that cannot be loaded: not a snapshot, truncated, corrupt, or from a newer Vigil."""
 
 

@@ -21,6 +21,7 @@ from typing import Any
 from sqlalchemy.orm import Session, sessionmaker
 
 from vigil.config import Settings
+from vigil.errors import NotFound, Unavailable
 from vigil.index import PdqIndex
 from vigil.matching import snapshots
 from vigil.matching.entries import PublishedVersion, published_versions, version_rows
@@ -34,11 +35,13 @@ log = logging.getLogger(__name__)
 Audience = Callable[[Sequence[str]], bool]
 
 
-class MatcherNotReadyError(RuntimeError):
+class MatcherNotReadyError(Unavailable, RuntimeError):
     """No index is loaded yet (the first load is still running, or failed)."""
 
+    retry_after = 5
 
-class UnknownListError(LookupError):
+
+class UnknownListError(NotFound):
     pass
 
 

@@ -13,6 +13,7 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import IO, Any
 
+from vigil.errors import Conflict
 from vigil.scanning.pipeline import ScanItem
 from vigil.scanning.previews import DEFAULT_MAX_BYTES, PreviewStore
 
@@ -21,7 +22,7 @@ VERSION = 1
 SYNC_SECONDS = 2.0
 
 
-class CheckpointError(Exception):
+class CheckpointError(Conflict):
     """The folder holds a checkpoint of another scan, or of a newer format."""
 
 

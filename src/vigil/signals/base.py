@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from typing import Literal, Protocol, runtime_checkable
 
+from vigil.errors import Invalid
+
 ContentKind = Literal["image", "video", "file", "url"]
 
 
-class InvalidSignalError(ValueError):
+class InvalidSignalError(Invalid):
     """A signal value that is not of its type's form (wrong length, not hex, ...)."""
 
 

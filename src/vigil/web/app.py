@@ -16,7 +16,6 @@ from vigil.db.session import make_engine, make_session_factory
 from vigil.matching import Matcher
 from vigil.plugins import build_registry
 from vigil.signals.content import HashOptions
-from vigil.signals.images import ImageLimits
 from vigil.web import console, problems, stop_page
 from vigil.web.api import docs, hma
 from vigil.web.api.v1 import admin, audit, blocklists, hashing, health, lists, lookup, records, reports
@@ -39,7 +38,6 @@ depends on its user's role. Errors are RFC 9457 problem details (`application/pr
 def _context(settings: Settings) -> AppContext:
     engine = make_engine(settings)
     sessions = make_session_factory(engine)
-    limits = ImageLimits(max_pixels=settings.max_image_pixels, max_bytes=settings.max_image_bytes)
     return AppContext(
         settings=settings,
         engine=engine,
@@ -47,7 +45,7 @@ def _context(settings: Settings) -> AppContext:
         auth=Authenticator(sessions, settings.api_token_cache_seconds),
         matcher=Matcher.from_settings(settings, sessions),
         limiter=RateLimiter(settings.api_rate_per_second, settings.api_rate_burst),
-        hash_options=HashOptions(limits=limits, fast=settings.pdq_fast),
+        hash_options=HashOptions(limits=settings.image_limits(), fast=settings.pdq_fast),
         formats=dict(build_registry().formats),
     )
 

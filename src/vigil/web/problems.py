@@ -1,9 +1,11 @@
 """Errors as RFC 9457 problem details (``application/problem+json``), and never a stack trace.
 
-Routes raise :class:`Problem` (or a Starlette ``HTTPException``); validation errors become 422 with the
-failing fields; a database lock held past every bounded wait becomes 503 with ``Retry-After``; anything
-unexpected is logged with a reference and answered as a bare 500 that carries the reference and nothing
-of the exception.
+Routes raise :class:`Problem` (or a Starlette ``HTTPException``), or let a domain's
+:class:`~vigil.errors.VigilError` through: its category picks the status once, here (:data:`STATUSES`),
+so that routes do not map errors one by one. Validation errors become 422 with the failing fields; a
+database lock held past every bounded wait becomes 503 with ``Retry-After``; anything unexpected (a
+programming error) is logged with a reference and answered as a bare 500 that carries the reference and
+nothing of the exception.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from sqlalchemy.exc import DBAPIError
 from starlette.exceptions import HTTPException
 
 from vigil.db.transient import is_transient
+from vigil.errors import Conflict, Invalid, NotFound, Unavailable, VigilError, category
 
 log = logging.getLogger(__name__)
 
@@ -29,6 +32,10 @@ MEDIA_TYPE: Final = "application/problem+json"
 HMA_PREFIXES: Final = ("/m/", "/h/")
 #: Seconds a client is told to wait after a 503 for a busy database.
 BUSY_RETRY_AFTER_SECONDS: Final = 2
+
+
+#: The status of each error category.
+STATUSES: Final[dict[type[VigilError], int]] = {NotFound: 404, Conflict: 409, Invalid: 422, Unavailable: 503}
 
 
 class ProblemModel(BaseModel):
@@ -43,7 +50,7 @@ class ProblemModel(BaseModel):
 #: ``responses=`` for routes: the problem documents every error status may carry.
 PROBLEM_RESPONSES: Final[dict[int | str, dict[str, Any]]] = {
     status: {"model": ProblemModel, "content": {MEDIA_TYPE: {}}, "description": HTTPStatus(status).phrase}
-    for status in (400, 401, 403, 404, 413, 422, 429, 503)
+    for status in (400, 401, 403, 404, 409, 413, 422, 429, 503)
 }
 
 
@@ -94,6 +101,23 @@ async def _problem(request: Request, exc: Exception) -> JSONResponse:
     )
 
 
+def status_of(exc: VigilError) -> int:
+    return STATUSES[category(exc)]
+
+
+def bad_request(exc: VigilError) -> Exception:
+    """For a route that reads an :class:`Invalid` error as a malformed request (400); an error of another
+    category is returned as it is, for the shared mapping."""
+    return Problem(400, str(exc)) if category(exc) is Invalid else exc
+
+
+async def _vigil(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, VigilError)
+    retry = exc.retry_after if isinstance(exc, Unavailable) else None
+    headers = {"Retry-After": str(retry)} if retry is not None else None
+    return problem_response(request, status_of(exc), str(exc) or None, headers=headers)
+
+
 async def _http(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, HTTPException)
     detail = (
@@ -140,6 +164,7 @@ async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
 
 def install(app: FastAPI) -> None:
     app.add_exception_handler(Problem, _problem)
+    app.add_exception_handler(VigilError, _vigil)
     app.add_exception_handler(HTTPException, _http)
     app.add_exception_handler(RequestValidationError, _validation)
     app.add_exception_handler(DBAPIError, _database)

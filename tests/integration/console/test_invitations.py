@@ -169,5 +169,5 @@ def test_users_invite_cli(db_env: Settings, sessions: sessionmaker[Session], tmp
     page = Invitations(ConsoleAuth(sessions, seal=seal)).open(link.rsplit("/", 1)[1])
     assert page.name == "newbie"
     refused = vigil("mem")
-    assert refused.returncode == 1 and "staff only" in refused.stderr and "Traceback" not in refused.stderr
+    assert refused.returncode == 2 and "staff only" in refused.stderr and "Traceback" not in refused.stderr
     assert vigil("nobody").returncode == 1

@@ -9,10 +9,11 @@ from datetime import date, datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from vigil.errors import NotFound
 from vigil.hashlists.models import Contributor, MediaVictim, Series, Victim
 
 
-class RecordNotFoundError(LookupError):
+class RecordNotFoundError(NotFound):
     pass
 
 

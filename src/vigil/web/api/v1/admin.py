@@ -14,14 +14,12 @@ from vigil.auth.service import (
     AuthError,
     IssuedToken,
     TokenInfo,
-    UnknownTokenError,
-    UnknownUserError,
     UserInfo,
 )
 from vigil.db.bounds import DB_INT_MAX
 from vigil.web.context import AppContext, context
 from vigil.web.policy import require
-from vigil.web.problems import PROBLEM_RESPONSES, Problem
+from vigil.web.problems import PROBLEM_RESPONSES, Problem, bad_request
 from vigil.web.roles import ADMIN, EVERYONE
 
 router = APIRouter(tags=["admin"], responses=PROBLEM_RESPONSES)
@@ -105,12 +103,6 @@ class MeOut(BaseModel):
     token_id: int
 
 
-def _auth_error(exc: AuthError) -> Problem:
-    if isinstance(exc, UnknownUserError | UnknownTokenError):
-        return Problem(404, str(exc))
-    return Problem(409 if "exists" in str(exc) else 400, str(exc))
-
-
 @router.get("/me", name="me")
 async def me(who: Annotated[Principal, require(*EVERYONE)]) -> MeOut:
     """Who this token belongs to."""
@@ -139,7 +131,7 @@ def users_add(
     try:
         return IssuedOut.of(ctx.users(who).add_user(body.name, body.role.value))
     except AuthError as exc:
-        raise _auth_error(exc) from None
+        raise bad_request(exc) from None  # a refused name is a malformed request
 
 
 @router.patch("/users/{user_id}", name="users.update")
@@ -152,10 +144,7 @@ def users_update(
     """Disable a user (every token of theirs stops working) or enable them again."""
     if user_id == who.user_id and not body.active:
         raise Problem(409, "an admin cannot disable themselves")
-    try:
-        info = ctx.users(who).set_active(user_id, body.active)
-    except AuthError as exc:
-        raise _auth_error(exc) from None
+    info = ctx.users(who).set_active(user_id, body.active)
     ctx.auth.forget(user_id=user_id)
     return UserOut.of(info)
 
@@ -164,10 +153,7 @@ def users_update(
 def tokens(
     who: Annotated[Principal, require(*ADMIN)], ctx: Annotated[AppContext, Depends(context)], user_id: Id
 ) -> list[TokenOut]:
-    try:
-        return [TokenOut.of(t) for t in ctx.users(who).tokens(user_id)]
-    except AuthError as exc:
-        raise _auth_error(exc) from None
+    return [TokenOut.of(t) for t in ctx.users(who).tokens(user_id)]
 
 
 @router.post("/users/{user_id}/tokens", name="tokens.issue", status_code=201)
@@ -177,10 +163,7 @@ def tokens_issue(
     user_id: Id,
 ) -> IssuedOut:
     """Another token for a user (shown once)."""
-    try:
-        return IssuedOut.of(ctx.users(who).issue_token(user_id))
-    except AuthError as exc:
-        raise _auth_error(exc) from None
+    return IssuedOut.of(ctx.users(who).issue_token(user_id))
 
 
 @router.delete("/tokens/{token_id}", name="tokens.revoke")
@@ -190,9 +173,6 @@ def tokens_revoke(
     token_id: Id,
 ) -> TokenOut:
     """Revoke a token: it stops working at once in this process, within the token cache's time elsewhere."""
-    try:
-        info = ctx.users(who).revoke_token(token_id)
-    except AuthError as exc:
-        raise _auth_error(exc) from None
+    info = ctx.users(who).revoke_token(token_id)
     ctx.auth.forget(token_id=token_id)
     return TokenOut.of(info)

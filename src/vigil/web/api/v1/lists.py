@@ -24,7 +24,7 @@ from vigil.hashlists.records.delta_pages import delta_page
 from vigil.hashlists.service import ListDetails
 from vigil.web.context import AppContext, context
 from vigil.web.policy import require
-from vigil.web.problems import PROBLEM_RESPONSES, Problem
+from vigil.web.problems import PROBLEM_RESPONSES, Problem, bad_request
 from vigil.web.roles import CURATORS, LISTS
 
 router = APIRouter(prefix="/lists", tags=["lists"], responses=PROBLEM_RESPONSES)
@@ -110,17 +110,10 @@ class PublishOut(BaseModel):
 
 def _details(ctx: AppContext, who: Principal, name: str) -> ListDetails:
     """The list if the caller may receive it; otherwise the same 404 as for a list that does not exist."""
-    try:
-        details = ctx.hashdb(who).show(name)
-    except ListError as exc:
-        raise Problem(404, str(exc)) from None
+    details = ctx.hashdb(who).show(name)
     if not may_receive(who.role, who.name, details.info.recipients):
         raise Problem(404, f"unknown hash list {name!r}")
     return details
-
-
-def _list_error(exc: ListError) -> Problem:
-    return Problem(404 if "has no" in str(exc) or "unknown" in str(exc) else 400, str(exc))
 
 
 @router.get("", name="lists.index")
@@ -182,7 +175,7 @@ def list_delta(
         try:
             page = delta_page(session, get_list(session, details.info.name), since, until, cursor, limit)
         except ListError as exc:
-            raise _list_error(exc) from None
+            raise bad_request(exc) from None
     return DeltaOut(
         list=details.info.name,
         since=page.since,
@@ -224,7 +217,7 @@ async def list_export(
         )
     except ListError as exc:
         spool.close()
-        raise _list_error(exc) from None
+        raise bad_request(exc) from None
     safe = re.sub(r"[^A-Za-z0-9._-]", "_", details.info.name)
     filename = f"{safe}-v{result.version}.{_EXTENSIONS.get(fmt, 'txt')}"
     headers = {
@@ -247,7 +240,7 @@ def list_publish(
     try:
         result = ctx.hashdb(who).publish(name)
     except ListError as exc:
-        raise _list_error(exc) from None
+        raise bad_request(exc) from None
     if result.new_version:
         threading.Thread(
             target=ctx.matcher.refresh_quietly, name="vigil-matcher-refresh", daemon=True

@@ -14,11 +14,10 @@ from vigil.db.bounds import DB_INT_MAX
 from vigil.hashlists.contributors import ContributorError
 from vigil.hashlists.records import media as media_records
 from vigil.hashlists.records import victims as victim_records
-from vigil.hashlists.records.victims import RecordNotFoundError, SeriesSummary, VictimRecord
-from vigil.hashlists.victims import VictimError
+from vigil.hashlists.records.victims import SeriesSummary, VictimRecord
 from vigil.web.context import AppContext, context
 from vigil.web.policy import require
-from vigil.web.problems import PROBLEM_RESPONSES, Problem
+from vigil.web.problems import PROBLEM_RESPONSES, bad_request
 from vigil.web.roles import STAFF, VICTIM_ID
 
 router = APIRouter(tags=["records"], responses=PROBLEM_RESPONSES)
@@ -143,10 +142,7 @@ def media_show(
 ) -> MediaOut:
     """One media item's record: hashes, signals, votes, accepted categories, lists and victims."""
     with ctx.sessions() as session:
-        try:
-            r = media_records.media_record(session, digest)
-        except LookupError as exc:
-            raise Problem(404, str(exc)) from None
+        r = media_records.media_record(session, digest)
     return MediaOut(
         id=r.id,
         sha256=r.sha256,
@@ -190,10 +186,7 @@ def series_show(
     series_id: Annotated[int, Path(ge=1, le=DB_INT_MAX)],
 ) -> SeriesDetail:
     with ctx.sessions() as session:
-        try:
-            record = victim_records.series_record(session, series_id)
-        except RecordNotFoundError as exc:
-            raise Problem(404, str(exc)) from None
+        record = victim_records.series_record(session, series_id)
     return SeriesDetail(
         **SeriesOut.of(record.summary).model_dump(), victim_records=[VictimOut.of(v) for v in record.victims]
     )
@@ -233,10 +226,7 @@ def victims_show(
     victim_id: Annotated[int, Path(ge=1, le=DB_INT_MAX)],
 ) -> VictimOut:
     with ctx.sessions() as session:
-        try:
-            return VictimOut.of(victim_records.victim_record(session, victim_id))
-        except RecordNotFoundError as exc:
-            raise Problem(404, str(exc)) from None
+        return VictimOut.of(victim_records.victim_record(session, victim_id))
 
 
 @router.post("/victims/{victim_id}/identify", name="victims.identify")
@@ -249,9 +239,7 @@ def victims_identify(
     """Record that a victim was identified, on which date and by which agency."""
     try:
         ctx.hashdb(who).identify_victim(victim_id, body.on, body.agency)
-    except LookupError as exc:
-        raise Problem(404, str(exc)) from None
-    except (VictimError, ContributorError) as exc:
-        raise Problem(409 if isinstance(exc, VictimError) else 400, str(exc)) from None
+    except ContributorError as exc:
+        raise bad_request(exc) from None
     with ctx.sessions() as session:
         return VictimOut.of(victim_records.victim_record(session, victim_id))

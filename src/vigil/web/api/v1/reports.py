@@ -19,7 +19,7 @@ from vigil.db.bounds import DB_INT_MAX
 from vigil.hotline.caseview import case_view
 from vigil.hotline.metrics import takedown_figures
 from vigil.hotline.notices import SIGNATURE_HEADER
-from vigil.hotline.service import CaseNotFoundError, HotlineError, HotlineService
+from vigil.hotline.service import HotlineService
 from vigil.web.hotline import enqueue, web_hotline
 from vigil.web.policy import public, require
 from vigil.web.problems import PROBLEM_RESPONSES, Problem
@@ -117,18 +117,15 @@ async def post_report(
     source = _report_source(request, await request.body(), who)
     web = web_hotline(request)
     service = HotlineService(web.hotline, who.actor)
-    try:
-        done = await run_in_threadpool(
-            service.submit,
-            report.url,
-            source=source,
-            submitted_by=who.name,
-            description=report.description,
-            contact=report.contact,
-            external_ref=report.external_ref,
-        )
-    except HotlineError as exc:
-        raise Problem(422, str(exc)) from None
+    done = await run_in_threadpool(
+        service.submit,
+        report.url,
+        source=source,
+        submitted_by=who.name,
+        description=report.description,
+        contact=report.contact,
+        external_ref=report.external_ref,
+    )
     if not done.duplicate:
         await run_in_threadpool(enqueue, web, done.case_id)
     return ReportOut(**asdict(done))
@@ -173,12 +170,7 @@ async def assess(
 ) -> StateOut:
     """An analyst's category under the hotline's jurisdiction; an illegal one routes the case."""
     service = HotlineService(web_hotline(request).hotline, who.actor)
-    try:
-        state = await run_in_threadpool(service.assess, case_id, who.name, body.category, body.scheme)
-    except CaseNotFoundError as exc:
-        raise Problem(404, str(exc)) from None
-    except HotlineError as exc:
-        raise Problem(409, str(exc)) from None
+    state = await run_in_threadpool(service.assess, case_id, who.name, body.category, body.scheme)
     return StateOut(case_id=case_id, state=state)
 
 
@@ -192,12 +184,7 @@ async def place_hold(
     """Law enforcement: no notice leaves for the host until ``until`` (or until lifted)."""
     service = HotlineService(web_hotline(request).hotline, who.actor)
     until = body.until if body.until.tzinfo else body.until.replace(tzinfo=UTC)
-    try:
-        hold_id = await run_in_threadpool(service.place_hold, case_id, body.agency, until, body.reason)
-    except CaseNotFoundError as exc:
-        raise Problem(404, str(exc)) from None
-    except HotlineError as exc:
-        raise Problem(409, str(exc)) from None
+    hold_id = await run_in_threadpool(service.place_hold, case_id, body.agency, until, body.reason)
     return HoldOut(hold_id=hold_id)
 
 
@@ -208,10 +195,7 @@ async def lift_hold(
     hold_id: Annotated[int, Path(ge=1, le=DB_INT_MAX)],
 ) -> None:
     service = HotlineService(web_hotline(request).hotline, who.actor)
-    try:
-        await run_in_threadpool(service.lift_hold, hold_id)
-    except CaseNotFoundError as exc:
-        raise Problem(404, str(exc)) from None
+    await run_in_threadpool(service.lift_hold, hold_id)
 
 
 @router.get("/stats/takedown", name="hotline.figures")
