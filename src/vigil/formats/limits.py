@@ -53,6 +53,10 @@ class ReadLimits:
 DEFAULT_LIMITS: Final = ReadLimits()
 
 
+#: The largest file size stored (a signed 64-bit column).
+MAX_FILE_SIZE: Final = 2**63 - 1
+
+
 def quote(text: str, limit: int = QUOTED_CHARS) -> str:
     """``repr`` of ``text`` for a message, cut to ``limit`` characters: imported values may be huge."""
     if len(text) <= limit:
@@ -66,7 +70,11 @@ def too_long(what: str, limit: int) -> str:
 
 
 def field_problem(record: HashRecord, limits: ReadLimits) -> str | None:
-    """Why ``record`` cannot be stored: a field longer than its maximum; None when every field fits."""
+    """Why ``record`` cannot be stored: a field longer than its maximum, or a file size no database
+    column holds (a BIGINT: SQLite and PostgreSQL alike); None when every field fits."""
+    if record.size is not None and not 0 <= record.size <= MAX_FILE_SIZE:
+        # The value stays out of the reason: reasons are counted, one line each, however many records.
+        return f"size out of range (0 to {MAX_FILE_SIZE:,})"
     for what, value, limit in (
         ("category", record.category, CATEGORY_CHARS),
         ("scheme", record.scheme, SCHEME_CHARS),

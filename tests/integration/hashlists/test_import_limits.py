@@ -192,6 +192,24 @@ def test_csv_fields_over_their_maximum_reject_the_record(
     assert _stored(sessions) == ({fake_hashes("fits")["md5"]}, 65_536)
 
 
+def test_csv_sizes_beyond_a_column_reject_the_record(
+    hashdb: HashDatabase, sessions: sessionmaker[Session], tmp_path: Path
+) -> None:
+    # Found by the long fuzz run: a size past 64 bits reached the INSERT and ended the import with an
+    # OverflowError (SQLite) / out-of-range error (PostgreSQL) instead of a rejected record.
+    sizes = {"huge": "9" * 32, "negative": "-1", "max": str(2**63 - 1), "past": str(2**63)}
+    lines = ["md5,size"] + [f"{fake_hashes(seed)['md5']},{size}" for seed, size in sizes.items()]
+    path = tmp_path / "sizes.csv"
+    path.write_text("\n".join(lines) + "\n")
+    summary = hashdb.import_file(path, CSV, "Sizes", kind="other")
+    assert (summary.added, summary.rejected) == (1, 3)
+    assert summary.rejection_reasons == {
+        "size out of range (0 to 9,223,372,036,854,775,807)": 2,
+        "size is not a number: '-1'": 1,
+    }
+    assert _stored(sessions)[0] == {fake_hashes("max")["md5"]}
+
+
 def test_pytx_fields_over_their_maximum_reject_the_record(
     hashdb: HashDatabase, sessions: sessionmaker[Session], tmp_path: Path
 ) -> None:
