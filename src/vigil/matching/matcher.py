@@ -24,9 +24,10 @@ from vigil.config import Settings
 from vigil.index import PdqIndex
 from vigil.matching import snapshots
 from vigil.matching.entries import PublishedVersion, published_versions, version_rows
-from vigil.matching.signals import EXACT_SIGNALS, LOOKUP_SIGNALS
+from vigil.matching.signals import exact_signals, lookup_signals
 from vigil.matching.snapshots import ListSnapshot
 from vigil.signals.content import FileSignals
+from vigil.signals.pdq import PDQ
 
 log = logging.getLogger(__name__)
 
@@ -221,7 +222,7 @@ class Matcher:
     ) -> list[list[ListMatch]]:
         """Per value (canonical hex), every entry of the chosen lists within ``threshold`` (PDQ;
         digests match by equality), sorted by (distance, list, entry id)."""
-        if signal_type not in LOOKUP_SIGNALS:
+        if signal_type not in lookup_signals():
             raise ValueError(f"unknown signal type {signal_type!r}")
         out: list[list[ListMatch]] = [[] for _ in values]
         if not values:
@@ -230,7 +231,7 @@ class Matcher:
             index = snap.indexes.get(signal_type)
             if index is None:
                 continue
-            answers = index.query_many(list(values), None if signal_type in EXACT_SIGNALS else threshold)
+            answers = index.query_many(list(values), None if signal_type in exact_signals() else threshold)
             for found, answer in zip(out, answers, strict=True):
                 found.extend(_matches(snap, answer, signal_type))
         for found in out:
@@ -248,7 +249,7 @@ class Matcher:
         smallest distance to any of them."""
         found: list[ListMatch] = []
         for snap in self._chosen(lists, audience):
-            index = snap.indexes.get("pdq")
+            index = snap.indexes.get(PDQ.name)
             if isinstance(index, PdqIndex) and dihedral:
                 found.extend(_matches(snap, index.query_dihedral(list(dihedral), threshold)))
         found.sort(key=lambda m: (m.distance, m.list, m.entry_id))
@@ -269,15 +270,15 @@ class Matcher:
         match content through this one method.
         """
         found: list[ListMatch] = []
-        for kind in EXACT_SIGNALS:
-            value = getattr(signals, kind)
+        for kind in exact_signals():
+            value = signals.digest(kind)
             if value:
                 found.extend(self.lookup(kind, [value], None, lists, audience)[0])
         variants = signals.pdq_dihedral if dihedral and signals.pdq_dihedral else None
         if variants:
             found.extend(self.lookup_image(variants, threshold, lists, audience))
         elif signals.pdq:
-            found.extend(self.lookup("pdq", [signals.pdq], threshold, lists, audience)[0])
+            found.extend(self.lookup(PDQ.name, [signals.pdq], threshold, lists, audience)[0])
         best: dict[tuple[str, int], ListMatch] = {}
         for match in sorted(found, key=lambda m: (m.distance, m.list, m.entry_id)):
             best.setdefault((match.list, match.entry_id), match)
