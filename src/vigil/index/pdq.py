@@ -24,7 +24,7 @@ from vigil.index.inputs import hash_array, id_array
 from vigil.index.live import Hits, LiveIndex, cpus, frozen, no_hits
 from vigil.signals.pdq import PDQ
 
-SIGNAL: Final = "pdq"
+SIGNAL: Final = PDQ.name
 NBYTES: Final = 32
 DEFAULT_THRESHOLD: Final = PDQ.default_threshold
 

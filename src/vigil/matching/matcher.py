@@ -52,7 +52,7 @@ class ListMatch:
     #: "scheme:code" of the entry, or None when the list's entry carries no category.
     category: str | None
     #: The signal that matched: ``pdq``, ``md5``, ``sha1`` or ``sha256``.
-    signal: str = "pdq"
+    signal: str = PDQ.name
 
 
 class Matcher:
@@ -306,7 +306,7 @@ def build_in_child(url: str, folder: Path, version: PublishedVersion) -> None:
         pool.submit(_build_child, url, str(folder), fields).result()
 
 
-def _matches(snap: ListSnapshot, answer: Iterable[Any], signal: str = "pdq") -> Iterable[ListMatch]:
+def _matches(snap: ListSnapshot, answer: Iterable[Any], signal: str = PDQ.name) -> Iterable[ListMatch]:
     for hit in answer:
         entry_id, category = snap.entry(hit.id)
         yield ListMatch(
