@@ -391,7 +391,10 @@ def lines_mutation(m: Mutator, data: bytes, directives: tuple[str, ...] = ()) ->
             lines.insert(r, m.rng.choice(directives))
             ops.append("line-directive")
         elif op == 4 and r < len(lines):
-            lines.extend([lines[r]] * m.repeats())
+            # Within the budget whatever the line's length: a long line repeated 20,000 times made a
+            # 1.1 GB input that the harness itself could not read under its memory cap.
+            copies = min(m.repeats(), m.budget // (len(lines[r]) + 1) + 1)
+            lines.extend([lines[r]] * copies)
             ops.append("line-repeat")
         elif op == 5 and r < len(lines):
             del lines[r]

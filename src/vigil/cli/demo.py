@@ -14,6 +14,7 @@ from vigil.cli.state import settings_of
 from vigil.demo.images import write_demo_set
 from vigil.signals.batch import hash_many, iter_paths
 from vigil.signals.hexbits import hamming
+from vigil.signals.pdq import PDQ
 
 
 def demo_command(
@@ -43,6 +44,6 @@ def demo_command(
     for i, a in enumerate(hashed):
         for b in hashed[i + 1 :]:
             dist = min(hamming(a.pdq or "", h) for h in (b.pdq_dihedral or []))
-            if dist <= 31:
+            if dist <= PDQ.default_threshold:
                 pairs.add_row(f"{Path(a.path).name} ~ {Path(b.path).name}", str(dist))
     console.print(pairs)

@@ -19,6 +19,7 @@ from vigil.config import Settings
 from vigil.parallel import MAX_JOBS
 from vigil.signals.batch import hash_many, iter_paths
 from vigil.signals.content import FileSignals, HashOptions
+from vigil.signals.registry import extra_digest_types
 
 CSV_COLUMNS = ("path", "size", "md5", "sha1", "sha256", "pdq", "pdq_quality", "error")
 
@@ -86,7 +87,8 @@ def _write(results: Iterator[FileSignals], fmt: OutputFormat, dihedral: bool, ou
         return failed
     writer = None
     if fmt is OutputFormat.csv:
-        columns = [*CSV_COLUMNS, "pdq_dihedral"] if dihedral else list(CSV_COLUMNS)
+        # A plugin's digest type (e.g. sha512) is one more column, named after it.
+        columns = [*CSV_COLUMNS, *extra_digest_types()] + (["pdq_dihedral"] if dihedral else [])
         writer = csv.DictWriter(out, fieldnames=columns, lineterminator="\n")
         writer.writeheader()
     for r in results:

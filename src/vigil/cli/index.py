@@ -7,7 +7,6 @@ import json
 import sys
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager, nullcontext
-from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, TextIO
 
@@ -20,6 +19,9 @@ from vigil.db.session import make_engine, make_session_factory
 from vigil.index import ExactIndex, PdqIndex, load_index
 from vigil.index.live import DELTA_LIMIT
 from vigil.matching.list_index import list_index
+from vigil.matching.signals import lookup_signals
+from vigil.signals.pdq import PDQ
+from vigil.signals.registry import indexed_types
 
 app = typer.Typer(
     help="Build, update and query matching indexes (PDQ range search; MD5, SHA-1, SHA-256 equality).",
@@ -34,11 +36,12 @@ MAX_DISTANCE = 256
 PROGRESS_EVERY = 1 << 16
 
 
-class IndexSignal(StrEnum):
-    pdq = "pdq"
-    md5 = "md5"
-    sha1 = "sha1"
-    sha256 = "sha256"
+def _known_signal(name: str) -> str:
+    """The registry's indexed signal types (plugins' included) are the choices."""
+    known = lookup_signals()
+    if name not in known:
+        raise typer.BadParameter(f"{name!r} is not one of {', '.join(known)}")
+    return name
 
 
 class InputError(ValueError):
@@ -100,9 +103,14 @@ def build_command(
     source: Annotated[
         str | None, typer.Argument(help="File of `hex` or `hex,id` lines; - for standard input.")
     ] = None,
-    signal: Annotated[IndexSignal, typer.Option("--signal", help="Signal type of the hashes.")] = (
-        IndexSignal.pdq
-    ),
+    signal: Annotated[
+        str,
+        typer.Option(
+            "--signal",
+            help="Signal type of the hashes (pdq, md5, sha1, sha256 or a plugin's).",
+            callback=_known_signal,
+        ),
+    ] = PDQ.name,
     list_name: Annotated[
         str | None,
         typer.Option("--list", help="Index the latest published version of this hash list (ids: entry ids)."),
@@ -117,16 +125,16 @@ def build_command(
         with bar or nullcontext():
             if list_name is not None:
                 sessions = make_session_factory(make_engine(Settings()))
-                index = list_index(sessions, list_name, signal.value)
+                index = list_index(sessions, list_name, signal)
             else:
                 index = _build(str(source), signal, bar)
             index.save(output)
     except (OSError, ValueError, LookupError) as exc:
         raise _fail(str(exc)) from None
-    err.print(f"{output}: {len(index)} {signal.value} hashes", highlight=False)
+    err.print(f"{output}: {len(index)} {signal} hashes", highlight=False)
 
 
-def _build(source: str, signal: IndexSignal, bar: Progress | None) -> PdqIndex | ExactIndex:
+def _build(source: str, signal: str, bar: Progress | None) -> PdqIndex | ExactIndex:
     """Read and index ``source``, following the steps on ``bar`` when there is one."""
     on_line = on_chunk = None
     if bar is not None:
@@ -141,9 +149,10 @@ def _build(source: str, signal: IndexSignal, bar: Progress | None) -> PdqIndex |
 
     with _opened(source) as f:
         hashes, ids = read_rows(f, on_line)
-    if signal is IndexSignal.pdq:
+    if signal == PDQ.name:
         return PdqIndex.build(hashes, ids, progress=on_chunk)
-    return ExactIndex.build(hashes, ids, signal=signal.value)
+    built: PdqIndex | ExactIndex = indexed_types()[signal].build_index(hashes, ids)
+    return built
 
 
 @app.command("add")
@@ -191,7 +200,11 @@ def query_command(
     threshold: Annotated[
         int | None,
         typer.Option(
-            "--threshold", "-t", min=0, max=MAX_DISTANCE, help="Largest distance (default: 31 for PDQ)."
+            "--threshold",
+            "-t",
+            min=0,
+            max=MAX_DISTANCE,
+            help=f"Largest distance (default: {PDQ.default_threshold} for PDQ).",
         ),
     ] = None,
 ) -> None:

@@ -19,6 +19,7 @@ from vigil.scanning.checkpoint import CheckpointError
 from vigil.scanning.matching import KnownLists
 from vigil.scanning.pipeline import ScanOptions
 from vigil.scanning.runners.local import ScanRequest, count_entries, run_scan
+from vigil.signals.pdq import PDQ
 
 # The database and the index kernels are imported only by scans that use them: a scan's start-up
 # delays every file.
@@ -61,7 +62,9 @@ def scan_command(
     list_name: Annotated[
         str | None, typer.Option("--list", help="A published hash list of the database (latest version).")
     ] = None,
-    threshold: Annotated[int, typer.Option(min=0, max=64, help="PDQ match distance.")] = 31,
+    threshold: Annotated[
+        int, typer.Option(min=0, max=64, help="PDQ match distance.")
+    ] = PDQ.default_threshold,
     near: Annotated[int, typer.Option(min=0, max=64, help="PDQ distance for 'near a known series'.")] = 48,
     resume: Annotated[bool, typer.Option("--resume", help="Continue an interrupted scan.")] = False,
     jobs: Annotated[

@@ -8,15 +8,11 @@ from datetime import datetime
 from typing import TYPE_CHECKING, BinaryIO, Final, Protocol, runtime_checkable
 
 from vigil.errors import Invalid
+from vigil.signals import registry
 from vigil.signals.base import InvalidSignalError
-from vigil.signals.hexbits import normalize_hex
 
 if TYPE_CHECKING:
     from vigil.formats.limits import ReadLimits
-
-#: Cryptographic hashes that identify a media item, and their width in bits.
-CRYPTO_BITS: Final = {"md5": 128, "sha1": 160, "sha256": 256}
-PDQ_BITS: Final = 256
 
 
 class FormatError(Invalid):
@@ -128,21 +124,22 @@ class HashSetFormat(Protocol):
 
 
 def canonical_hash(kind: str, value: str) -> str:
-    """Lower-case hex of a ``kind`` digest (md5, sha1, sha256, pdq); InvalidSignalError otherwise."""
-    bits = PDQ_BITS if kind == "pdq" else CRYPTO_BITS[kind]
-    return normalize_hex(value, bits, kind.upper() if kind != "sha256" else "SHA-256")
+    """The canonical text of a ``kind`` value, by its signal type's normaliser; InvalidSignalError
+    when it is not one (ValueError when no signal type is called ``kind``)."""
+    return registry.normalize(kind, value)
 
 
 def set_hash(record: HashRecord, kind: str, value: str) -> str | None:
-    """Put a hash into ``record``; returns a reason when the value is not a valid ``kind`` hash."""
+    """Put a hash into ``record``: an identity digest into its field, any other signal type into
+    ``signals``; returns a reason when the value is not a valid ``kind`` hash."""
     try:
         text = canonical_hash(kind, value)
     except InvalidSignalError as exc:
         return str(exc)
-    if kind == "pdq":
-        record.signals.append(("pdq", text))
-    else:
+    if kind in registry.IDENTITY_DIGESTS:
         setattr(record, kind, text)
+    else:
+        record.signals.append((kind, text))
     return None
 
 

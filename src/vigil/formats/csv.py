@@ -4,8 +4,9 @@
 ``photodna`` opaque value · ``category`` and ``scheme`` (e.g. ``1`` and ``vics-us``; an empty scheme means
 the importer's default) · ``size`` bytes · ``mime_type`` · ``series``.
 The output of ``vigil hash --format csv`` reads as is: ``path`` and ``pdq_quality`` are accepted and
-rows with an ``error`` are rejected. Other columns are ignored with a warning. Exports write
-``sha256,md5,sha1,pdq,photodna,category,scheme,size,mime_type`` in that order.
+rows with an ``error`` are rejected. A digest type a plugin registers (``sha512``) is a column of its
+name. Other columns are ignored with a warning. Exports write
+``sha256,md5,sha1,pdq,photodna,category,scheme,size,mime_type`` in that order, then the plugins' columns.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from typing import BinaryIO, Final
 from vigil.formats.base import Diagnostics, FormatError, HashRecord, Rejected, parse_size, set_hash
 from vigil.formats.encoding import BoundedLines, text_stream
 from vigil.formats.limits import DEFAULT_LIMITS, ReadLimits, quote, too_long
+from vigil.signals import registry
 
 EXPORT_COLUMNS: Final = (
     "sha256",
@@ -31,23 +33,37 @@ EXPORT_COLUMNS: Final = (
 )
 _IDENTITY: Final = frozenset({"sha256", "md5", "sha1", "pdq", "photodna"})
 _KNOWN: Final = frozenset({*EXPORT_COLUMNS, "series"})
+
+
+def _plugin_columns() -> tuple[str, ...]:
+    """One column per digest type a plugin registers (e.g. ``sha512``), after the built-in ones."""
+    return tuple(registry.extra_digest_types())
+
+
 #: Columns of ``vigil hash --format csv`` that carry nothing to import.
 _TOLERATED: Final = frozenset({"path", "pdq_quality", "pdq_dihedral", "error"})
+
+
+def _set_hashes(record: HashRecord, row: dict[str, str]) -> str | None:
+    """Digests, then PDQ hashes (several separated by spaces), then plugins' digests; the first
+    invalid value's reason."""
+    pairs = [(kind, row[kind]) for kind in ("sha256", "md5", "sha1") if row.get(kind)]
+    pairs += [("pdq", value) for value in (row.get("pdq") or "").split()]
+    pairs += [(kind, row[kind]) for kind in _plugin_columns() if row.get(kind)]
+    for kind, value in pairs:
+        problem = set_hash(record, kind, value)
+        if problem:
+            return problem
+    return None
 
 
 def _row_record(row: dict[str, str], where: str) -> HashRecord | Rejected:
     if row.get("error"):
         return Rejected(where, f"the row reports an error: {row['error'][:200]}")
     record = HashRecord(where=where)
-    for kind in ("sha256", "md5", "sha1"):
-        if row.get(kind):
-            problem = set_hash(record, kind, row[kind])
-            if problem:
-                return Rejected(where, problem)
-    for value in (row.get("pdq") or "").split():
-        problem = set_hash(record, "pdq", value)
-        if problem:
-            return Rejected(where, problem)
+    problem = _set_hashes(record, row)
+    if problem:
+        return Rejected(where, problem)
     if row.get("photodna"):
         record.signals.append(("photodna", row["photodna"]))
     if not record.has_identity():
@@ -88,13 +104,14 @@ class CsvFormat:
                 return
             lines.mark()
             columns = [name.strip().lower() for name in header]
-            if not _IDENTITY.intersection(columns):
+            plugins = _plugin_columns()
+            if not _IDENTITY.union(plugins).intersection(columns):
                 raise FormatError(
                     "CSV header names no hash column (sha256, md5, sha1, pdq or photodna): "
                     f"{quote(','.join(header), 200)}"
                 )
             for name in columns:
-                if name not in _KNOWN and name not in _TOLERATED:
+                if name not in _KNOWN and name not in _TOLERATED and name not in plugins:
                     diagnostics.warn(f"unknown CSV column {quote(name)} ignored")
             for values in reader:
                 lines.mark()
@@ -118,9 +135,11 @@ class CsvFormat:
     def write(self, records: Iterable[HashRecord], out: BinaryIO, diagnostics: Diagnostics) -> int:
         text = _TextOut(out)
         writer = csv.writer(text, lineterminator="\n")
-        writer.writerow(EXPORT_COLUMNS)
+        plugins = _plugin_columns()
+        writer.writerow(EXPORT_COLUMNS + plugins)
         written = 0
         for r in records:
+            extra = [" ".join(v for k, v in r.signals if k == kind) for kind in plugins]
             pdq = " ".join(v for k, v in r.signals if k == "pdq")
             photodna = next((v for k, v in r.signals if k == "photodna"), "")
             writer.writerow(
@@ -134,6 +153,7 @@ class CsvFormat:
                     (r.scheme or "") if r.category else "",
                     "" if r.size is None else r.size,
                     r.mime_type or "",
+                    *extra,
                 ]
             )
             written += 1

@@ -9,13 +9,15 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Final
 
 from vigil.errors import Conflict
 from vigil.formats.base import HashRecord
+from vigil.signals.registry import IDENTITY_DIGESTS as CRYPTO
+from vigil.signals.registry import signal_type
 
-CRYPTO: Final = ("sha256", "md5", "sha1")
-_LABEL: Final = {"sha256": "SHA-256", "md5": "MD5", "sha1": "SHA-1"}
+
+def _label(kind: str) -> str:
+    return str(getattr(signal_type(kind), "label", kind))
 
 
 @dataclass(slots=True, eq=False)
@@ -71,7 +73,7 @@ class ItemIndex:
                 if key in self._by_key:
                     return self._by_key[key], False, False
         if len(found) > 1:
-            kinds = " and ".join(_LABEL[k] for _, k in found.values())
+            kinds = " and ".join(_label(k) for _, k in found.values())
             raise IdentityConflictError(f"its {kinds} belong to two different known items")
         if not found:
             item = Item(None, record.sha256, record.md5, record.sha1, record.size, record.mime_type)
@@ -84,7 +86,7 @@ class ItemIndex:
             mine, theirs = getattr(record, kind), getattr(item, kind)
             if mine is not None and theirs is not None and mine != theirs:
                 raise IdentityConflictError(
-                    f"its {_LABEL[kind]} differs from the known item with the same {_LABEL[matched]}"
+                    f"its {_label(kind)} differs from the known item with the same {_label(matched)}"
                 )
         return item, False, self._fill(item, record)
 

@@ -22,7 +22,7 @@ from vigil.db.base import core_table
 from vigil.formats.base import Diagnostics, FormatError, HashRecord, Rejected
 from vigil.formats.limits import DEFAULT_LIMITS, ReadLimits, field_problem
 from vigil.hashlists.catalog import Catalog, CatalogError, JurisdictionInfo, SchemeInfo
-from vigil.hashlists.identity import CRYPTO, IdentityConflictError, Item, ItemIndex
+from vigil.hashlists.identity import IdentityConflictError, Item, ItemIndex
 from vigil.hashlists.models import (
     Classification,
     HashList,
@@ -36,6 +36,7 @@ from vigil.hashlists.models import (
     Victim,
 )
 from vigil.hashlists.summary import EXAMPLES_KEPT, ImportSummary
+from vigil.signals.registry import IDENTITY_DIGESTS as CRYPTO
 
 #: Records after which PostgreSQL statistics are first refreshed (then at every fourfold growth).
 ANALYZE_FIRST: Final = 4000

@@ -25,9 +25,9 @@ from vigil.hashlists.models import (
     Media,
     MediaSignal,
 )
+from vigil.signals.registry import IDENTITY_DIGESTS
 
 RANGE: Final = 5000
-CRYPTO_TYPES: Final = ("sha256", "md5", "sha1")
 
 
 @dataclass(frozen=True)
@@ -217,7 +217,7 @@ class Selector:
     def _signal_types(self) -> set[str] | None:
         if not self.rules.signal_types:
             return None
-        return set(self.rules.signal_types) - set(CRYPTO_TYPES)
+        return set(self.rules.signal_types) - set(IDENTITY_DIGESTS)
 
     def _matches(self, view: MediaView, accepted: list[Accepted]) -> bool:
         rules = self.rules
@@ -237,7 +237,7 @@ class Selector:
     def _entry(self, view: MediaView, accepted: list[Accepted]) -> HashRecord | None:
         published = set(self.rules.signal_types) or None
         record = HashRecord()
-        for kind in CRYPTO_TYPES:
+        for kind in IDENTITY_DIGESTS:
             if published is None or kind in published:
                 setattr(record, kind, getattr(view, kind))
         record.signals = [

@@ -10,11 +10,12 @@ from sqlalchemy.orm import Session
 
 from vigil.db.base import utcnow
 from vigil.errors import NotFound
-from vigil.formats.base import CRYPTO_BITS, canonical_hash
+from vigil.formats.base import canonical_hash
 from vigil.hashlists.acceptance import Accepted, Vote, accepted_categories, is_baseline
 from vigil.hashlists.catalog import Catalog, CatalogError
 from vigil.hashlists.models import Classification, Contributor, Media, Provenance
 from vigil.signals.base import InvalidSignalError
+from vigil.signals.registry import IDENTITY_DIGESTS, signal_type
 
 
 class MediaNotFoundError(NotFound):
@@ -24,7 +25,7 @@ class MediaNotFoundError(NotFound):
 def find_media(session: Session, digest: str) -> Media:
     """The media item with this MD5, SHA-1 or SHA-256 (told apart by length)."""
     text = digest.strip().lower()
-    kind = next((k for k, bits in CRYPTO_BITS.items() if bits // 4 == len(text)), None)
+    kind = next((k for k in IDENTITY_DIGESTS if signal_type(k).bits // 4 == len(text)), None)
     if kind is None:
         raise MediaNotFoundError(f"not an MD5, SHA-1 or SHA-256: {digest[:80]!r}")
     try:

@@ -19,9 +19,10 @@ from vigil.hashlists.catalog import load_catalog
 from vigil.hashlists.models import HashListEntry, Media
 from vigil.hashlists.votes import media_status
 from vigil.matching import ListMatch, Matcher
+from vigil.matching.signals import exact_signals
 from vigil.signals.content import FileSignals
+from vigil.signals.registry import IDENTITY_DIGESTS as DIGESTS
 
-DIGESTS = ("sha256", "md5", "sha1")
 #: Verdicts from the most to the least consequential: a page is judged by its worst known item.
 SEVERITY = ("illegal", "undetermined", "not_illegal")
 
@@ -52,7 +53,7 @@ class Identified:
 
 def list_matches(matcher: Matcher | None, signals: FileSignals) -> list[ListMatch]:
     """The published lists' matches of ``signals`` (none without a matcher); outside any transaction."""
-    if matcher is None or not (signals.pdq or any(getattr(signals, k) for k in DIGESTS)):
+    if matcher is None or not (signals.pdq or any(signals.digest(k) for k in exact_signals())):
         return []
     return matcher.match_content(signals, dihedral=True)
 

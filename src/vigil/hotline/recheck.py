@@ -29,10 +29,11 @@ from vigil.hotline.models import Case, Evidence, Forward, Hold, Notice, Recheck
 from vigil.hotline.runtime import Hotline
 from vigil.signals.content import FileSignals, hash_bytes
 from vigil.signals.hexbits import hamming
+from vigil.signals.pdq import PDQ
 
 log = logging.getLogger(__name__)
 
-PDQ_THRESHOLD: Final = 31
+PDQ_THRESHOLD: Final = PDQ.default_threshold
 GONE: Final = frozenset({404, 410})
 LEASE: Final = timedelta(minutes=10)
 

@@ -40,25 +40,32 @@ class ExactIndex(LiveIndex[DigestTable]):
     """Equality search over md5, sha1 or sha256 digests. Matches are at distance 0; the threshold is
     accepted for a uniform API and does not widen equality."""
 
-    def __init__(self, signal: str = "sha256") -> None:
-        if signal not in WIDTHS:
-            raise ValueError(f"unknown exact signal {signal!r}; expected one of {sorted(WIDTHS)}")
-        super().__init__(signal, WIDTHS[signal], 0)
+    def __init__(self, signal: str = "sha256", nbytes: int | None = None) -> None:
+        super().__init__(signal, nbytes or _width(signal), 0)
 
     @classmethod
-    def build(cls, hashes: HashesLike, ids: IdsLike | None = None, *, signal: str | None = None) -> Self:
+    def build(
+        cls,
+        hashes: HashesLike,
+        ids: IdsLike | None = None,
+        *,
+        signal: str | None = None,
+        nbytes: int | None = None,
+    ) -> Self:
         """Index ``hashes`` (an (N, width) uint8 array or hex strings) under ``ids`` (default 0..N-1);
-        ``signal`` defaults to the one the digests' width implies."""
+        ``signal`` defaults to the one the digests' width implies; ``nbytes`` to the signal type's width."""
         if signal is None:
             hashes, signal = _guess_signal(hashes)
-        index = cls(signal)
-        rows = hash_array(hashes, WIDTHS[signal], signal)
+        index = cls(signal, nbytes)
+        rows = hash_array(hashes, index._nbytes, signal)
         index._init_main(rows, id_array(ids, rows.shape[0], 0))
         return index
 
     @classmethod
     def signals(cls) -> frozenset[str]:
-        return frozenset(WIDTHS)
+        from vigil.signals.registry import exact_types
+
+        return frozenset(WIDTHS) | {n for n, s in exact_types().items() if s.bits % 8 == 0 and s.bits}
 
     @classmethod
     def _empty(cls, signal: str) -> Self:
@@ -106,6 +113,18 @@ class ExactIndex(LiveIndex[DigestTable]):
         if digests.ndim != 2 or digests.shape[1] != self._nbytes or keys.shape != (n,) or order.shape != (n,):
             raise ValueError("digest arrays do not match")
         return DigestTable(digests, keys, order)
+
+
+def _width(signal: str) -> int:
+    """Width in bytes of an exact signal: the built-in digests', or a registered type's."""
+    if signal in WIDTHS:
+        return WIDTHS[signal]
+    from vigil.signals.registry import exact_types
+
+    found = exact_types().get(signal)
+    if found is None or not found.bits or found.bits % 8:
+        raise ValueError(f"unknown exact signal {signal!r}; expected one of {sorted(ExactIndex.signals())}")
+    return found.bits // 8
 
 
 def _guess_signal(hashes: HashesLike) -> tuple[HashesLike, str]:

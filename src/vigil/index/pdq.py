@@ -22,10 +22,11 @@ from vigil.index import kernels, mih
 from vigil.index.base import HashesLike, IdsLike, Match
 from vigil.index.inputs import hash_array, id_array
 from vigil.index.live import Hits, LiveIndex, cpus, frozen, no_hits
+from vigil.signals.pdq import PDQ
 
-SIGNAL: Final = "pdq"
+SIGNAL: Final = PDQ.name
 NBYTES: Final = 32
-DEFAULT_THRESHOLD: Final = 31
+DEFAULT_THRESHOLD: Final = PDQ.default_threshold
 
 #: ``auto``: probe the buckets or scan, whichever the cost model expects to be faster; ``mih``: probe
 #: whenever possible (tests use it to exercise the buckets on small sets); ``scan``: compare every hash.

@@ -8,13 +8,13 @@ matcher.lookup("pdq", [hex], threshold=31)          # [[ListMatch(list, version,
 """
 
 from vigil.matching.matcher import ListMatch, Matcher, MatcherNotReadyError, UnknownListError
-from vigil.matching.signals import LOOKUP_SIGNALS, normalize_signal
+from vigil.matching.signals import lookup_signals, normalize_signal
 
 __all__ = [
-    "LOOKUP_SIGNALS",
     "ListMatch",
     "Matcher",
     "MatcherNotReadyError",
     "UnknownListError",
+    "lookup_signals",
     "normalize_signal",
 ]

@@ -13,6 +13,17 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from vigil.index import ExactIndex, PdqIndex
 from vigil.matching.entries import published_versions, version_rows
+from vigil.signals.base import IndexedSignalType
+from vigil.signals.pdq import PDQ
+from vigil.signals.registry import IDENTITY_DIGESTS
+from vigil.signals.registry import indexed_types as _indexed
+
+
+def signal_type_index(name: str) -> IndexedSignalType:
+    try:
+        return _indexed()[name]
+    except KeyError:
+        raise ValueError(f"no index for signal type {name!r}; known: {', '.join(_indexed())}") from None
 
 
 def list_index(
@@ -29,14 +40,15 @@ def list_index(
         if version is None:
             raise LookupError(f"hash list {name!r} has no published version")
         for row in version_rows(session, version.list_id, version.version):
-            if signal == "pdq":
-                values = row.signals.get("pdq", [])
-            else:
+            if signal in IDENTITY_DIGESTS:
                 digest = getattr(row, signal)
                 values = [digest] if digest else []
+            else:
+                values = row.signals.get(signal, [])
             hashes.extend(values)
             ids.extend([row.entry_id] * len(values))
     id_array = np.asarray(ids, dtype=np.int64)
-    if signal == "pdq":
+    if signal == PDQ.name:
         return PdqIndex.build(hashes, id_array, progress=progress)
-    return ExactIndex.build(hashes, id_array, signal=signal)
+    index: PdqIndex | ExactIndex = signal_type_index(signal).build_index(hashes, id_array)
+    return index

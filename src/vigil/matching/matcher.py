@@ -25,9 +25,10 @@ from vigil.errors import NotFound, Unavailable
 from vigil.index import PdqIndex
 from vigil.matching import snapshots
 from vigil.matching.entries import PublishedVersion, published_versions, version_rows
-from vigil.matching.signals import EXACT_SIGNALS, LOOKUP_SIGNALS
+from vigil.matching.signals import exact_signals, lookup_signals
 from vigil.matching.snapshots import ListSnapshot
 from vigil.signals.content import FileSignals
+from vigil.signals.pdq import PDQ
 
 log = logging.getLogger(__name__)
 
@@ -54,7 +55,7 @@ class ListMatch:
     #: "scheme:code" of the entry, or None when the list's entry carries no category.
     category: str | None
     #: The signal that matched: ``pdq``, ``md5``, ``sha1`` or ``sha256``.
-    signal: str = "pdq"
+    signal: str = PDQ.name
 
 
 class Matcher:
@@ -224,7 +225,7 @@ class Matcher:
     ) -> list[list[ListMatch]]:
         """Per value (canonical hex), every entry of the chosen lists within ``threshold`` (PDQ;
         digests match by equality), sorted by (distance, list, entry id)."""
-        if signal_type not in LOOKUP_SIGNALS:
+        if signal_type not in lookup_signals():
             raise ValueError(f"unknown signal type {signal_type!r}")
         out: list[list[ListMatch]] = [[] for _ in values]
         if not values:
@@ -233,7 +234,7 @@ class Matcher:
             index = snap.indexes.get(signal_type)
             if index is None:
                 continue
-            answers = index.query_many(list(values), None if signal_type in EXACT_SIGNALS else threshold)
+            answers = index.query_many(list(values), None if signal_type in exact_signals() else threshold)
             for found, answer in zip(out, answers, strict=True):
                 found.extend(_matches(snap, answer, signal_type))
         for found in out:
@@ -251,7 +252,7 @@ class Matcher:
         smallest distance to any of them."""
         found: list[ListMatch] = []
         for snap in self._chosen(lists, audience):
-            index = snap.indexes.get("pdq")
+            index = snap.indexes.get(PDQ.name)
             if isinstance(index, PdqIndex) and dihedral:
                 found.extend(_matches(snap, index.query_dihedral(list(dihedral), threshold)))
         found.sort(key=lambda m: (m.distance, m.list, m.entry_id))
@@ -272,15 +273,15 @@ class Matcher:
         match content through this one method.
         """
         found: list[ListMatch] = []
-        for kind in EXACT_SIGNALS:
-            value = getattr(signals, kind)
+        for kind in exact_signals():
+            value = signals.digest(kind)
             if value:
                 found.extend(self.lookup(kind, [value], None, lists, audience)[0])
         variants = signals.pdq_dihedral if dihedral and signals.pdq_dihedral else None
         if variants:
             found.extend(self.lookup_image(variants, threshold, lists, audience))
         elif signals.pdq:
-            found.extend(self.lookup("pdq", [signals.pdq], threshold, lists, audience)[0])
+            found.extend(self.lookup(PDQ.name, [signals.pdq], threshold, lists, audience)[0])
         best: dict[tuple[str, int], ListMatch] = {}
         for match in sorted(found, key=lambda m: (m.distance, m.list, m.entry_id)):
             best.setdefault((match.list, match.entry_id), match)
@@ -308,7 +309,7 @@ def build_in_child(url: str, folder: Path, version: PublishedVersion) -> None:
         pool.submit(_build_child, url, str(folder), fields).result()
 
 
-def _matches(snap: ListSnapshot, answer: Iterable[Any], signal: str = "pdq") -> Iterable[ListMatch]:
+def _matches(snap: ListSnapshot, answer: Iterable[Any], signal: str = PDQ.name) -> Iterable[ListMatch]:
     for hit in answer:
         entry_id, category = snap.entry(hit.id)
         yield ListMatch(

@@ -25,7 +25,8 @@ import numpy.typing as npt
 
 from vigil.index import ExactIndex, PdqIndex, SnapshotError, load_index, snapshot
 from vigil.matching.entries import EntryRow, PublishedVersion
-from vigil.matching.signals import EXACT_SIGNALS
+from vigil.matching.signals import lookup_signals
+from vigil.signals.registry import IDENTITY_DIGESTS, indexed_types
 
 ENTRIES_SIGNAL: Final = "vigil-list-entries"
 _ENTRY_ARRAYS: Final = {"entry_ids": "<i8", "categories": "<i2"}
@@ -64,23 +65,26 @@ class _Collected:
 
 
 def _collect(rows: Iterable[EntryRow]) -> _Collected:
-    out = _Collected(
-        [], [], {}, {s: [] for s in ("pdq", *EXACT_SIGNALS)}, {s: [] for s in ("pdq", *EXACT_SIGNALS)}
-    )
+    kinds = lookup_signals()
+    out = _Collected([], [], {}, {s: [] for s in kinds}, {s: [] for s in kinds})
+    # Identity digests are columns of the entry; every other indexed type is among its signals.
+    columns = [k for k in kinds if k in IDENTITY_DIGESTS]
+    others = [k for k in kinds if k not in IDENTITY_DIGESTS]
     for number, row in enumerate(rows):
         out.entry_ids.append(row.entry_id)
         name = f"{row.scheme}:{row.category}" if row.category else None
         out.categories.append(
             -1 if name is None else out.category_names.setdefault(name, len(out.category_names))
         )
-        for kind in EXACT_SIGNALS:
+        for kind in columns:
             value = getattr(row, kind)
             if value:
                 out.hashes[kind].append(value)
                 out.rows[kind].append(number)
-        for value in row.signals.get("pdq", ()):
-            out.hashes["pdq"].append(value)
-            out.rows["pdq"].append(number)
+        for kind in others:
+            for value in row.signals.get(kind, ()):
+                out.hashes[kind].append(value)
+                out.rows[kind].append(number)
     return out
 
 
@@ -90,6 +94,7 @@ def build(folder: Path, version: PublishedVersion, rows: Iterable[EntryRow]) -> 
     tmp = folder / f".{version.key}.{os.getpid()}.tmp"
     shutil.rmtree(tmp, ignore_errors=True)
     tmp.mkdir(parents=True)
+    types = indexed_types()
     try:
         data = _collect(rows)
         if len(data.category_names) > np.iinfo(np.int16).max:
@@ -98,9 +103,7 @@ def build(folder: Path, version: PublishedVersion, rows: Iterable[EntryRow]) -> 
             if not values:
                 continue
             ids = np.asarray(data.rows[kind], dtype=np.int64)
-            index: PdqIndex | ExactIndex = (
-                PdqIndex.build(values, ids) if kind == "pdq" else ExactIndex.build(values, ids, signal=kind)
-            )
+            index: PdqIndex | ExactIndex = types[kind].build_index(values, ids)
             index.save(tmp / f"{kind}.vidx")
             del index  # one index in memory at a time
         names = sorted(data.category_names, key=data.category_names.__getitem__)
@@ -132,7 +135,7 @@ def load(path: Path, version: PublishedVersion) -> ListSnapshot:
     if entry_ids.shape != categories.shape or (categories.size and int(categories.max()) >= len(names)):
         raise SnapshotError(f"{path}: entries table is corrupt")
     indexes: dict[str, PdqIndex | ExactIndex] = {}
-    for kind in ("pdq", *EXACT_SIGNALS):
+    for kind in lookup_signals():
         file = path / f"{kind}.vidx"
         if file.exists():
             index = load_index(file)

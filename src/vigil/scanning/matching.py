@@ -8,8 +8,8 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from vigil.scanning.pipeline import Match, ScanItem
-
-CRYPTO = ("sha256", "md5", "sha1")
+from vigil.signals.pdq import PDQ
+from vigil.signals.registry import IDENTITY_DIGESTS
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,12 +64,11 @@ class KnownLists:
             self._match_pdq(self.pdq, items, threshold, near_threshold)
 
     def _match_digests(self, items: Sequence[ScanItem]) -> None:
-        for signal_type in CRYPTO:
-            lookup = self.exact.get(signal_type)
-            if lookup is None:
-                continue
-            with_value = [i for i in items if getattr(i, signal_type)]
-            answers = lookup.query_many([str(getattr(i, signal_type)) for i in with_value])
+        # Identity digests first, strongest first, so that an entry is reported on its SHA-256.
+        order = {kind: n for n, kind in enumerate(IDENTITY_DIGESTS)}
+        for signal_type, lookup in sorted(self.exact.items(), key=lambda kv: order.get(kv[0], len(order))):
+            with_value = [i for i in items if i.digest(signal_type)]
+            answers = lookup.query_many([str(i.digest(signal_type)) for i in with_value])
             for item, hits in zip(with_value, answers, strict=True):
                 seen = {m.entry_id for m in item.matches}
                 for hit in hits:
@@ -97,7 +96,7 @@ class KnownLists:
             pos += count
             known = {m.entry_id for m in item.matches}
             for row, distance in sorted(best.items(), key=lambda kv: (kv[1], kv[0])):
-                match = self._match("pdq", row, distance)
+                match = self._match(PDQ.name, row, distance)
                 if match.entry_id in known:
                     continue
                 known.add(match.entry_id)

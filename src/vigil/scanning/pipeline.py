@@ -17,6 +17,7 @@ from vigil.scanning.filetypes import is_archive, sniff
 from vigil.scanning.walk import Found
 from vigil.signals.content import HashOptions, internal_error, os_error_reason, signals_from_read
 from vigil.signals.crypto import StreamRead, read_and_digest
+from vigil.signals.registry import IDENTITY_DIGESTS
 
 #: Separates an archive's path from a member's name in display paths: ``case/a.zip!photos/1.jpg``.
 SEP = "!"
@@ -64,6 +65,15 @@ class ScanItem:
     near: list[Match] = field(default_factory=list)
     #: A JPEG preview made by the worker (ScanOptions.hashing.preview); kept apart from the checkpoint.
     preview: bytes | None = field(default=None, repr=False, compare=False)
+    #: Digests of plugins' digest types, by name (see ``FileSignals.extra``).
+    extra: dict[str, str] = field(default_factory=dict)
+
+    def digest(self, kind: str) -> str | None:
+        """The ``kind`` digest of the item: an identity digest or a plugin's."""
+        if kind in IDENTITY_DIGESTS:
+            value: str | None = getattr(self, kind)
+            return value
+        return self.extra.get(kind)
 
     def to_json(self) -> dict[str, Any]:
         # By hand: dataclasses.asdict deep-copies recursively, and this runs for every item, in the
@@ -148,6 +158,7 @@ def _expand(
         pdq=signals.pdq,
         pdq_quality=signals.pdq_quality,
         pdq_dihedral=signals.pdq_dihedral,
+        extra=signals.extra,
         error=signals.error,
         preview=signals.preview,
     )

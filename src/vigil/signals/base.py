@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Literal, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, Literal, Protocol, runtime_checkable
+
+if TYPE_CHECKING:
+    from vigil.index.base import HashesLike, IdsLike
 
 from vigil.errors import Invalid
 
@@ -24,7 +27,19 @@ class SignalType(Protocol):
     def name(self) -> str: ...
 
     @property
-    def content_kind(self) -> ContentKind: ...
+    def content_kind(self) -> ContentKind:
+        """The kind of content the signal is computed from first (``content_kinds[0]``)."""
+        ...
+
+    @property
+    def content_kinds(self) -> tuple[ContentKind, ...]:
+        """Every kind of content the signal can be computed from."""
+        ...
+
+    @property
+    def bits(self) -> int:
+        """Width of a value in bits (0 for values of no fixed width, such as URLs)."""
+        ...
 
     @property
     def default_threshold(self) -> int:
@@ -37,4 +52,31 @@ class SignalType(Protocol):
 
     def distance(self, a: str, b: str) -> int:
         """Distance between two canonical values (0 means equal)."""
+        ...
+
+
+@runtime_checkable
+class Hasher(Protocol):
+    """A running digest (what ``hashlib`` objects offer)."""
+
+    def update(self, data: bytes, /) -> None: ...
+
+    def hexdigest(self) -> str: ...
+
+
+@runtime_checkable
+class DigestSignalType(SignalType, Protocol):
+    """A signal computed from a file's bytes in one streamed pass (md5, sha256, a plugin's sha512)."""
+
+    def hasher(self) -> Hasher:
+        """A fresh running digest of this type; its ``hexdigest()`` is the canonical value."""
+        ...
+
+
+@runtime_checkable
+class IndexedSignalType(SignalType, Protocol):
+    """A signal type with an index: published lists and standalone index files are searched by it."""
+
+    def build_index(self, hashes: HashesLike, ids: IdsLike | None = None) -> Any:
+        """An index (``vigil.index.base.Index``) of ``hashes`` under ``ids``."""
         ...

@@ -26,6 +26,7 @@ from vigil.signals.images import (
 from vigil.signals.pdq import MIN_GOOD_QUALITY, PdqDihedral, PdqHash, pdq_dihedral_from_rgb, pdq_from_rgb
 from vigil.signals.pdq_fast import fast_pdq
 from vigil.signals.preview import jpeg_preview
+from vigil.signals.registry import IDENTITY_DIGESTS
 
 #: Fast mode decodes so that the shorter side keeps at least this many pixels, and computes from that
 #: decode the 64x64 buffer that PDQ would compute at full resolution (signals/pdq_fast.py). The
@@ -57,6 +58,15 @@ class FileSignals:
     pdq_dihedral: list[str] | None = None
     error: str | None = None
     preview: bytes | None = None
+    #: Digests of plugins' digest types (``vigil.signals.registry.extra_digest_types``), by name.
+    extra: dict[str, str] = field(default_factory=dict)
+
+    def digest(self, kind: str) -> str | None:
+        """The ``kind`` digest of the content: an identity digest or a plugin's; None when not computed."""
+        if kind in IDENTITY_DIGESTS:
+            value: str | None = getattr(self, kind)
+            return value
+        return self.extra.get(kind)
 
     def as_dict(self, *, dihedral: bool = False) -> dict[str, object]:
         out: dict[str, object] = {
@@ -67,6 +77,7 @@ class FileSignals:
             "sha256": self.sha256,
             "pdq": self.pdq,
             "pdq_quality": self.pdq_quality,
+            **self.extra,
             "error": self.error,
         }
         if dihedral:
@@ -128,7 +139,7 @@ def hash_stream(name: str, stream: BinaryIO, options: HashOptions) -> FileSignal
 def signals_from_read(name: str, read: StreamRead, options: HashOptions) -> FileSignals:
     """Signals of content already read and digested (the scanner reads once, then hashes and unpacks)."""
     d = read.digests
-    result = FileSignals(path=name, size=d.size, md5=d.md5, sha1=d.sha1, sha256=d.sha256)
+    result = FileSignals(path=name, size=d.size, md5=d.md5, sha1=d.sha1, sha256=d.sha256, extra=dict(d.extra))
     too_big = read.data is None or len(read.data) > options.limits.max_bytes
     if d.size == 0:
         result.error = "empty file"

@@ -7,7 +7,7 @@ bit of the 256-bit hash first. The binding returns bits in that order already.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Final
+from typing import TYPE_CHECKING, Final
 
 import numpy as np
 import numpy.typing as npt
@@ -15,6 +15,10 @@ import pdqhash
 
 from vigil.signals.base import ContentKind
 from vigil.signals.hexbits import bits_to_hex, hamming, normalize_hex
+
+if TYPE_CHECKING:
+    from vigil.index.base import HashesLike, IdsLike
+    from vigil.index.pdq import PdqIndex
 
 PDQ_BITS: Final = 256
 DEFAULT_THRESHOLD: Final = 31
@@ -75,13 +79,22 @@ class PdqSignal:
 
     name: Final = "pdq"
     content_kind: Final[ContentKind] = "image"
+    content_kinds: Final[tuple[ContentKind, ...]] = ("image",)
+    bits: Final = PDQ_BITS
+    #: The one place the PDQ match threshold is written (PDQ's authors' recommendation).
     default_threshold: Final = DEFAULT_THRESHOLD
+    label: Final = "PDQ"
 
     def normalize(self, value: str) -> str:
-        return normalize_hex(value, PDQ_BITS, "PDQ hash")
+        return normalize_hex(value, PDQ_BITS, self.label)
 
     def distance(self, a: str, b: str) -> int:
         return hamming(self.normalize(a), self.normalize(b))
+
+    def build_index(self, hashes: HashesLike, ids: IdsLike | None = None) -> PdqIndex:
+        from vigil.index.pdq import PdqIndex
+
+        return PdqIndex.build(hashes, ids)
 
 
 PDQ: Final = PdqSignal()

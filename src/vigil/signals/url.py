@@ -184,6 +184,8 @@ class UrlSignal:
 
     name: Final = "url"
     content_kind: Final[ContentKind] = "url"
+    content_kinds: Final[tuple[ContentKind, ...]] = ("url",)
+    bits: Final = 0
     default_threshold: Final = 0
 
     def normalize(self, value: str) -> str:

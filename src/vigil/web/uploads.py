@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import UploadFile
 from fastapi.concurrency import run_in_threadpool
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from vigil.signals.content import FileSignals, HashOptions, hash_bytes
 from vigil.web.problems import Problem
@@ -24,6 +24,8 @@ class Signals(BaseModel):
     pdq_dihedral: list[str] | None = None
     #: Why an image signal is missing (not an image, undecodable, too large ...); digests are still given.
     error: str | None = None
+    #: Digests of signal types that plugins register, by name (e.g. ``sha512``).
+    extra: dict[str, str] = Field(default_factory=dict)
 
     @classmethod
     def of(cls, signals: FileSignals, *, dihedral: bool) -> Signals:
@@ -36,6 +38,7 @@ class Signals(BaseModel):
             pdq_quality=signals.pdq_quality,
             pdq_dihedral=signals.pdq_dihedral if dihedral else None,
             error=signals.error,
+            extra=dict(signals.extra),
         )
 
 

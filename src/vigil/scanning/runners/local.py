@@ -30,6 +30,7 @@ from vigil.scanning.triage import (
     unknown_image,
 )
 from vigil.scanning.walk import Found, walk
+from vigil.signals.pdq import PDQ
 from vigil.signals.preview import PREVIEW_SIDE
 
 #: Walked entries matched and checkpointed together: amortises index queries and disk writes.
@@ -41,7 +42,7 @@ class ScanRequest:
     inputs: list[str]
     report_dir: Path
     options: ScanOptions = field(default_factory=ScanOptions)
-    threshold: int = 31
+    threshold: int = PDQ.default_threshold
     near_threshold: int = 48
     jobs: int | None = None
     resume: bool = False

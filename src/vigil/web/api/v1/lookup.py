@@ -9,13 +9,15 @@ from __future__ import annotations
 import dataclasses
 import json
 from functools import partial
-from typing import Annotated, Literal
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, File, Query, Request, Response, UploadFile
 from fastapi.concurrency import run_in_threadpool
-from pydantic import BaseModel, Field
+from pydantic import AfterValidator, BaseModel, Field
 
 from vigil.auth.authenticate import Principal
+from vigil.matching.signals import lookup_signals
+from vigil.signals.pdq import PDQ
 from vigil.web.context import AppContext, context
 from vigil.web.matching import MAX_THRESHOLD, Match, audience, canonical, cut, matcher_call, parse_lists
 from vigil.web.policy import require
@@ -25,13 +27,25 @@ from vigil.web.uploads import Signals, hash_upload
 
 router = APIRouter(prefix="/lookup", tags=["lookup"], responses=PROBLEM_RESPONSES)
 
-SignalType = Literal["pdq", "md5", "sha1", "sha256"]
+
+def _known_signal_type(name: str) -> str:
+    # Checked against the registry (plugins' indexed types included); an unknown one is a 422 like
+    # any other invalid field.
+    known = lookup_signals()
+    if name not in known:
+        raise ValueError(f"unknown signal type {name!r}; known: {', '.join(known)}")
+    return name
+
+
+SignalType = Annotated[str, AfterValidator(_known_signal_type)]
 MAX_BATCH = 1000
 
 ThresholdQuery = Annotated[
     int | None,
     Query(
-        ge=0, le=MAX_THRESHOLD, description="Largest PDQ Hamming distance (default 31); digests: equality."
+        ge=0,
+        le=MAX_THRESHOLD,
+        description=f"Largest PDQ Hamming distance (default {PDQ.default_threshold}); digests: equality.",
     ),
 ]
 ListsQuery = Annotated[str | None, Query(max_length=2000, description="Only these lists (comma-separated).")]
