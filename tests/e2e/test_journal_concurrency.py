@@ -8,10 +8,8 @@ from __future__ import annotations
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
-import time
 from collections import Counter
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -26,6 +24,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from tests.conftest import REPO
 from tests.db_fixtures import db_env, db_settings, sessions  # noqa: F401
+from tests.served_vigil import vigil_serve
 from vigil.audit.models import AuditEntry
 from vigil.auth.service import UserService
 from vigil.config import Settings
@@ -36,13 +35,6 @@ CLIENT_THREADS = 8
 #: Guards against a hung process, not a measurement: the test never asserts on time.
 START_GUARD_SECONDS = 90.0
 VIGIL = Path(sys.executable).with_name("vigil")
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
 
 
 def _stop(process: subprocess.Popen[str]) -> None:
@@ -64,32 +56,8 @@ def env(db_env: Settings) -> dict[str, str]:  # noqa: F811
 @pytest.fixture
 def api(env: dict[str, str], tmp_path: Path) -> Iterator[str]:
     """`vigil serve --workers 2` (two API processes, each building its app from the environment)."""
-    port = _free_port()
-    log = (tmp_path / "serve.log").open("w")
-    process = subprocess.Popen(
-        [str(VIGIL), "serve", "--port", str(port), "--workers", "2", "--no-access-log"],
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        text=True,
-        start_new_session=True,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + START_GUARD_SECONDS
-        while True:
-            assert process.poll() is None, (tmp_path / "serve.log").read_text()
-            try:
-                if httpx.get(f"{base}/api/v1/health/live", timeout=5).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            assert time.monotonic() < deadline, "vigil serve did not start"
-            time.sleep(0.2)
+    with vigil_serve(env, tmp_path / "serve.log", "--workers", "2", timeout=START_GUARD_SECONDS) as base:
         yield base
-    finally:
-        _stop(process)
-        log.close()
     errors = [line for line in (tmp_path / "serve.log").read_text().splitlines() if "Traceback" in line]
     assert errors == [], (tmp_path / "serve.log").read_text()
 

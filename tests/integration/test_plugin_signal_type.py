@@ -10,18 +10,14 @@ import hashlib
 import io
 import json
 import os
-import signal
 import subprocess
 import sys
-import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
 import pytest
 
-from tests.integration.hotline.servers import free_port
+from tests.served_vigil import vigil_serve
 
 pytestmark = pytest.mark.slow
 
@@ -62,35 +58,6 @@ def ok(env: dict[str, str], *args: str | Path) -> str:
     done = vigil(env, *args)
     assert done.returncode == 0, f"vigil {' '.join(map(str, args))}: {done.stdout}\n{done.stderr}"
     return done.stdout
-
-
-@contextmanager
-def serving(env: dict[str, str], log: Path) -> Iterator[str]:
-    port = free_port()
-    base = f"http://127.0.0.1:{port}"
-    with log.open("wb") as out:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "vigil", "serve", "--port", str(port), "--no-access-log"],
-            env=env, stdout=out, stderr=subprocess.STDOUT,
-        )  # fmt: skip
-        try:
-            deadline = time.monotonic() + 120
-            while True:
-                try:
-                    if httpx.get(f"{base}/api/v1/health/ready").status_code == 200:
-                        break
-                except httpx.TransportError:
-                    pass
-                assert time.monotonic() < deadline, log.read_text()
-                time.sleep(0.2)
-            yield base
-        finally:
-            process.send_signal(signal.SIGINT)
-            try:
-                process.wait(20)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait(10)
 
 
 def test_without_the_plugin_sha512_is_unknown(tmp_path: Path) -> None:
@@ -156,7 +123,7 @@ def test_a_plugin_signal_type_reaches_every_surface(tmp_path: Path, plugin_path:
     # GET /api/v1/lookup and POST /api/v1/lookup/content on a real vigil serve.
     token = ok(env, "users", "add", "ana", "--role", "analyst").strip()
     auth = {"Authorization": f"Bearer {token}"}
-    with serving(env, tmp_path / "serve.log") as base:
+    with vigil_serve(env, tmp_path / "serve.log", health="/api/v1/health/ready") as base:
         found = httpx.get(
             f"{base}/api/v1/lookup", params={"signal_type": "sha512", "signal": digest}, headers=auth
         )

@@ -6,10 +6,8 @@ from __future__ import annotations
 
 import os
 import re
-import signal
 import subprocess
 import sys
-import time
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -17,7 +15,7 @@ import httpx
 import pytest
 
 from tests.integration.console.helpers import field
-from tests.integration.hotline.servers import free_port
+from tests.served_vigil import vigil_serve
 from vigil.auth import totp
 
 pytestmark = pytest.mark.slow
@@ -59,44 +57,21 @@ def test_demo_seed_prints_a_console_sign_in_that_works(tmp_path: Path) -> None:
     again = _vigil(env, "demo-seed").stdout
     assert "password:" not in again and secret not in again
 
-    port = free_port()
-    base = f"http://127.0.0.1:{port}"
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "vigil", "serve", "--port", str(port), "--no-access-log"],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        deadline = time.monotonic() + START_TIMEOUT
-        while True:
-            assert proc.poll() is None, "vigil serve ended"
-            try:
-                if httpx.get(f"{base}/api/v1/health/live", timeout=2).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            assert time.monotonic() < deadline, "vigil serve did not start"
-            time.sleep(0.2)
-        with httpx.Client(base_url=base, follow_redirects=True, timeout=30) as client:
-            form = client.get("/console/sign-in")
-            step = client.post(
-                "/console/sign-in",
-                data={"name": "demo-analyst", "password": password, "csrf": field(form.text, "csrf")},
-            )
-            assert step.status_code == 200 and "Second factor" in step.text
-            assert 'id="totp-secret"' not in step.text  # enrolled by the seed: no enrolment shown
-            code = totp.code_at(secret, datetime.now(UTC))
-            done = client.post(
-                "/console/second-factor",
-                data={"code": code, "csrf": field(step.text, "csrf"), "next": "/console/queue"},
-            )
-            assert done.status_code == 200 and "Cases awaiting assessment" in done.text
-            assert "demo-analyst (analyst)" in done.text
-    finally:
-        proc.send_signal(signal.SIGINT)
-        try:
-            proc.wait(30)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(10)
+    with (
+        vigil_serve(env, tmp_path / "serve.log") as base,
+        httpx.Client(base_url=base, follow_redirects=True, timeout=30) as client,
+    ):
+        form = client.get("/console/sign-in")
+        step = client.post(
+            "/console/sign-in",
+            data={"name": "demo-analyst", "password": password, "csrf": field(form.text, "csrf")},
+        )
+        assert step.status_code == 200 and "Second factor" in step.text
+        assert 'id="totp-secret"' not in step.text  # enrolled by the seed: no enrolment shown
+        code = totp.code_at(secret, datetime.now(UTC))
+        done = client.post(
+            "/console/second-factor",
+            data={"code": code, "csrf": field(step.text, "csrf"), "next": "/console/queue"},
+        )
+        assert done.status_code == 200 and "Cases awaiting assessment" in done.text
+        assert "demo-analyst (analyst)" in done.text
