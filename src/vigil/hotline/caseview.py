@@ -14,7 +14,19 @@ from sqlalchemy.orm import Session
 
 from vigil.db.base import Base
 from vigil.hotline.lifecycle import state_reason
-from vigil.hotline.models import Assessment, Case, CaseEvent, Hold, Hosting, Notice, PageItem, Report
+from vigil.hotline.models import (
+    Assessment,
+    Case,
+    CaseEvent,
+    Evidence,
+    Forward,
+    Hold,
+    Hosting,
+    Notice,
+    PageItem,
+    Recheck,
+    Report,
+)
 
 CASE_FIELDS: Final = ("id", "url", "state", "opened_at", "closed_at", "media_id")
 SHOWN: Final[dict[type[Base], tuple[str, ...]]] = {
@@ -58,11 +70,17 @@ SHOWN: Final[dict[type[Base], tuple[str, ...]]] = {
     ),
     Hold: ("id", "agency", "placed_by", "reason", "placed_at", "expires_at", "lifted_at", "lifted_by"),
     CaseEvent: ("id", "at", "kind", "from_state", "to_state", "actor", "details"),
+    # The console's sections (its evidence previews, forwards and re-checks); never a blob's name or the
+    # sealed signals.
+    Evidence: ("id", "captured_at", "final_url", "ip", "http_status", "content_type", "size", "blob_sha256"),
+    Forward: ("id", "kind", "country", "recipient", "sent_at", "response_status", "remote_ref", "error"),
+    Recheck: ("id", "checked_at", "outcome", "reason", "http_status"),
     PageItem: (
         "position",
         "url",
         "final_url",
         "outcome",
+        "evidence_id",
         "http_status",
         "content_type",
         "size",
@@ -86,7 +104,8 @@ SECTIONS: Final = (
 )
 
 
-def _rows(session: Session, model: Any, case_id: int) -> list[dict[str, Any]]:
+def rows(session: Session, model: Any, case_id: int) -> list[dict[str, Any]]:
+    """A case's rows of ``model``, in order, as their allow-listed fields."""
     fields = SHOWN[model]
     found = session.execute(select(model).where(model.case_id == case_id).order_by(model.id)).scalars()
     return [{name: getattr(row, name) for name in fields} for row in found]
@@ -102,7 +121,7 @@ def case_view(session: Session, case_id: int) -> dict[str, Any] | None:
     # Why it is in that state (a refusal by the fetch guard, a removal ...), from its latest change.
     view["state_reason"] = state_reason(session, case.id)
     for key, model in SECTIONS:
-        view[key] = _rows(session, model, case_id)
+        view[key] = rows(session, model, case_id)
     decided = [a for a in view["assessments"] if a["assessed_by"] == "hashdb" and a["media_id"] is not None]
     view["matched_item"] = next(
         (

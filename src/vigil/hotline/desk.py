@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 
 from vigil.audit import journal
 from vigil.hashlists.catalog import CatalogError, load_catalog
-from vigil.hotline import actions, case_locks
+from vigil.hotline import actions, case_locks, caseview
 from vigil.hotline.lifecycle import CLOSED, WATCHED
 from vigil.hotline.metrics import TakedownFigures, takedown_figures
 from vigil.hotline.models import (
@@ -47,7 +47,6 @@ PREVIEW_SIDE: Final = 480
 #: Video types a preview may be played as (never autoplayed, muted: the template's business).
 VIDEO_TYPES: Final = frozenset({"video/mp4", "video/webm", "video/ogg"})
 #: Columns never shown: message bodies and signatures (on the notice's own page, if ever), sealed data.
-HIDDEN: Final = frozenset({"case_id", "body", "signature", "sealed_signals", "blob", "reporter_contact"})
 
 
 class CaseLockedError(HotlineError):
@@ -138,7 +137,7 @@ class Preview:
     data: bytes
 
 
-#: Section name → model; each row's columns (less HIDDEN) are shown as they are.
+#: Section name → model; each row shows the fields the case view allows (hotline.caseview.SHOWN).
 SECTIONS: Final[Sequence[tuple[str, Any]]] = (
     ("reports", Report),
     ("hosting", Hosting),
@@ -151,10 +150,6 @@ SECTIONS: Final[Sequence[tuple[str, Any]]] = (
     ("events", CaseEvent),
     ("items", PageItem),
 )
-
-
-def _columns(row: Any) -> dict[str, Any]:
-    return {c.key: getattr(row, c.key) for c in row.__table__.columns if c.key not in HIDDEN}
 
 
 class CaseDesk:
@@ -292,12 +287,9 @@ class CaseDesk:
             lock = None
             if case.state not in CLOSED:
                 lock = case_locks.take(session, case_id, self.analyst, now, self.lock_ttl)
-            view = CaseView(case=_columns(case), lock=lock)
+            view = CaseView(case={name: getattr(case, name) for name in caseview.CASE_FIELDS}, lock=lock)
             for name, model in SECTIONS:
-                found = session.execute(
-                    select(model).where(model.case_id == case_id).order_by(model.id)
-                ).scalars()
-                view.sections[name] = [_columns(r) for r in found]
+                view.sections[name] = caseview.rows(session, model, case_id)
             view.contacts = tuple(
                 session.execute(
                     select(Report.id).where(Report.case_id == case_id, Report.reporter_contact.is_not(None))
