@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
-from typing import Final, TypeVar
+from typing import Final
 
 from pydantic import BaseModel
 
 from vigil.auth.authenticate import Principal
 from vigil.auth.roles import may_receive
-from vigil.matching import ListMatch, MatcherNotReadyError, UnknownListError, normalize_signal
+from vigil.matching import ListMatch, normalize_signal
 from vigil.signals.base import InvalidSignalError
 from vigil.web.problems import Problem
 
@@ -17,8 +17,6 @@ from vigil.web.problems import Problem
 MAX_MATCHES: Final = 100
 #: Largest PDQ threshold a caller may ask for: beyond it every query scans the whole index.
 MAX_THRESHOLD: Final = 64
-
-T = TypeVar("T")
 
 
 class Match(BaseModel):
@@ -60,15 +58,6 @@ def canonical(signal_type: str, value: str) -> str:
         return normalize_signal(signal_type, value)
     except (InvalidSignalError, ValueError) as exc:
         raise Problem(400, str(exc)) from None
-
-
-def matcher_call(call: Callable[[], T]) -> T:
-    try:
-        return call()
-    except MatcherNotReadyError as exc:
-        raise Problem(503, str(exc), headers={"Retry-After": "5"}) from None
-    except UnknownListError as exc:
-        raise Problem(404, str(exc)) from None
 
 
 def cut(matches: Iterable[ListMatch]) -> tuple[list[Match], bool]:

@@ -20,7 +20,7 @@ from vigil.auth.authenticate import Principal
 from vigil.matching import ListMatch
 from vigil.signals.content import FileSignals
 from vigil.web.context import AppContext, context
-from vigil.web.matching import audience, canonical, matcher_call, parse_lists
+from vigil.web.matching import audience, canonical, parse_lists
 from vigil.web.policy import require
 from vigil.web.problems import PROBLEM_RESPONSES, Problem
 from vigil.web.roles import LOOKUP
@@ -68,7 +68,7 @@ def _query(
     kind = _signal_type(signal_type)
     value = canonical(kind, signal)
     lookup = partial(ctx.matcher.lookup, kind, [value], None, parse_lists(banks), audience(who))
-    return matcher_call(lookup)[0]
+    return lookup()[0]
 
 
 def _by_bank(matches: list[ListMatch]) -> BankMatches:
@@ -195,5 +195,5 @@ async def lookup_upload(
         only = FileSignals(path=kind)
         setattr(only, SIGNAL_TYPES[kind], value)
         match = partial(ctx.matcher.match_content, only, lists=chosen, audience=audience(who), dihedral=False)
-        out[kind] = _by_bank(matcher_call(match))
+        out[kind] = _by_bank(match())
     return out

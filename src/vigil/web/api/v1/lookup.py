@@ -19,7 +19,7 @@ from vigil.auth.authenticate import Principal
 from vigil.matching.signals import lookup_signals
 from vigil.signals.pdq import PDQ
 from vigil.web.context import AppContext, context
-from vigil.web.matching import MAX_THRESHOLD, Match, audience, canonical, cut, matcher_call, parse_lists
+from vigil.web.matching import MAX_THRESHOLD, Match, audience, canonical, cut, parse_lists
 from vigil.web.policy import require
 from vigil.web.problems import PROBLEM_RESPONSES
 from vigil.web.roles import LOOKUP
@@ -95,7 +95,7 @@ async def lookup(
     ctx = context(request)
     value = canonical(signal_type, signal)
     lookup = partial(ctx.matcher.lookup, signal_type, [value], threshold, parse_lists(lists), audience(who))
-    found = matcher_call(lookup)[0]
+    found = lookup()[0]
     matches, truncated = cut(found)
     body = {
         "signal_type": signal_type,
@@ -112,9 +112,7 @@ def _batch(ctx: AppContext, who: Principal, body: BatchIn) -> list[LookupResult]
     for kind in dict.fromkeys(k for k, _ in values):
         positions = [i for i, (k, _) in enumerate(values) if k == kind]
         queries = [values[i][1] for i in positions]
-        answers = matcher_call(
-            partial(ctx.matcher.lookup, kind, queries, body.threshold, body.lists, audience(who))
-        )
+        answers = ctx.matcher.lookup(kind, queries, body.threshold, body.lists, audience(who))
         for i, found in zip(positions, answers, strict=True):
             matches, truncated = cut(found)
             results[i] = LookupResult(
@@ -151,5 +149,5 @@ async def lookup_content(
         lists=parse_lists(lists),
         audience=audience(who),
     )
-    matches, truncated = cut(matcher_call(match))
+    matches, truncated = cut(match())
     return ContentOut(signals=Signals.of(signals, dihedral=False), matches=matches, truncated=truncated)
