@@ -65,6 +65,20 @@ class Settings(BaseSettings):
         default=True, description="Build missing index snapshots in a child process (the API maps them)."
     )
 
+    # Video matching (Meta's vPDQ rule, docs/video.md); defaults are python-threatexchange's.
+    vpdq_query_match_percent: float = Field(
+        default=80.0, ge=0, le=100, description="Share of the query's frames that must match."
+    )
+    vpdq_compared_match_percent: float = Field(
+        default=0.0, ge=0, le=100, description="Share of the indexed video's frames that must match."
+    )
+    vpdq_quality_threshold: int = Field(
+        default=50, ge=0, le=100, description="Frames below are not compared."
+    )
+    vpdq_distance_threshold: int = Field(
+        default=31, ge=0, le=256, description="PDQ distance at which two frames match."
+    )
+
     # The hotline (notice and takedown, docs/hotline.md).
     hotline_name: str = Field(default="Vigil hotline", description="Signs notices and forwards.")
     hotline_country: str = Field(default="GB", description="The hotline's country: hosts here are domestic.")

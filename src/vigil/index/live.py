@@ -238,6 +238,20 @@ class LiveIndex(ABC, Generic[S]):
             answers = list(pool.map(lambda part: self._answer(part, t), parts))
         return [matches for answer in answers for matches in answer]
 
+    def query_pairs(self, hs: HashesLike, threshold: int | None = None) -> Hits:
+        """Every (query number, id, distance) within ``threshold``, one per stored row, ungrouped and in
+        no particular order: for callers that aggregate the rows themselves (video matching counts which
+        query frames and which stored frames met), where building a Match per pair would cost more."""
+        queries = hash_array(hs, self._nbytes, self._signal)
+        t = self._threshold(threshold)
+        state = self._state
+        parts = [self._hits(seg, queries, t) for seg in (state.base, state.delta) if seg.rows]
+        if not parts:
+            return no_hits()
+        if len(parts) == 1:
+            return Hits(*parts[0])
+        return Hits(*(np.concatenate([p[k] for p in parts]) for k in range(3)))
+
     def _query_merged(self, hs: HashesLike, threshold: int | None) -> list[Match]:
         """One answer for several hashes of one item: each id at its smallest distance to any of them."""
         queries = hash_array(hs, self._nbytes, self._signal)
@@ -364,6 +378,12 @@ class LiveIndex(ABC, Generic[S]):
 
     def save(self, path: str | Path) -> None:
         """Write the current state (main structure, delta and tombstones) as a snapshot, atomically."""
+        count, params, arrays = self.snapshot_parts()
+        snapshot.write(path, self._signal, count, params, arrays)
+
+    def snapshot_parts(self) -> tuple[int, dict[str, Any], dict[str, npt.NDArray[Any]]]:
+        """Live rows, parameters and arrays of a snapshot of the current state: what :meth:`save` writes,
+        for an index that stores this one inside its own snapshot (:class:`~vigil.index.vpdq.VpdqIndex`)."""
         state = self._state
         params, arrays = self._struct_arrays(state.base.struct)
         arrays |= {
@@ -373,17 +393,25 @@ class LiveIndex(ABC, Generic[S]):
             "delta_ids": state.delta.ids,
             "delta_dead": np.flatnonzero(_dead(state.delta)).astype(np.int64),
         }
-        params = {**params, "next_id": state.next_id, "byteorder": "little"}
-        snapshot.write(path, self._signal, state.live, params, arrays)
+        return state.live, {**params, "next_id": state.next_id, "byteorder": "little"}, arrays
+
+    @classmethod
+    def snapshot_dtypes(cls) -> dict[str, str]:
+        """Name → dtype of every array of this index's snapshots."""
+        return cls._snapshot_arrays() | cls.COMMON_ARRAYS
 
     @classmethod
     def load(cls, path: str | Path, *, populate: bool = False, verify: bool = False) -> Self:
         """Open a snapshot by memory-mapping it: O(1) work, the pages are read as queries touch them
         (``populate``: map them all now; ``verify``: check every array's checksum, O(size))."""
-        dtypes = cls._snapshot_arrays() | cls.COMMON_ARRAYS
-        snap = snapshot.read(path, cls.signals(), dtypes, populate=populate)
+        snap = snapshot.read(path, cls.signals(), cls.snapshot_dtypes(), populate=populate)
         if verify:
             snapshot.verify(snap)
+        return cls.from_snapshot(snap)
+
+    @classmethod
+    def from_snapshot(cls, snap: snapshot.Snapshot) -> Self:
+        """The index a read snapshot holds (its arrays, parameters and live-row count)."""
         index = cls._empty(snap.signal)
         index._restore(snap)
         return index
