@@ -89,7 +89,9 @@ def frames_of(video: FrameArraysLike, *, ordered: bool = True) -> Frames:
     ``ordered``: timestamps must never decrease (off for several videos' frames one after another)."""
     hashes = np.ascontiguousarray(video.hashes)
     if hashes.dtype != np.uint8 or hashes.ndim != 2 or hashes.shape[1] != NBYTES:
-        raise InvalidFramesError(f"frame hashes must be an (n, {NBYTES}) uint8 array, got {hashes.shape}")
+        raise InvalidFramesError(
+            f"frame hashes must be an (n, {NBYTES}) uint8 array, got {hashes.dtype} {hashes.shape}"
+        )
     n = hashes.shape[0]
     raw = {
         "qualities": np.asarray(video.qualities),
