@@ -238,19 +238,35 @@ class LiveIndex(ABC, Generic[S]):
             answers = list(pool.map(lambda part: self._answer(part, t), parts))
         return [matches for answer in answers for matches in answer]
 
-    def query_pairs(self, hs: HashesLike, threshold: int | None = None) -> Hits:
+    def query_pairs(
+        self, hs: HashesLike, threshold: int | None = None, *, threads: int | None = None
+    ) -> Hits:
         """Every (query number, id, distance) within ``threshold``, one per stored row, ungrouped and in
         no particular order: for callers that aggregate the rows themselves (video matching counts which
-        query frames and which stored frames met), where building a Match per pair would cost more."""
+        query frames and which stored frames met), where building a Match per pair would cost more.
+        Large batches run on ``threads`` threads (default: one per CPU), as :meth:`query_many`."""
         queries = hash_array(hs, self._nbytes, self._signal)
         t = self._threshold(threshold)
-        state = self._state
-        parts = [self._hits(seg, queries, t) for seg in (state.base, state.delta) if seg.rows]
+        workers = min(threads or cpus(), max(1, queries.shape[0] // PARALLEL_MIN))
+        state = self._state  # one state for every part of the batch
+        if workers <= 1:
+            return self._pairs(state, queries, t, 0)
+        bounds = np.linspace(0, queries.shape[0], workers + 1).astype(np.int64).tolist()
+        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="vigil-query") as pool:
+            parts = list(
+                pool.map(
+                    lambda k: self._pairs(state, queries[bounds[k] : bounds[k + 1]], t, bounds[k]),
+                    range(workers),
+                )
+            )
+        return Hits(*(np.concatenate([p[k] for p in parts]) for k in range(3)))
+
+    def _pairs(self, state: State[S], queries: U8, threshold: int, first: int) -> Hits:
+        parts = [self._hits(seg, queries, threshold) for seg in (state.base, state.delta) if seg.rows]
         if not parts:
             return no_hits()
-        if len(parts) == 1:
-            return Hits(*parts[0])
-        return Hits(*(np.concatenate([p[k] for p in parts]) for k in range(3)))
+        qidx, ids, dist = (np.concatenate([p[k] for p in parts]) for k in range(3))
+        return Hits(qidx + first if first else qidx, ids, dist)
 
     def _query_merged(self, hs: HashesLike, threshold: int | None) -> list[Match]:
         """One answer for several hashes of one item: each id at its smallest distance to any of them."""

@@ -44,6 +44,11 @@ def test_pairs_of_a_live_pdq_index(strategy: str, threshold: int) -> None:
     assert want, "some query should hit"
     index.compact()
     assert as_list(index.query_pairs(queries, threshold)) == want
+    many = np.concatenate([queries] * 5)  # enough for several threads: query numbers must stay global
+    assert as_list(index.query_pairs(many, threshold, threads=3)) == as_list(
+        index.query_pairs(many, threshold, threads=1)
+    )
+    assert len(as_list(index.query_pairs(many, threshold, threads=3))) == 5 * len(want)
 
 
 def test_pairs_of_an_empty_index_and_of_digests() -> None:
