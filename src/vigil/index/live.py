@@ -40,6 +40,9 @@ log = logging.getLogger(__name__)
 DELTA_LIMIT: Final = 1 << 15
 #: query_many splits a batch over threads from this many queries on.
 PARALLEL_MIN: Final = 64
+#: query_pairs from this many: its callers wait for one answer to a whole batch (a video's frames),
+#: so its latency is what counts, and a thread costs less than searching 16 hashes of a large index.
+PAIRS_PARALLEL_MIN: Final = 16
 
 
 class Hits(NamedTuple):
@@ -244,10 +247,10 @@ class LiveIndex(ABC, Generic[S]):
         """Every (query number, id, distance) within ``threshold``, one per stored row, ungrouped and in
         no particular order: for callers that aggregate the rows themselves (video matching counts which
         query frames and which stored frames met), where building a Match per pair would cost more.
-        Large batches run on ``threads`` threads (default: one per CPU), as :meth:`query_many`."""
+        Batches of 32 queries and more run on ``threads`` threads (default: one per CPU)."""
         queries = hash_array(hs, self._nbytes, self._signal)
         t = self._threshold(threshold)
-        workers = min(threads or cpus(), max(1, queries.shape[0] // PARALLEL_MIN))
+        workers = min(threads or cpus(), max(1, queries.shape[0] // PAIRS_PARALLEL_MIN))
         state = self._state  # one state for every part of the batch
         if workers <= 1:
             return self._pairs(state, queries, t, 0)

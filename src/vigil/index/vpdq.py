@@ -171,10 +171,13 @@ class VpdqIndex:
         """Kept frames indexed, over all videos."""
         return int(self._numbers.shape[0])
 
-    def query(self, video: FrameArraysLike, rule: Rule | None = None) -> list[VideoMatch]:
+    def query(
+        self, video: FrameArraysLike, rule: Rule | None = None, *, threads: int | None = None
+    ) -> list[VideoMatch]:
         """Every indexed video that ``video`` matches under ``rule`` (default: pytx's thresholds), by
         query percentage, then compared percentage (both descending), then id. A video with no frame
-        within the distance is never a match, whatever the thresholds."""
+        within the distance is never a match, whatever the thresholds. The frames are searched on
+        ``threads`` threads (default: one per CPU; fewer for a short video)."""
         rule = rule or Rule(quality=self.quality)
         if rule.quality != self.quality:
             raise IndexQualityError(
@@ -185,7 +188,7 @@ class VpdqIndex:
         nq = int(qk.shape[0])
         if nq == 0:
             return []
-        hits = self._pdq.query_pairs(query.hashes[qk], rule.distance)
+        hits = self._pdq.query_pairs(query.hashes[qk], rule.distance, threads=threads)
         rows, qidx = hits.row, hits.query
         if rows.shape[0] == 0:
             return []
