@@ -102,3 +102,15 @@ def test_crafted_files_are_refused(built: tuple[VpdqIndex, list[Frames]], tmp_pa
     ]:
         with pytest.raises(SnapshotError, match=why):
             VpdqIndex.load(rewrite(path, tmp_path / "params.idx", params))
+
+
+def test_frame_ids_outside_the_frames_are_refused_at_query(
+    built: tuple[VpdqIndex, list[Frames]], tmp_path: Path
+) -> None:
+    index, queries = built
+    path = tmp_path / "videos.idx"
+    index.save(path)
+    ids = np.arange(index.frames, dtype="<i8") + index.frames  # every row's id past the last frame
+    loaded = VpdqIndex.load(rewrite(path, tmp_path / "ids.idx", arrays={"base_ids": ids}))
+    with pytest.raises(SnapshotError, match="outside the frames"):
+        loaded.query(queries[1], Rule(quality=51, query_percent=0.0))
