@@ -14,7 +14,7 @@ build is per-video Python). Each index is built in its own process (peak RSS of 
 included) and, for Vigil, served from its snapshot in another. Query latency is one video at a time:
 p50 and p95 of the wall time of ``query``, and the ratio to pytx at the same size.
 
-    flock /tmp/vigil-bench.lock .venv/bin/python -m bench.video_matching [--videos 100000]
+    .venv/bin/python -m bench video_matching [-- --videos 100000 --peer-videos 10000]
 
 Files go to ``bench/.cache/video_matching/`` (deleted afterwards unless ``--keep``), results to
 ``bench/results/video_matching-<time>.{json,md}``.
