@@ -67,6 +67,7 @@ def _query(
 ) -> list[ListMatch]:
     kind = _signal_type(signal_type)
     value = canonical(kind, signal)
+    ctx.count_lookups(who)
     lookup = partial(ctx.matcher.lookup, kind, [value], None, parse_lists(banks), audience(who))
     return lookup()[0]
 
@@ -187,6 +188,7 @@ async def lookup_upload(
 ) -> dict[str, BankMatches]:
     """Hash the upload, then :func:`lookup` each of its signals: ``{"pdq": {"BANK": [...]}}``."""
     hashes = await _hash_form(ctx, photo, video, None)
+    ctx.count_lookups(who)
     chosen = parse_lists(banks)
     out: dict[str, BankMatches] = {}
     for kind, value in hashes.items():

@@ -94,6 +94,7 @@ async def lookup(
     # the response model's validation pass would check nothing new).
     ctx = context(request)
     value = canonical(signal_type, signal)
+    ctx.count_lookups(who)
     lookup = partial(ctx.matcher.lookup, signal_type, [value], threshold, parse_lists(lists), audience(who))
     found = lookup()[0]
     matches, truncated = cut(found)
@@ -108,6 +109,7 @@ async def lookup(
 
 def _batch(ctx: AppContext, who: Principal, body: BatchIn) -> list[LookupResult]:
     values = [(s.signal_type, canonical(s.signal_type, s.signal)) for s in body.signals]
+    ctx.count_lookups(who, len(values))
     results: list[LookupResult | None] = [None] * len(values)
     for kind in dict.fromkeys(k for k, _ in values):
         positions = [i for i, (k, _) in enumerate(values) if k == kind]
@@ -142,6 +144,7 @@ async def lookup_content(
     """Hash the upload and look up its digests and its PDQ (all 8 rotations and flips)."""
     options = dataclasses.replace(ctx.hash_options, dihedral=True)
     signals = await hash_upload(file, ctx.settings.api_max_upload_bytes, options)
+    ctx.count_lookups(who)
     match = partial(
         ctx.matcher.match_content,
         signals,

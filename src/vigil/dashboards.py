@@ -1,0 +1,175 @@
+"""The figures behind the policy targets of the Global Alliance report, gathered for one page: victims
+identified per year against +10 % a year, time from report to removal (over time and per country),
+the bad-hoster ranking, the hash database's growth by contributor, blocklist sizes and lookups by
+industry members per day.
+
+Each figure comes from its own package's query; this module only gathers them, keeps them for a short
+while (they describe years, not seconds) and turns them into charts (:mod:`vigil.charts`).
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy.orm import Session
+
+from vigil.blocklists.figures import SizePoint, sizes_over_time
+from vigil.charts import Chart, Series, bars, lines, ranking
+from vigil.hashlists.growth import Growth, growth_by_contributor
+from vigil.hashlists.victims import VictimFigures, victim_figures
+from vigil.hotline.metrics import (
+    CaseTimes,
+    GroupFigures,
+    TakedownFigures,
+    case_times,
+    group,
+    takedown_figures,
+)
+from vigil.matching.usage import DailyLookups, lookups_per_day
+
+#: Contributors drawn one by one in the growth chart; the rest are summed as one line.
+GROWTH_LINES = 6
+#: Hosts and countries in a ranking chart (the tables list them all).
+RANKED = 12
+LOOKUP_DAYS = 90
+
+
+@dataclass
+class Dashboard:
+    at: datetime
+    victims: VictimFigures
+    takedown: TakedownFigures
+    #: Report → removal of the cases reported in each year.
+    removal_by_year: list[GroupFigures]
+    growth: Growth
+    blocklists: dict[str, list[SizePoint]]
+    lookups: list[DailyLookups]
+    #: Lookups per member over the days shown, most first.
+    lookups_by_member: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def goal(self) -> list[float | None]:
+        """Each year's goal: the year before's identifications, plus the growth the goal asks for."""
+        years = self.victims.years
+        return [None] + [y.identified * (1 + self.victims.goal) for y in years[:-1]]
+
+
+def dashboard(session: Session, now: datetime, deadline_hours: float = 48.0) -> Dashboard:
+    cases = case_times(session)
+    by_year: dict[int, list[CaseTimes]] = {}
+    for case in cases:
+        by_year.setdefault(case.reported.year, []).append(case)
+    lookups = lookups_per_day(session, now.date(), LOOKUP_DAYS)
+    members: dict[str, int] = {}
+    for day in lookups:
+        for name, n in day.by_caller.items():
+            members[name] = members.get(name, 0) + n
+    return Dashboard(
+        at=now,
+        victims=victim_figures(session),
+        takedown=takedown_figures(session, now, deadline_hours, cases=cases),
+        removal_by_year=[group(str(y), v) for y, v in sorted(by_year.items())],
+        growth=growth_by_contributor(session),
+        blocklists=sizes_over_time(session),
+        lookups=lookups,
+        lookups_by_member=dict(sorted(members.items(), key=lambda kv: (-kv[1], kv[0]))),
+    )
+
+
+class DashboardCache:
+    """The last figures, reused for ``seconds``; one request recomputes while the others wait for it."""
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+        self._lock = threading.Lock()
+        self._value: tuple[float, Dashboard] | None = None
+
+    def get(self, build: Callable[[], Dashboard]) -> Dashboard:
+        with self._lock:
+            if self._value is not None and time.monotonic() - self._value[0] < self.seconds:
+                return self._value[1]
+            found = build()
+            self._value = (time.monotonic(), found)
+            return found
+
+
+def _hours(figures: GroupFigures) -> float | None:
+    return figures.report_to_removal.median_hours
+
+
+def _percent(value: float | None) -> float | None:
+    return None if value is None else round(100 * value, 1)
+
+
+class Charts:
+    """The dashboard's charts; titles and legends come from the caller (translated by the page)."""
+
+    def __init__(self, d: Dashboard) -> None:
+        self.d = d
+
+    def victims(self, title: str, identified: str, goal: str) -> str:
+        years = self.d.victims.years
+        labels = [str(y.year) for y in years]
+        chart = Chart(title, labels, [Series(identified, [y.identified for y in years])])
+        return bars(chart, Series(goal, self.d.goal))
+
+    def removal_median(self, title: str, median: str) -> str:
+        rows = self.d.removal_by_year
+        return bars(Chart(title, [r.key for r in rows], [Series(median, [_hours(r) for r in rows])], " h"))
+
+    def removal_shares(self, title: str, two: str, seven: str) -> str:
+        rows = self.d.removal_by_year
+        shares = [r.report_to_removal for r in rows]
+        chart = Chart(
+            title,
+            [r.key for r in rows],
+            [
+                Series(two, [_percent(s.within_2_days) for s in shares]),
+                Series(seven, [_percent(s.within_7_days) for s in shares]),
+            ],
+            " %",
+        )
+        return lines(chart)
+
+    def countries(self, title: str, median: str) -> str:
+        rows = [r for r in self.d.takedown.by_country if _hours(r) is not None][:RANKED]
+        return ranking(Chart(title, [r.key for r in rows], [Series(median, [_hours(r) for r in rows])], " h"))
+
+    def bad_hosters(self, title: str, missed: str) -> str:
+        rows = self.d.takedown.bad_hosters[:RANKED]
+        return ranking(Chart(title, [b.host for b in rows], [Series(missed, [b.missed for b in rows])]))
+
+    def growth(self, title: str, others: str) -> str:
+        g = self.d.growth
+        names = list(g.totals)
+        shown = [Series(name, g.cumulative(name)) for name in names[:GROWTH_LINES]]
+        rest = names[GROWTH_LINES:]
+        if rest:
+            summed = [sum(v) for v in zip(*(g.cumulative(n) for n in rest), strict=True)]
+            shown.append(Series(others, summed))
+        return lines(Chart(title, [str(y) for y in g.years], shown))
+
+    def blocklists(self, title: str) -> str:
+        """Each list's size at the end of each month (its latest version by then)."""
+        months = sorted({p.published_at.strftime("%Y-%m") for ps in self.d.blocklists.values() for p in ps})
+        series = []
+        for name, points in sorted(self.d.blocklists.items()):
+            values: list[float | None] = []
+            i, current = 0, None
+            for month in months:
+                while i < len(points) and points[i].published_at.strftime("%Y-%m") <= month:
+                    current = points[i].entries
+                    i += 1
+                values.append(current)
+            series.append(Series(name, values))
+        return lines(Chart(title, months, series))
+
+    def lookups(self, title: str, total: str) -> str:
+        days = self.d.lookups
+        return bars(
+            Chart(title, [d.day.strftime("%m-%d") for d in days], [Series(total, [d.total for d in days])])
+        )
