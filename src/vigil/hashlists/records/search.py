@@ -78,11 +78,10 @@ def near(session: Session, matches: Iterable[ListMatch]) -> list[Hit]:
     entries = [m.entry_id for m in ordered]
     if not entries:
         return []
-    by_entry = dict(
-        session.execute(select(HashListEntry.id, HashListEntry.media_id).where(HashListEntry.id.in_(entries)))
-        .tuples()
-        .all()
+    pairs = session.execute(
+        select(HashListEntry.id, HashListEntry.media_id).where(HashListEntry.id.in_(entries))
     )
+    by_entry: dict[int, int] = {entry_id: media_id for entry_id, media_id in pairs}
     for match in ordered:
         media_id = by_entry.get(match.entry_id)
         if media_id is not None:
