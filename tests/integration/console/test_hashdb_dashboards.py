@@ -101,3 +101,39 @@ def test_dashboards_and_hash_database_pages(
     with sessions() as session:
         actions = list(session.execute(select(AuditEntry.action, AuditEntry.actor)).tuples())
     assert ("hashlists.vote", "console:ana") in actions
+
+
+def test_series_pages_and_who_may_identify(
+    db_settings: Settings, sessions: sessionmaker[Session], tmp_path: Path
+) -> None:
+    """Analysts read series and victims but record no identification; investigators do (journalled, once)."""
+    db = seed_hashdb(sessions, tmp_path)
+    victim = db.add_victim("Series A", "victim open", "VID unit", country="NL")
+    make_staff(sessions, "ana", "analyst")
+    make_staff(sessions, "ivy", "investigator")
+    with _client(db_settings) as ana, _client(db_settings) as ivy:
+        sign_in(ana, "ana", {})
+        listing = ana.get("/console/series")
+        series_id = int(re.search(r'href="/console/series/(\d+)"', listing.text).group(1))  # type: ignore[union-attr]
+        assert "<td>33</td><td>32</td>" in listing.text  # 33 victims, 32 identified
+        page = ana.get(f"/console/series/{series_id}")
+        assert page.status_code == 200 and "victim open" in page.text
+        assert "/identify" not in page.text and page.text.count('href="/console/media/') == 5
+        csrf = field(page.text, "csrf")
+        form = {"on": "2026-01-02", "agency": "VID unit", "csrf": csrf}
+        url = f"/console/series/{series_id}/victims/{victim}/identify"
+        assert ana.post(url, data=form).status_code == 403
+
+        sign_in(ivy, "ivy", {})
+        page = ivy.get(f"/console/series/{series_id}")
+        assert f'action="{url}"' in page.text
+        form["csrf"] = field(page.text, "csrf")
+        assert ivy.post(url, data=form | {"on": "2999-01-01"}).status_code == 422
+        assert ivy.post(url, data=form | {"agency": "Nobody"}).status_code == 422
+        assert ivy.post(url, data=form, follow_redirects=False).status_code == 303
+        assert "on 2026-01-02 by VID unit" in ivy.get(f"/console/series/{series_id}").text
+        assert ivy.post(url, data=form).status_code == 409
+        assert ivy.post(f"/console/series/{series_id}/victims/999999/identify", data=form).status_code == 404
+    with sessions() as session:
+        actions = list(session.execute(select(AuditEntry.action, AuditEntry.actor)).tuples())
+    assert ("victims.identify", "console:ivy") in actions

@@ -16,6 +16,7 @@ from vigil.web.console import (
     hotline_pages,
     invitations,
     preferences,
+    series_pages,
     sign_in,
 )
 from vigil.web.console.guard import install_handlers
@@ -23,5 +24,14 @@ from vigil.web.console.guard import install_handlers
 
 def install(app: FastAPI) -> None:
     install_handlers(app)
-    for module in (assets, sign_in, hotline_pages, preferences, invitations, dashboard_pages, hashdb_pages):
+    for module in (
+        assets,
+        sign_in,
+        hotline_pages,
+        preferences,
+        invitations,
+        dashboard_pages,
+        hashdb_pages,
+        series_pages,
+    ):
         app.include_router(module.router)
