@@ -9,6 +9,7 @@ while (they describe years, not seconds) and turns them into charts (:mod:`vigil
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from collections.abc import Callable
@@ -30,6 +31,8 @@ from vigil.hotline.metrics import (
     takedown_figures,
 )
 from vigil.matching.usage import DailyLookups, lookups_per_day
+
+log = logging.getLogger(__name__)
 
 #: Contributors drawn one by one in the growth chart; the rest are summed as one line.
 GROWTH_LINES = 6
@@ -81,20 +84,45 @@ def dashboard(session: Session, now: datetime, deadline_hours: float = 48.0) -> 
 
 
 class DashboardCache:
-    """The last figures, reused for ``seconds``; one request recomputes while the others wait for it."""
+    """The last figures, reused for ``seconds``. Once they are older, the next request still gets them
+    (the page says as of when) while one background thread computes new ones: only the very first
+    request waits for the computation, which at a hotline's scale takes longer than a page may."""
 
     def __init__(self, seconds: float) -> None:
         self.seconds = seconds
         self._lock = threading.Lock()
         self._value: tuple[float, Dashboard] | None = None
+        self._refreshing = False
 
     def get(self, build: Callable[[], Dashboard]) -> Dashboard:
         with self._lock:
-            if self._value is not None and time.monotonic() - self._value[0] < self.seconds:
-                return self._value[1]
+            value = self._value
+            if value is not None and (time.monotonic() - value[0] < self.seconds or self._refreshing):
+                return value[1]
+            if value is not None and self.seconds > 0:
+                self._refreshing = True
+                threading.Thread(target=self._refresh, args=(build,), daemon=True).start()
+                return value[1]
             found = build()
             self._value = (time.monotonic(), found)
             return found
+
+    def _refresh(self, build: Callable[[], Dashboard]) -> None:
+        try:
+            found = build()
+            with self._lock:
+                self._value = (time.monotonic(), found)
+        except Exception:  # keep the figures we have; the next request tries again
+            log.exception("computing the dashboards failed")
+        finally:
+            with self._lock:
+                self._refreshing = False
+
+    def wait(self, timeout: float = 30.0) -> None:
+        """Until no refresh runs (for tests and benchmarks)."""
+        deadline = time.monotonic() + timeout
+        while self._refreshing and time.monotonic() < deadline:
+            time.sleep(0.01)
 
 
 def _hours(figures: GroupFigures) -> float | None:

@@ -5,6 +5,7 @@ lookups counted per member and day (several counters adding to the same rows).""
 from __future__ import annotations
 
 import re
+import time
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -116,3 +117,9 @@ def test_cache_reuses_figures_for_its_time(sessions: sessionmaker[Session]) -> N
     first = cache.get(build)
     assert cache.get(build) is first and len(built) == 1
     assert DashboardCache(0).get(build) is not first and len(built) == 2
+    # Once stale, a request gets the figures it has while new ones are computed in the background.
+    cache.seconds = 0.01
+    time.sleep(0.02)
+    assert cache.get(build) is first
+    cache.wait()
+    assert len(built) == 3 and cache.get(build) is not first
