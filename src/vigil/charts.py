@@ -146,7 +146,8 @@ def ranking(chart: Chart, row: int = 22) -> str:
 def lines(chart: Chart, height: int = 260) -> str:
     """One line per series over the labels (time), each in its own colour and dash pattern."""
     top = _scale([v for s in chart.series for v in s.values])
-    left, right, upper, lower = 50, WIDTH - 10, 20, height - 50
+    # Room on the right for the last label, centred on the last point.
+    left, right, upper, lower = 50, WIDTH - 30, 20, height - 50
     n = max(len(chart.labels), 1)
     step = (right - left) / max(n - 1, 1)
     parts = _open(chart.title, height)

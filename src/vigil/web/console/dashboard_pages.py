@@ -22,7 +22,7 @@ from vigil.web.console.render import page
 from vigil.web.context import context
 
 router = APIRouter(include_in_schema=False)
-nav.register("Dashboards", "/console/dashboards", tuple(STAFF))
+nav.register("Dashboards", "/console/dashboards", tuple(STAFF), rank=60)
 
 Staff = Annotated[ConsoleUser, console_user(*STAFF)]
 

@@ -32,7 +32,7 @@ from vigil.web.problems import Problem
 from vigil.web.uploads import read_upload
 
 router = APIRouter(include_in_schema=False)
-nav.register("Hash database", "/console/media", tuple(STAFF))
+nav.register("Hash database", "/console/media", tuple(STAFF), rank=60)
 
 Staff = Annotated[ConsoleUser, console_user(*STAFF)]
 MediaId = Annotated[int, Path(ge=1, le=2**62)]

@@ -22,7 +22,7 @@ from vigil.web.console.render import page
 from vigil.web.context import context
 
 router = APIRouter(include_in_schema=False)
-nav.register("Series", "/console/series", tuple(STAFF))
+nav.register("Series", "/console/series", tuple(STAFF), rank=60)
 
 #: Who records an identification: law enforcement (and admins), as the API's VICTIM_ID.
 IDENTIFIERS: Final = (Role.admin, Role.investigator)
