@@ -14,7 +14,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session
 
@@ -22,14 +22,7 @@ from vigil.blocklists.figures import SizePoint, sizes_over_time
 from vigil.charts import Chart, Series, bars, lines, ranking
 from vigil.hashlists.growth import Growth, growth_by_contributor
 from vigil.hashlists.victims import VictimFigures, victim_figures
-from vigil.hotline.metrics import (
-    CaseTimes,
-    GroupFigures,
-    TakedownFigures,
-    case_times,
-    group,
-    takedown_figures,
-)
+from vigil.hotline.metrics import BadHoster, CaseTimes, Durations, bad_hosters, case_times, durations
 from vigil.matching.usage import DailyLookups, lookups_per_day
 
 log = logging.getLogger(__name__)
@@ -41,13 +34,43 @@ RANKED = 12
 LOOKUP_DAYS = 90
 
 
+@dataclass(frozen=True)
+class Removal:
+    """Report → removal over a group of cases (the one interval the dashboards show)."""
+
+    key: str
+    cases: int
+    removed: int
+    report_to_removal: Durations
+
+
+def removal(key: str, cases: list[CaseTimes]) -> Removal:
+    return Removal(
+        key,
+        len(cases),
+        sum(c.removed is not None for c in cases),
+        durations((c.reported, c.removed) for c in cases),
+    )
+
+
+def _by(cases: list[CaseTimes], key: Callable[[CaseTimes], str]) -> dict[str, list[CaseTimes]]:
+    out: dict[str, list[CaseTimes]] = {}
+    for case in cases:
+        out.setdefault(key(case), []).append(case)
+    return out
+
+
 @dataclass
 class Dashboard:
     at: datetime
     victims: VictimFigures
-    takedown: TakedownFigures
-    #: Report → removal of the cases reported in each year.
-    removal_by_year: list[GroupFigures]
+    overall: Removal
+    #: Report → removal of the cases reported in each year, oldest first.
+    removal_by_year: list[Removal]
+    #: Per hosting country, most cases first.
+    by_country: list[Removal]
+    bad_hosters: list[BadHoster]
+    deadline_hours: float
     growth: Growth
     blocklists: dict[str, list[SizePoint]]
     lookups: list[DailyLookups]
@@ -62,20 +85,25 @@ class Dashboard:
 
 
 def dashboard(session: Session, now: datetime, deadline_hours: float = 48.0) -> Dashboard:
+    # The takedown figures' cases, but only the interval shown here: computing every interval per host
+    # and AS (what `vigil stats takedown` prints) would double the cost of a refresh.
     cases = case_times(session)
-    by_year: dict[int, list[CaseTimes]] = {}
-    for case in cases:
-        by_year.setdefault(case.reported.year, []).append(case)
     lookups = lookups_per_day(session, now.date(), LOOKUP_DAYS)
     members: dict[str, int] = {}
     for day in lookups:
         for name, n in day.by_caller.items():
             members[name] = members.get(name, 0) + n
+    countries = [removal(k, v) for k, v in _by(cases, lambda c: c.country).items()]
     return Dashboard(
         at=now,
         victims=victim_figures(session),
-        takedown=takedown_figures(session, now, deadline_hours, cases=cases),
-        removal_by_year=[group(str(y), v) for y, v in sorted(by_year.items())],
+        overall=removal("all", cases),
+        removal_by_year=[
+            removal(k, v) for k, v in sorted(_by(cases, lambda c: str(c.reported.year)).items())
+        ],
+        by_country=sorted(countries, key=lambda r: (-r.cases, r.key)),
+        bad_hosters=bad_hosters(cases, now, timedelta(hours=deadline_hours)),
+        deadline_hours=deadline_hours,
         growth=growth_by_contributor(session),
         blocklists=sizes_over_time(session),
         lookups=lookups,
@@ -125,7 +153,7 @@ class DashboardCache:
             time.sleep(0.01)
 
 
-def _hours(figures: GroupFigures) -> float | None:
+def _hours(figures: Removal) -> float | None:
     return figures.report_to_removal.median_hours
 
 
@@ -164,11 +192,11 @@ class Charts:
         return lines(chart)
 
     def countries(self, title: str, median: str) -> str:
-        rows = [r for r in self.d.takedown.by_country if _hours(r) is not None][:RANKED]
+        rows = [r for r in self.d.by_country if _hours(r) is not None][:RANKED]
         return ranking(Chart(title, [r.key for r in rows], [Series(median, [_hours(r) for r in rows])], " h"))
 
     def bad_hosters(self, title: str, missed: str) -> str:
-        rows = self.d.takedown.bad_hosters[:RANKED]
+        rows = self.d.bad_hosters[:RANKED]
         return ranking(Chart(title, [b.host for b in rows], [Series(missed, [b.missed for b in rows])]))
 
     def growth(self, title: str, others: str) -> str:

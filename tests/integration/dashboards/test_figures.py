@@ -44,11 +44,11 @@ def test_dashboard_figures_and_charts(sessions: sessionmaker[Session], tmp_path:
     # 2025: two of three removed, both within 2 days; the third is still online.
     assert by_year["2025"].report_to_removal.median_hours == pytest.approx(30.0)
     assert by_year["2025"].report_to_removal.within_2_days == pytest.approx(2 / 3)
-    countries = {g.key: g for g in d.takedown.by_country}
+    countries = {g.key: g for g in d.by_country}
     assert countries["NL"].report_to_removal.median_hours == pytest.approx(24.0)
     assert countries["US"].removed == 1
-    assert [b.host for b in d.takedown.bad_hosters] == ["slow.example"]
-    assert d.takedown.bad_hosters[0].missed == 2
+    assert [b.host for b in d.bad_hosters] == ["slow.example"]
+    assert d.bad_hosters[0].missed == 2
 
     assert len(d.growth.years) == 1  # both imports ran today
     assert d.growth.added == {"Hotline GB": [3], "VID unit": [5]}
@@ -85,7 +85,7 @@ def test_empty_dashboard_draws(sessions: sessionmaker[Session]) -> None:
     charts = Charts(d)
     for svg in (charts.victims("v", "i", "g"), charts.growth("g", "o"), charts.blocklists("b")):
         assert svg.startswith("<svg") and svg.endswith("</svg>")
-    assert d.takedown.overall.cases == 0 and d.lookups_by_member == {}
+    assert d.overall.cases == 0 and d.lookups_by_member == {}
 
 
 def test_counters_add_to_the_same_row(sessions: sessionmaker[Session]) -> None:
