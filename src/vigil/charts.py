@@ -177,3 +177,16 @@ def lines(chart: Chart, height: int = 260) -> str:
     _legend(parts, [(s.name, k, True) for k, s in enumerate(chart.series)], height - 12)
     parts.append("</svg>")
     return "".join(parts)
+
+
+def stack(title: str, *charts: str) -> str:
+    """Several charts one above the other in one SVG document (a file of figures)."""
+    heights = [int(c.split('height="', 1)[1].split('"', 1)[0]) for c in charts]
+    total = sum(heights)
+    parts = _open(title, total)
+    y = 0
+    for chart, h in zip(charts, heights, strict=True):
+        parts.append(chart.replace("<svg ", f'<svg x="0" y="{y}" ', 1))
+        y += h
+    parts.append("</svg>")
+    return "".join(parts)

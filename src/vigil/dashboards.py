@@ -79,9 +79,30 @@ class Dashboard:
 
     @property
     def goal(self) -> list[float | None]:
-        """Each year's goal: the year before's identifications, plus the growth the goal asks for."""
-        years = self.victims.years
-        return [None] + [y.identified * (1 + self.victims.goal) for y in years[:-1]]
+        return goal_line(self.victims)
+
+
+def goal_line(victims: VictimFigures) -> list[float | None]:
+    """Each year's goal: the year before's identifications, plus the growth the goal asks for."""
+    return [None] + [y.identified * (1 + victims.goal) for y in victims.years[:-1]]
+
+
+def victims_chart(victims: VictimFigures, title: str, identified: str, goal: str) -> str:
+    """Identifications per year as bars, the goal as a dashed line (the console and ``vigil stats``)."""
+    years = victims.years
+    chart = Chart(title, [str(y.year) for y in years], [Series(identified, [y.identified for y in years])])
+    return bars(chart, Series(goal, goal_line(victims)))
+
+
+def bad_hosters_chart(rows: list[BadHoster], title: str, missed: str) -> str:
+    shown = rows[:RANKED]
+    return ranking(Chart(title, [b.host for b in shown], [Series(missed, [b.missed for b in shown])]))
+
+
+def median_ranking_chart(rows: list[tuple[str, float | None]], title: str, median: str) -> str:
+    """Groups (host, country, ...) by median hours, as given; groups without a median are left out."""
+    shown = [(k, h) for k, h in rows if h is not None][:RANKED]
+    return ranking(Chart(title, [k for k, _ in shown], [Series(median, [h for _, h in shown])], " h"))
 
 
 def dashboard(session: Session, now: datetime, deadline_hours: float = 48.0) -> Dashboard:
@@ -168,10 +189,7 @@ class Charts:
         self.d = d
 
     def victims(self, title: str, identified: str, goal: str) -> str:
-        years = self.d.victims.years
-        labels = [str(y.year) for y in years]
-        chart = Chart(title, labels, [Series(identified, [y.identified for y in years])])
-        return bars(chart, Series(goal, self.d.goal))
+        return victims_chart(self.d.victims, title, identified, goal)
 
     def removal_median(self, title: str, median: str) -> str:
         rows = self.d.removal_by_year
@@ -192,12 +210,10 @@ class Charts:
         return lines(chart)
 
     def countries(self, title: str, median: str) -> str:
-        rows = [r for r in self.d.by_country if _hours(r) is not None][:RANKED]
-        return ranking(Chart(title, [r.key for r in rows], [Series(median, [_hours(r) for r in rows])], " h"))
+        return median_ranking_chart([(r.key, _hours(r)) for r in self.d.by_country], title, median)
 
     def bad_hosters(self, title: str, missed: str) -> str:
-        rows = self.d.bad_hosters[:RANKED]
-        return ranking(Chart(title, [b.host for b in rows], [Series(missed, [b.missed for b in rows])]))
+        return bad_hosters_chart(self.d.bad_hosters, title, missed)
 
     def growth(self, title: str, others: str) -> str:
         g = self.d.growth

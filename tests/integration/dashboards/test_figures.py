@@ -123,3 +123,22 @@ def test_cache_reuses_figures_for_its_time(sessions: sessionmaker[Session]) -> N
     assert cache.get(build) is first
     cache.wait()
     assert len(built) == 3 and cache.get(build) is not first
+
+
+def test_cli_plots_as_svg_use_the_same_charts(sessions: sessionmaker[Session], tmp_path: Path) -> None:
+    """``vigil stats victims|takedown --plot FILE.svg`` draw with the console's chart module."""
+    from vigil.hashlists.victims import victim_figures
+    from vigil.hashlists.victims_plot import plot_victim_figures
+    from vigil.hotline.metrics import takedown_figures
+    from vigil.hotline.metrics_plot import plot_takedown
+
+    seed_hashdb(sessions, tmp_path)
+    seed_cases(sessions)
+    with sessions() as session:
+        victims, takedown = victim_figures(session), takedown_figures(session, NOW)
+    plot_victim_figures(victims, tmp_path / "out" / "victims.svg")
+    plot_takedown(takedown, tmp_path / "out" / "takedown.svg")
+    svg = (tmp_path / "out" / "victims.svg").read_text(encoding="utf-8")
+    assert svg.startswith("<svg") and "goal: +10% on the year before" in svg and svg.count("<rect") == 5
+    both = (tmp_path / "out" / "takedown.svg").read_text(encoding="utf-8")
+    assert both.count("<svg") == 3 and "fast.example" in both and "slow.example" in both
