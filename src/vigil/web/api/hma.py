@@ -67,9 +67,10 @@ def _query(
 ) -> list[ListMatch]:
     kind = _signal_type(signal_type)
     value = canonical(kind, signal)
-    ctx.count_lookups(who)
     lookup = partial(ctx.matcher.lookup, kind, [value], None, parse_lists(banks), audience(who))
-    return lookup()[0]
+    found = lookup()[0]
+    ctx.count_lookups(who)
+    return found
 
 
 def _by_bank(matches: list[ListMatch]) -> BankMatches:
@@ -188,7 +189,6 @@ async def lookup_upload(
 ) -> dict[str, BankMatches]:
     """Hash the upload, then :func:`lookup` each of its signals: ``{"pdq": {"BANK": [...]}}``."""
     hashes = await _hash_form(ctx, photo, video, None)
-    ctx.count_lookups(who)
     chosen = parse_lists(banks)
     out: dict[str, BankMatches] = {}
     for kind, value in hashes.items():
@@ -198,4 +198,5 @@ async def lookup_upload(
         setattr(only, SIGNAL_TYPES[kind], value)
         match = partial(ctx.matcher.match_content, only, lists=chosen, audience=audience(who), dihedral=False)
         out[kind] = _by_bank(match())
+    ctx.count_lookups(who)
     return out

@@ -9,6 +9,7 @@ Views translate forms to :mod:`vigil.hashlists.records` (reads) and
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
 from typing import Annotated, Final
 
 from fastapi import APIRouter, File, Form, Path, Query, Request, UploadFile
@@ -70,10 +71,10 @@ def _search_page(
     )
 
 
-def _near(request: Request, call: object) -> tuple[list[ListMatch], str | None]:
+def _near(call: Callable[[], list[ListMatch]]) -> tuple[list[ListMatch], str | None]:
     """The matcher's answer, or none and why (its indexes may still be loading)."""
     try:
-        return call(), None  # type: ignore[operator]
+        return call(), None
     except MatcherNotReadyError:
         return [], "The list indexes are still loading: near matches are not shown yet."
 
@@ -98,7 +99,7 @@ async def media_search(
             found = search.exact(session, [(signal_type, value)])
             note = None
             if signal_type in lookup_signals():
-                matches, note = _near(request, lambda: ctx.matcher.lookup(signal_type, [value])[0])
+                matches, note = _near(lambda: ctx.matcher.lookup(signal_type, [value])[0])
                 found = search.merge(found, search.near(session, matches))
             return found, note
 
@@ -121,7 +122,7 @@ async def media_upload(request: Request, user: Staff, file: Annotated[UploadFile
     def run() -> tuple[list[search.Hit], str | None]:
         with ctx.sessions() as session:
             found = search.exact(session, search.content_values(signals))
-            matches, note = _near(request, lambda: ctx.matcher.match_content(signals, dihedral=True))
+            matches, note = _near(lambda: ctx.matcher.match_content(signals, dihedral=True))
             return search.merge(found, search.near(session, matches)), note
 
     hits, note = await run_in_threadpool(run)

@@ -94,9 +94,9 @@ async def lookup(
     # the response model's validation pass would check nothing new).
     ctx = context(request)
     value = canonical(signal_type, signal)
-    ctx.count_lookups(who)
     lookup = partial(ctx.matcher.lookup, signal_type, [value], threshold, parse_lists(lists), audience(who))
     found = lookup()[0]
+    ctx.count_lookups(who)  # answered lookups only (not those refused while the lists load)
     matches, truncated = cut(found)
     body = {
         "signal_type": signal_type,
@@ -109,7 +109,6 @@ async def lookup(
 
 def _batch(ctx: AppContext, who: Principal, body: BatchIn) -> list[LookupResult]:
     values = [(s.signal_type, canonical(s.signal_type, s.signal)) for s in body.signals]
-    ctx.count_lookups(who, len(values))
     results: list[LookupResult | None] = [None] * len(values)
     for kind in dict.fromkeys(k for k, _ in values):
         positions = [i for i, (k, _) in enumerate(values) if k == kind]
@@ -120,6 +119,7 @@ def _batch(ctx: AppContext, who: Principal, body: BatchIn) -> list[LookupResult]
             results[i] = LookupResult(
                 signal_type=kind, signal=values[i][1], matches=matches, truncated=truncated
             )
+    ctx.count_lookups(who, len(values))
     return [r for r in results if r is not None]
 
 
@@ -144,7 +144,6 @@ async def lookup_content(
     """Hash the upload and look up its digests and its PDQ (all 8 rotations and flips)."""
     options = dataclasses.replace(ctx.hash_options, dihedral=True)
     signals = await hash_upload(file, ctx.settings.api_max_upload_bytes, options)
-    ctx.count_lookups(who)
     match = partial(
         ctx.matcher.match_content,
         signals,
@@ -153,4 +152,5 @@ async def lookup_content(
         audience=audience(who),
     )
     matches, truncated = cut(match())
+    ctx.count_lookups(who)
     return ContentOut(signals=Signals.of(signals, dihedral=False), matches=matches, truncated=truncated)
