@@ -28,6 +28,9 @@ def _client(settings: Settings) -> TestClient:
     return TestClient(create_app(settings), base_url="http://127.0.0.1", raise_server_exceptions=False)
 
 
+@pytest.mark.parametrize(
+    "db_settings", ["sqlite"], indirect=True
+)  # the queries run on both in their own tests
 def test_dashboards_and_hash_database_pages(
     db_settings: Settings, sessions: sessionmaker[Session], tmp_path: Path
 ) -> None:
@@ -100,6 +103,7 @@ def test_dashboards_and_hash_database_pages(
     assert ("hashlists.vote", "console:ana") in actions
 
 
+@pytest.mark.parametrize("db_settings", ["sqlite"], indirect=True)
 def test_series_pages_and_who_may_identify(
     db_settings: Settings, sessions: sessionmaker[Session], tmp_path: Path
 ) -> None:
