@@ -64,6 +64,8 @@ def test_dashboards_and_hash_database_pages(
         assert "<td>2024</td><td>11</td><td>12</td><td>+0 %</td><td>no</td>" in text
         assert "slow.example" in text and "<td>shop</td><td>3</td>" in text
         assert "<td>VID unit</td><td>5</td>" in text and "<td>urls</td><td>3</td>" in text
+        french = client.get("/console/dashboards", headers={"Accept-Language": "fr"}).text
+        assert "Tableaux de bord des objectifs" in french and "objectif : +10 % sur l" in french
 
         found = client.get("/console/media", params={"type": "md5", "q": a["md5"].upper()})
         assert found.status_code == 200
