@@ -61,6 +61,11 @@ class Settings(BaseSettings):
     index_poll_seconds: float = Field(
         default=5.0, ge=0, description="How often the API looks for newly published list versions."
     )
+    lookup_count_flush_seconds: float = Field(
+        default=60.0,
+        ge=0,
+        description="How often the API adds its lookup counts to the daily figures (0: only when it stops).",
+    )
     index_build_subprocess: bool = Field(
         default=True, description="Build missing index snapshots in a child process (the API maps them)."
     )
@@ -174,6 +179,9 @@ class Settings(BaseSettings):
     )
     console_signin_backoff_seconds: float = Field(
         default=1.0, ge=0, description="First wait after a failed sign-in; doubles with each failure."
+    )
+    console_dashboard_cache_seconds: float = Field(
+        default=60.0, ge=0, description="How long the dashboards' figures are reused before recomputing."
     )
 
     @property

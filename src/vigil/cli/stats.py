@@ -20,7 +20,10 @@ app = typer.Typer(name="stats", help="Figures: victim identification.", no_args_
 def victims_command(
     ctx: typer.Context,
     plot: Annotated[
-        Path | None, typer.Option("--plot", help="Also draw the figures to this PNG file.")
+        Path | None,
+        typer.Option(
+            "--plot", help="Also draw the figures to this PNG file (or SVG, by its name: FILE.svg)."
+        ),
     ] = None,
 ) -> None:
     """Identified victims by year, growth against the +10 %/year goal, series, share of media identified."""

@@ -55,7 +55,10 @@ def _groups(title: str, groups: list[GroupFigures]) -> Table:
 def takedown_command(
     ctx: typer.Context,
     plot: Annotated[
-        Path | None, typer.Option("--plot", help="Also draw the figures to this PNG file.")
+        Path | None,
+        typer.Option(
+            "--plot", help="Also draw the figures to this PNG file (or SVG, by its name: FILE.svg)."
+        ),
     ] = None,
     since: Annotated[
         datetime | None, typer.Option("--since", help="Only cases reported on or after this date (UTC).")

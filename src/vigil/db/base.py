@@ -31,6 +31,7 @@ MODEL_MODULES: Final = (
     "vigil.blocklists.models",
     "vigil.auth.console_models",
     "vigil.hotline.case_locks",
+    "vigil.matching.usage",
 )
 
 

@@ -33,7 +33,7 @@ from vigil.hashlists.lists import (
     list_info,
     versions,
 )
-from vigil.hashlists.models import HashListVersion, Provenance, Victim
+from vigil.hashlists.models import HashListVersion, Media, Provenance, Victim
 from vigil.hashlists.publish import PublishResult, delta, publish, resolve_version, version_entries
 from vigil.hashlists.selection import SelectionRules
 from vigil.hashlists.summary import ImportSummary
@@ -46,7 +46,7 @@ from vigil.hashlists.victims import (
     link_media,
     victim_figures,
 )
-from vigil.hashlists.votes import MediaStatus, add_vote, find_media, media_status
+from vigil.hashlists.votes import MediaNotFoundError, MediaStatus, add_vote, find_media, media_status
 
 
 class _HashingReader:
@@ -260,9 +260,25 @@ class HashDatabase:
         analyst: str,
         jurisdiction: str | None = None,
     ) -> MediaStatus:
+        with self.sessions() as session:
+            media_id = find_media(session, digest).id
+        return self.vote_on(media_id, scheme, code, contributor, analyst, jurisdiction)
+
+    def vote_on(
+        self,
+        media_id: int,
+        scheme: str,
+        code: str,
+        contributor: str,
+        analyst: str,
+        jurisdiction: str | None = None,
+    ) -> MediaStatus:
+        """One analyst's vote on the item with this id (an item may have no hash, only signals)."""
         with self.sessions() as session, session.begin():
             catalog = load_catalog(session)
-            media = find_media(session, digest)
+            media = session.get(Media, media_id)
+            if media is None:
+                raise MediaNotFoundError(f"no media item {media_id}")
             provenance = new_provenance(session, get_contributor(session, contributor), self.actor, "vote")
             vote = add_vote(session, catalog, media, scheme, code, provenance, analyst, jurisdiction)
             self._refresh_baseline(session, catalog, provenance)

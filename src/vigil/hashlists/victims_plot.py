@@ -8,7 +8,16 @@ from vigil.hashlists.victims import VictimFigures
 
 
 def plot_victim_figures(figures: VictimFigures, path: Path) -> None:
-    """Write a PNG. matplotlib is imported here only: the rest of Vigil does not need it."""
+    """Write a PNG, or for a ``.svg`` path the console's chart (:mod:`vigil.charts`, no matplotlib).
+    matplotlib is imported here only: the rest of Vigil does not need it."""
+    if path.suffix.lower() == ".svg":
+        from vigil.dashboards import victims_chart
+
+        legend = f"goal: +{figures.goal:.0%} on the year before"
+        svg = victims_chart(figures, "Victims identified per year", "victims identified", legend)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(svg, encoding="utf-8")
+        return
     import matplotlib
 
     matplotlib.use("Agg")  # no display on servers and CI

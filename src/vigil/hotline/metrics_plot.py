@@ -8,7 +8,23 @@ from vigil.hotline.metrics import TakedownFigures
 
 
 def plot_takedown(figures: TakedownFigures, path: Path, top: int = 12) -> None:
-    """Write a PNG. matplotlib is imported here only: the rest of Vigil does not need it."""
+    """Write a PNG, or for a ``.svg`` path the console's charts (:mod:`vigil.charts`, no matplotlib).
+    matplotlib is imported here only: the rest of Vigil does not need it."""
+    if path.suffix.lower() == ".svg":
+        from vigil.charts import stack
+        from vigil.dashboards import bad_hosters_chart, median_ranking_chart
+
+        by_host = [(g.key, g.report_to_removal.median_hours) for g in figures.by_host]
+        svg = stack(
+            "Takedown figures",
+            median_ranking_chart(by_host, "Median hours from report to removal, by host", "median hours"),
+            bad_hosters_chart(
+                figures.bad_hosters, f"Cases past the {figures.deadline_hours:g} h removal deadline", "missed"
+            ),
+        )
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(svg, encoding="utf-8")
+        return
     import matplotlib
 
     matplotlib.use("Agg")  # no display on servers and CI

@@ -14,6 +14,7 @@ from vigil.auth.authenticate import Authenticator
 from vigil.config import Settings
 from vigil.db.session import make_engine, make_session_factory
 from vigil.matching import Matcher
+from vigil.matching.usage import LookupCounter
 from vigil.plugins import build_registry
 from vigil.signals.content import HashOptions
 from vigil.web import console, problems, stop_page
@@ -47,6 +48,7 @@ def _context(settings: Settings) -> AppContext:
         limiter=RateLimiter(settings.api_rate_per_second, settings.api_rate_burst),
         hash_options=HashOptions(limits=settings.image_limits(), fast=settings.pdq_fast),
         formats=dict(build_registry().formats),
+        lookups=LookupCounter(sessions, settings.lookup_count_flush_seconds),
     )
 
 
@@ -56,9 +58,11 @@ def create_app(settings: Settings) -> FastAPI:
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         ctx.matcher.start()
+        ctx.lookups.start()
         try:
             yield
         finally:
+            ctx.lookups.stop()
             ctx.matcher.stop()
             ctx.engine.dispose()
 

@@ -14,6 +14,7 @@ from vigil.auth.service import UserService
 from vigil.config import Settings
 from vigil.hashlists.service import HashDatabase
 from vigil.matching import Matcher
+from vigil.matching.usage import LookupCounter
 from vigil.signals.content import HashOptions
 from vigil.web.limits import RateLimiter
 
@@ -29,8 +30,13 @@ class AppContext:
     hash_options: HashOptions
     #: Hash-set formats by name (built-ins and plugins), for exports.
     formats: dict[str, Any]
+    #: Lookups counted per caller and day, written to ``lookup_days`` now and then.
+    lookups: LookupCounter
     #: Route name → full path template, filled in when the app is assembled.
     route_templates: dict[str, str] = field(default_factory=dict)
+
+    def count_lookups(self, who: Principal, n: int = 1) -> None:
+        self.lookups.add(who.role.value, who.name, n)
 
     def hashdb(self, who: Principal) -> HashDatabase:
         return HashDatabase(self.sessions, who.actor)

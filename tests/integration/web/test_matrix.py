@@ -102,6 +102,15 @@ CONSOLE: Final[dict[tuple[str, str], frozenset[Role]]] = {
     ("POST", "/console/grid"): ANALYSTS,
     ("GET", "/console/admin/invitations"): frozenset({A}),
     ("POST", "/console/admin/invitations"): frozenset({A}),
+    ("GET", "/console/dashboards"): CSTAFF,
+    ("GET", "/console/media"): CSTAFF,
+    ("POST", "/console/media/lookup"): CSTAFF,
+    ("GET", "/console/media/conflicts"): CSTAFF,
+    ("GET", "/console/media/{media_id}"): CSTAFF,
+    ("POST", "/console/media/{media_id}/vote"): CSTAFF,
+    ("GET", "/console/series"): CSTAFF,
+    ("GET", "/console/series/{series_id}"): CSTAFF,
+    ("POST", "/console/series/{series_id}/victims/{victim_id}/identify"): frozenset({A, INV}),
 }
 EXPECTED.update(
     {
@@ -144,6 +153,7 @@ def _request(api: Api, method: str, path: str) -> dict[str, Any]:
         "hold_id": "999999",
         "evidence_id": "999999",
         "report_id": "999999",
+        "media_id": "999999",
         "token": "x" * 43,
     }
     if path == "/console/static/{name}":

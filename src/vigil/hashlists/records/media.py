@@ -16,6 +16,7 @@ from vigil.hashlists.models import (
     HashList,
     HashListEntry,
     Jurisdiction,
+    Media,
     MediaSignal,
     MediaVictim,
     Victim,
@@ -55,7 +56,10 @@ class MediaRecord:
 
 def media_record(session: Session, digest: str) -> MediaRecord:
     """The item with this MD5, SHA-1 or SHA-256 (MediaNotFoundError, a LookupError, when unknown)."""
-    media = find_media(session, digest)
+    return record_of(session, find_media(session, digest))
+
+
+def record_of(session: Session, media: Media) -> MediaRecord:
     contributor = session.get(Contributor, media.contributor_id)
     record = MediaRecord(
         media.id,

@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from vigil.errors import NotFound
-from vigil.hashlists.models import Contributor, MediaVictim, Series, Victim
+from vigil.hashlists.models import Contributor, Media, MediaSeries, MediaVictim, Series, Victim
 
 
 class RecordNotFoundError(NotFound):
@@ -111,3 +111,17 @@ def victim_record(session: Session, victim_id: int) -> VictimRecord:
     if not found:
         raise RecordNotFoundError(f"no victim {victim_id}")
     return found[0]
+
+
+def series_media(
+    session: Session, series_id: int, limit: int = 200
+) -> list[tuple[int, str | None, str | None]]:
+    """The series' media (id, SHA-256, MD5), lowest id first, at most ``limit``."""
+    rows = session.execute(
+        select(Media.id, Media.sha256, Media.md5)
+        .join(MediaSeries, MediaSeries.media_id == Media.id)
+        .where(MediaSeries.series_id == series_id)
+        .order_by(Media.id)
+        .limit(limit)
+    )
+    return [(i, sha256, md5) for i, sha256, md5 in rows]

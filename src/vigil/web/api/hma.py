@@ -68,7 +68,9 @@ def _query(
     kind = _signal_type(signal_type)
     value = canonical(kind, signal)
     lookup = partial(ctx.matcher.lookup, kind, [value], None, parse_lists(banks), audience(who))
-    return lookup()[0]
+    found = lookup()[0]
+    ctx.count_lookups(who)
+    return found
 
 
 def _by_bank(matches: list[ListMatch]) -> BankMatches:
@@ -196,4 +198,5 @@ async def lookup_upload(
         setattr(only, SIGNAL_TYPES[kind], value)
         match = partial(ctx.matcher.match_content, only, lists=chosen, audience=audience(who), dihedral=False)
         out[kind] = _by_bank(match())
+    ctx.count_lookups(who)
     return out

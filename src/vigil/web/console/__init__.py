@@ -9,11 +9,29 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-from vigil.web.console import assets, hotline_pages, invitations, preferences, sign_in
+from vigil.web.console import (
+    assets,
+    dashboard_pages,
+    hashdb_pages,
+    hotline_pages,
+    invitations,
+    preferences,
+    series_pages,
+    sign_in,
+)
 from vigil.web.console.guard import install_handlers
 
 
 def install(app: FastAPI) -> None:
     install_handlers(app)
-    for module in (assets, sign_in, hotline_pages, preferences, invitations):
+    for module in (
+        assets,
+        sign_in,
+        hotline_pages,
+        preferences,
+        invitations,
+        dashboard_pages,
+        hashdb_pages,
+        series_pages,
+    ):
         app.include_router(module.router)

@@ -13,14 +13,17 @@ class NavItem:
     label: str
     path: str
     roles: frozenset[Role]
+    #: Entries show by rank, then in the order registered (modules import alphabetically).
+    rank: int = 50
 
 
 NAV: list[NavItem] = []
 
 
-def register(label: str, path: str, roles: tuple[Role, ...]) -> None:
+def register(label: str, path: str, roles: tuple[Role, ...], rank: int = 50) -> None:
     if not any(item.path == path for item in NAV):
-        NAV.append(NavItem(label, path, frozenset(roles)))
+        NAV.append(NavItem(label, path, frozenset(roles), rank))
+        NAV.sort(key=lambda item: item.rank)
 
 
 def items_for(role: Role) -> list[NavItem]:

@@ -96,6 +96,7 @@ async def lookup(
     value = canonical(signal_type, signal)
     lookup = partial(ctx.matcher.lookup, signal_type, [value], threshold, parse_lists(lists), audience(who))
     found = lookup()[0]
+    ctx.count_lookups(who)  # answered lookups only (not those refused while the lists load)
     matches, truncated = cut(found)
     body = {
         "signal_type": signal_type,
@@ -118,6 +119,7 @@ def _batch(ctx: AppContext, who: Principal, body: BatchIn) -> list[LookupResult]
             results[i] = LookupResult(
                 signal_type=kind, signal=values[i][1], matches=matches, truncated=truncated
             )
+    ctx.count_lookups(who, len(values))
     return [r for r in results if r is not None]
 
 
@@ -150,4 +152,5 @@ async def lookup_content(
         audience=audience(who),
     )
     matches, truncated = cut(match())
+    ctx.count_lookups(who)
     return ContentOut(signals=Signals.of(signals, dihedral=False), matches=matches, truncated=truncated)
