@@ -135,7 +135,7 @@ def test_a_plugin_signal_type_reaches_every_surface(tmp_path: Path, plugin_path:
         assert wrong.status_code == 400
         content = httpx.post(f"{base}/api/v1/lookup/content", files={"file": ("c.bin", KNOWN)}, headers=auth)
         assert content.status_code == 200, content.text
-        assert content.json()["signals"]["extra"] == {"sha512": digest}
+        assert content.json()["signals"]["sha512"] == digest
         assert [m["list"] for m in content.json()["matches"]] == ["demo"]
         other = httpx.post(f"{base}/api/v1/lookup/content", files={"file": ("o.bin", OTHER)}, headers=auth)
         assert other.json()["matches"] == []
