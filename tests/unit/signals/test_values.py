@@ -5,32 +5,15 @@ from __future__ import annotations
 
 import hashlib
 import pickle
-from collections.abc import Iterator, Mapping
 
 import pytest
 
 from tests.imagefiles import encoded
-from vigil.signals import registry, values
-from vigil.signals.base import SignalType
 from vigil.signals.content import HashOptions, HashResult, hash_bytes
-from vigil.signals.crypto import CryptoSignal
 from vigil.signals.values import Signals
 
 PDQ = "ab" * 32
 VARIANTS = tuple(f"{n:02x}" * 32 for n in range(8))
-
-
-@pytest.fixture
-def with_sha512(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    """The registry as a process with a plugin's SHA-512 digest type sees it."""
-    known: Mapping[str, SignalType] = {
-        **registry.signal_types(),
-        "sha512": CryptoSignal("sha512", 512, "SHA-512"),
-    }
-    monkeypatch.setattr(registry, "signal_types", lambda: known)
-    values.layout.cache_clear()
-    yield
-    values.layout.cache_clear()
 
 
 def test_json_keys_are_those_vigil_hash_has_always_written() -> None:
