@@ -29,7 +29,7 @@ def demo_command(
     console = Console()
     console.print(f"[bold]Generated {len(files)} benign demo files in {target}[/bold]")
     results = list(hash_many(iter_paths([str(target)]), options_from(settings, exact=False, dihedral=True)))
-    table = Table("file", "size", "md5", "pdq", "quality", "error")
+    table = Table("file", "size", MD5.name, PDQ.name, "quality", "error")
     for r in results:
         table.add_row(
             Path(r.path).name,

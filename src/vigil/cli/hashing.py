@@ -80,7 +80,7 @@ def _with_progress(results: Iterator[HashResult], total: int, console: Console) 
 def _write(results: Iterator[HashResult], fmt: OutputFormat, dihedral: bool, out: TextIO) -> bool:
     failed = False
     if fmt is OutputFormat.table:
-        table = Table("path", "size", "sha256", "pdq", "q", "error")
+        table = Table("path", "size", SHA256.name, PDQ.name, "q", "error")
         for r in results:
             failed |= r.error is not None
             table.add_row(

@@ -110,7 +110,7 @@ def seed(
         victim = db.add_victim(SERIES, "V-0001", CONTRIBUTOR)
         with listing.open(encoding="utf-8", newline="") as rows:
             first = next(csv.DictReader(rows))
-        db.link_media_victim(first["sha256"], victim, CONTRIBUTOR)
+        db.link_media_victim(first[SHA256.name], victim, CONTRIBUTOR)
     try:
         published = db.publish(LIST)
         result.version, result.entries = published.version, published.entries
