@@ -23,7 +23,6 @@ ALLOWED: dict[str, str] = {
     "formats/vics_fields.py": "VICS 1.x/2.0 field and hash names, fixed by the VICS schema",
     "formats/vics.py": "VICS 2.0 'HashName' values, fixed by the VICS schema",
     "formats/pytx.py": "python-threatexchange's signal type names, fixed by its file format",
-    "formats/md5sum.py": "digest names of md5sum/X-Ways column headers and line lengths of those tools",
     "formats/csv.py": "the CSV format's built-in columns and their order (files already written)",
     "web/api/hma.py": "HMA's signal type names (its API, which HMA clients speak)",
     "db/migrations/versions/0001_create_hash_database.py": "columns as created (a migration never changes)",
