@@ -135,6 +135,14 @@ def test_md5sum_reads_a_plugin_digest_by_header_tag_and_length() -> None:
     assert records[0].signals == [("sha512", sha512)] and rejected[0].reason.startswith("not a SHA-512")
 
 
+@pytest.mark.usefixtures("with_sha512")
+def test_pytx_reads_a_registered_plugin_type_as_that_type() -> None:
+    sha512 = hashlib.sha512(b"benign").hexdigest()
+    records, rejected, _ = read_all(PYTX, f"sha512 {sha512.upper()}\nsha512 abc\nphotodna AAAA\n".encode())
+    assert [r.signals for r in records] == [[("sha512", sha512)], [("photodna", "AAAA")]]
+    assert rejected[0].reason.startswith("not a SHA-512")
+
+
 def test_md5sum_of_something_else_is_refused() -> None:
     with pytest.raises(FormatError, match="no line holds a hash"):
         read_all(MD5SUM, b'{"value": []}\n')
