@@ -144,5 +144,10 @@ def test_a_plugin_signal_type_reaches_every_surface(tmp_path: Path, plugin_path:
         hashed = httpx.post(f"{base}/api/v1/hash", files={"file": ("c.bin", KNOWN)}, headers=auth)
         assert hashed.status_code == 200 and hashed.json()["sha512"] == digest
         assert [m["list"] for m in content.json()["matches"]] == ["demo"]
+        # HMA's routes take a type only Vigil knows by its own name.
+        raw = httpx.get(
+            f"{base}/m/raw_lookup", params={"signal_type": "sha512", "signal": digest}, headers=auth
+        )
+        assert raw.status_code == 200 and len(raw.json()["matches"]) == 1
         other = httpx.post(f"{base}/api/v1/lookup/content", files={"file": ("o.bin", OTHER)}, headers=auth)
         assert other.json()["matches"] == []

@@ -18,6 +18,7 @@ from pydantic import BaseModel
 
 from vigil.auth.authenticate import Principal
 from vigil.matching import ListMatch
+from vigil.matching.signals import lookup_signals
 from vigil.signals.content import HashResult
 from vigil.signals.values import Signals
 from vigil.web.context import AppContext, context
@@ -49,7 +50,8 @@ class RawLookupResponse(BaseModel):
 
 
 def _signal_type(name: str) -> str:
-    kind = SIGNAL_TYPES.get(name)
+    """Vigil's type for HMA's name; a type only Vigil knows (a plugin's) goes by its own name."""
+    kind = SIGNAL_TYPES.get(name) or (name if name in lookup_signals() else None)
     if kind is None:
         raise Problem(400, f"No such SignalType '{name}'")
     return kind
