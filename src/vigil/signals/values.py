@@ -85,6 +85,7 @@ class Signals:
         return (value,) if value else ()
 
     def __bool__(self) -> bool:
+        """True when any signal was computed (a size alone matches nothing)."""
         return bool(self.values)
 
     def to_json(self, *, variants: bool = False) -> dict[str, Any]:
