@@ -46,7 +46,7 @@ from rich.table import Table
 
 from bench import corpus
 from vigil.signals.batch import hash_many
-from vigil.signals.content import FAST_MIN_SIDE, FileSignals, HashOptions
+from vigil.signals.content import FAST_MIN_SIDE, HashOptions, HashResult
 from vigil.signals.hexbits import hamming
 from vigil.signals.images import ImageLimits, decode_reduced
 from vigil.signals.pdq_fast import fast_pdq
@@ -207,7 +207,7 @@ def cli_startup() -> float:
     return min(times)
 
 
-def _hash_all(paths: Sequence[str], options: HashOptions, jobs: int) -> list[FileSignals]:
+def _hash_all(paths: Sequence[str], options: HashOptions, jobs: int) -> list[HashResult]:
     return list(hash_many(list(paths), options, jobs))
 
 
@@ -265,13 +265,13 @@ def measure(
     fast = rate("vigil", lambda: _hash_all(paths, HashOptions(fast=True), JOBS))
     if cli:
         by_path = rate("vigil-cli", lambda: _run_cli(paths, JOBS))
-        res.cli_mismatches = sum(by_path.get(r.path) != r.pdq for r in fast)
+        res.cli_mismatches = sum(by_path.get(r.path) != r.signals.get("pdq") for r in fast)
     exact = rate("vigil-exact", lambda: _hash_all(paths, HashOptions(fast=False), JOBS))
     rate("decode-full", lambda: _pool_map(_decode_full, paths))
     rate("decode-reduced", lambda: _pool_map(_decode_reduced, paths))
     if name in SPEEDUP_SUBSETS:
         # 1 and 2 processes in alternation, best undisturbed run of each.
-        runs: dict[str, list[Run[list[FileSignals]]]] = {"vigil-2p": [], "vigil-1p": []}
+        runs: dict[str, list[Run[list[HashResult]]]] = {"vigil-2p": [], "vigil-1p": []}
         for round_ in range(SPEEDUP_ROUNDS + 2):
             for jobs, key in ((JOBS, "vigil-2p"), (1, "vigil-1p")):
                 runs[key].append(_run_once(partial(_hash_all, paths, HashOptions(fast=True), jobs)))
@@ -285,11 +285,12 @@ def measure(
                 res.disturbed.append(key)
         console.print(f"  [dim]{name}: 2 vs 1 process... {res.speedup:.2f}x")
     res.fast_paths = dict(Counter(_pool_map(_fast_path, paths)))
-    for f, e in zip(fast, exact, strict=True):
-        if f.pdq is None or e.pdq is None or e.pdq_quality is None:
+    for fr, er in zip(fast, exact, strict=True):
+        f, e = fr.signals.values, er.signals
+        if "pdq" not in f or "pdq" not in e.values or "pdq" not in e.quality:
             continue
-        if e.pdq_quality >= GOOD_QUALITY:
-            res.distances.append(hamming(f.pdq, e.pdq))
+        if e.quality["pdq"] >= GOOD_QUALITY:
+            res.distances.append(hamming(f["pdq"], e.values["pdq"]))
         else:
             res.low_quality += 1
     return res
@@ -308,9 +309,11 @@ def sweep(files: dict[str, list[Path]], sides: list[int], console: Console) -> T
             fast = _hash_all(paths, HashOptions(fast=True, fast_min_side=side), JOBS)
             speed = len(paths) / (time.perf_counter() - start)
             dist = [
-                hamming(f.pdq, e.pdq)
+                hamming(f.signals.values["pdq"], e.signals.values["pdq"])
                 for f, e in zip(fast, exact, strict=True)
-                if f.pdq and e.pdq and (e.pdq_quality or 0) >= GOOD_QUALITY
+                if f.signals.get("pdq")
+                and e.signals.get("pdq")
+                and (e.signals.quality_of("pdq") or 0) >= GOOD_QUALITY
             ]
             table.add_row(
                 name,

@@ -77,19 +77,22 @@ def run_image(path: Path) -> Outcome:
         result = hash_file(str(path), HashOptions())
     except Exception as exc:  # the batch would drop the file's digests: a finding
         return crash(exc)
-    if not (result.md5 and result.sha1 and result.sha256):
+    if not (result.signals.get("md5") and result.signals.get("sha1") and result.signals.get("sha256")):
         return Outcome("bad", f"digests lost: {result.error}")
     if result.error is not None:
         if result.error.startswith("internal error"):
             return Outcome("bad", result.error[:200])
         return Outcome("refused", result.error[:200])
-    if result.pdq is None:
+    if result.signals.get("pdq") is None:
         if path.suffix.lower() in IMAGE_EXTENSIONS:
             return Outcome("bad", "an image file with neither a PDQ hash nor an error")
         return Outcome("refused", "not an image")
-    if not _HEX64.match(result.pdq) or not 0 <= (result.pdq_quality or 0) <= 100:
-        return Outcome("bad", f"malformed PDQ result {result.pdq!r} quality {result.pdq_quality}")
-    return Outcome("ok", f"pdq quality {result.pdq_quality}")
+    if not _HEX64.match(result.signals.values["pdq"]) or not 0 <= (result.signals.quality["pdq"] or 0) <= 100:
+        return Outcome(
+            "bad",
+            f"malformed PDQ result {result.signals.get('pdq')!r} quality {result.signals.quality_of('pdq')}",
+        )
+    return Outcome("ok", f"pdq quality {result.signals.quality_of('pdq')}")
 
 
 # -- hash-list imports ------------------------------------------------------------------------------

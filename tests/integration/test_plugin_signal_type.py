@@ -119,6 +119,11 @@ def test_a_plugin_signal_type_reaches_every_surface(tmp_path: Path, plugin_path:
     assert [(m["signal_type"], m["distance"]) for m in items["copy.bin"]["matches"]] == [("sha512", 0)]
     assert items["copy.bin"]["status"] == "known"
     assert items["other.bin"]["matches"] == []
+    assert items["copy.bin"]["sha512"] == digest
+    summary = {
+        Path(r["path"]).name: r for r in csv.DictReader(io.StringIO((report / "summary.csv").read_text()))
+    }
+    assert summary["copy.bin"]["sha512"] == digest and summary["copy.bin"]["status"] == "known"
 
     # GET /api/v1/lookup and POST /api/v1/lookup/content on a real vigil serve.
     token = ok(env, "users", "add", "ana", "--role", "analyst").strip()
@@ -135,7 +140,14 @@ def test_a_plugin_signal_type_reaches_every_surface(tmp_path: Path, plugin_path:
         assert wrong.status_code == 400
         content = httpx.post(f"{base}/api/v1/lookup/content", files={"file": ("c.bin", KNOWN)}, headers=auth)
         assert content.status_code == 200, content.text
-        assert content.json()["signals"]["extra"] == {"sha512": digest}
+        assert content.json()["signals"]["sha512"] == digest
+        hashed = httpx.post(f"{base}/api/v1/hash", files={"file": ("c.bin", KNOWN)}, headers=auth)
+        assert hashed.status_code == 200 and hashed.json()["sha512"] == digest
         assert [m["list"] for m in content.json()["matches"]] == ["demo"]
+        # HMA's routes take a type only Vigil knows by its own name.
+        raw = httpx.get(
+            f"{base}/m/raw_lookup", params={"signal_type": "sha512", "signal": digest}, headers=auth
+        )
+        assert raw.status_code == 200 and len(raw.json()["matches"]) == 1
         other = httpx.post(f"{base}/api/v1/lookup/content", files={"file": ("o.bin", OTHER)}, headers=auth)
         assert other.json()["matches"] == []

@@ -13,6 +13,7 @@ from vigil.cli.hashing import options_from
 from vigil.cli.state import settings_of
 from vigil.demo.images import write_demo_set
 from vigil.signals.batch import hash_many, iter_paths
+from vigil.signals.crypto import MD5
 from vigil.signals.hexbits import hamming
 from vigil.signals.pdq import PDQ
 
@@ -28,22 +29,22 @@ def demo_command(
     console = Console()
     console.print(f"[bold]Generated {len(files)} benign demo files in {target}[/bold]")
     results = list(hash_many(iter_paths([str(target)]), options_from(settings, exact=False, dihedral=True)))
-    table = Table("file", "size", "md5", "pdq", "quality", "error")
+    table = Table("file", "size", MD5.name, PDQ.name, "quality", "error")
     for r in results:
         table.add_row(
             Path(r.path).name,
-            str(r.size),
-            (r.md5 or "")[:12],
-            (r.pdq or "")[:16] + "…" if r.pdq else "",
-            str(r.pdq_quality or ""),
+            str(r.signals.size),
+            (r.signals.get(MD5.name) or "")[:12],
+            (r.signals.get(PDQ.name) or "")[:16] + "…" if r.signals.get(PDQ.name) else "",
+            str(r.signals.quality_of(PDQ.name) or ""),
             r.error or "",
         )
     console.print(table)
-    hashed = [r for r in results if r.pdq]
+    hashed = [r for r in results if r.signals.get(PDQ.name)]
     pairs = Table("near-duplicate pair (PDQ, dihedral)", "distance")
     for i, a in enumerate(hashed):
         for b in hashed[i + 1 :]:
-            dist = min(hamming(a.pdq or "", h) for h in (b.pdq_dihedral or []))
+            dist = min(hamming(a.signals.get(PDQ.name) or "", h) for h in b.signals.queries(PDQ.name))
             if dist <= PDQ.default_threshold:
                 pairs.add_row(f"{Path(a.path).name} ~ {Path(b.path).name}", str(dist))
     console.print(pairs)

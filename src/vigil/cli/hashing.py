@@ -18,10 +18,18 @@ from vigil.cli.state import settings_of
 from vigil.config import Settings
 from vigil.parallel import MAX_JOBS
 from vigil.signals.batch import hash_many, iter_paths
-from vigil.signals.content import FileSignals, HashOptions
-from vigil.signals.registry import extra_digest_types
+from vigil.signals.content import HashOptions, HashResult
+from vigil.signals.crypto import SHA256
+from vigil.signals.pdq import PDQ
+from vigil.signals.values import Signals, layout
 
-CSV_COLUMNS = ("path", "size", "md5", "sha1", "sha256", "pdq", "pdq_quality", "error")
+
+def csv_columns(*, dihedral: bool) -> list[str]:
+    """``path``, the signals always written, ``error``, then plugins' digests (one column each, named
+    after the type) and, with ``dihedral``, the variants (space-separated)."""
+    empty = Signals()
+    variants = list(empty.variants_json()) if dihedral else []
+    return ["path", *empty.to_json(), "error", *layout().optional, *variants]
 
 
 class OutputFormat(StrEnum):
@@ -61,7 +69,7 @@ def hash_command(
     raise typer.Exit(1 if failed else 0)
 
 
-def _with_progress(results: Iterator[FileSignals], total: int, console: Console) -> Iterator[FileSignals]:
+def _with_progress(results: Iterator[HashResult], total: int, console: Console) -> Iterator[HashResult]:
     with file_progress(console, "hashing") as progress:
         task = progress.add_task("hash", total=total)
         for result in results:
@@ -69,35 +77,31 @@ def _with_progress(results: Iterator[FileSignals], total: int, console: Console)
             yield result
 
 
-def _write(results: Iterator[FileSignals], fmt: OutputFormat, dihedral: bool, out: TextIO) -> bool:
+def _write(results: Iterator[HashResult], fmt: OutputFormat, dihedral: bool, out: TextIO) -> bool:
     failed = False
     if fmt is OutputFormat.table:
-        table = Table("path", "size", "sha256", "pdq", "q", "error")
+        table = Table("path", "size", SHA256.name, PDQ.name, "q", "error")
         for r in results:
             failed |= r.error is not None
             table.add_row(
                 r.path,
-                str(r.size or ""),
-                (r.sha256 or "")[:16],
-                r.pdq or "",
-                "" if r.pdq_quality is None else str(r.pdq_quality),
+                str(r.signals.size or ""),
+                (r.signals.get(SHA256.name) or "")[:16],
+                r.signals.get(PDQ.name) or "",
+                "" if (quality := r.signals.quality_of(PDQ.name)) is None else str(quality),
                 r.error or "",
             )
         Console(file=out, width=200).print(table)
         return failed
     writer = None
     if fmt is OutputFormat.csv:
-        # A plugin's digest type (e.g. sha512) is one more column, named after it.
-        columns = [*CSV_COLUMNS, *extra_digest_types()] + (["pdq_dihedral"] if dihedral else [])
-        writer = csv.DictWriter(out, fieldnames=columns, lineterminator="\n")
+        writer = csv.DictWriter(out, fieldnames=csv_columns(dihedral=dihedral), lineterminator="\n")
         writer.writeheader()
     for r in results:
         failed |= r.error is not None
         row = r.as_dict(dihedral=dihedral)
         if writer is not None:
-            if dihedral:
-                row["pdq_dihedral"] = " ".join(r.pdq_dihedral or [])
-            writer.writerow(row)
+            writer.writerow({k: " ".join(v) if isinstance(v, list) else v for k, v in row.items()})
         else:
             out.write(json.dumps(row, ensure_ascii=False) + "\n")
     out.flush()

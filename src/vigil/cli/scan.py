@@ -29,16 +29,13 @@ def known_from_indexes(paths: list[Path]) -> KnownLists:
     known = KnownLists(name=", ".join(p.name for p in paths) or None)
     if not paths:
         return known
-    from vigil.index import PdqIndex, load_index
+    from vigil.index import load_index
 
     for path in paths:
         index = load_index(path)
-        if isinstance(index, PdqIndex):
-            if known.pdq is not None:
-                raise typer.BadParameter("give at most one PDQ index", param_hint="--index")
-            known.pdq = index
-        else:
-            known.exact[index.signal] = index
+        if index.signal in known.indexes:
+            raise typer.BadParameter(f"give at most one {index.signal} index", param_hint="--index")
+        known.indexes[index.signal] = index
     return known
 
 

@@ -26,6 +26,8 @@ from vigil.formats.csv import CSV
 from vigil.hashlists.lists import ListError
 from vigil.hashlists.service import HashDatabase
 from vigil.signals.content import HashOptions, hash_bytes
+from vigil.signals.crypto import MD5, SHA1, SHA256
+from vigil.signals.pdq import PDQ
 
 ACTOR: Final = "demo-seed"
 CONTRIBUTOR: Final = "Demo hotline"
@@ -74,22 +76,13 @@ def write_images(folder: Path, count: int) -> list[Path]:
 def hash_listing(paths: list[Path], target: Path) -> Path:
     out = io.StringIO()
     writer = csv.writer(out)
-    writer.writerow(["sha256", "md5", "sha1", "pdq", "category", "scheme", "size", "mime_type"])
+    kinds = (SHA256.name, MD5.name, SHA1.name, PDQ.name)
+    writer.writerow([*kinds, "category", "scheme", "size", "mime_type"])
     for number, path in enumerate(paths):
-        signals = hash_bytes(path.name, path.read_bytes(), HashOptions())
+        signals = hash_bytes(path.name, path.read_bytes(), HashOptions()).signals
         label = str(1 + number % 4)  # a label on a generated picture, for the demo's sake
-        writer.writerow(
-            [
-                signals.sha256,
-                signals.md5,
-                signals.sha1,
-                signals.pdq or "",
-                label,
-                "vics-us",
-                signals.size,
-                "image/jpeg",
-            ]
-        )
+        values = [signals.get(kind) or "" for kind in kinds]
+        writer.writerow([*values, label, "vics-us", signals.size, "image/jpeg"])
     target.write_text(out.getvalue(), encoding="utf-8")
     return target
 
@@ -117,7 +110,7 @@ def seed(
         victim = db.add_victim(SERIES, "V-0001", CONTRIBUTOR)
         with listing.open(encoding="utf-8", newline="") as rows:
             first = next(csv.DictReader(rows))
-        db.link_media_victim(first["sha256"], victim, CONTRIBUTOR)
+        db.link_media_victim(first[SHA256.name], victim, CONTRIBUTOR)
     try:
         published = db.publish(LIST)
         result.version, result.entries = published.version, published.entries

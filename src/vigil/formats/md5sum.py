@@ -1,24 +1,50 @@
 """Plain hash lists: md5sum/sha1sum/sha256sum output, BSD ``MD5 (file) = hash`` lines, bare hashes one per
 line, and the X-Ways Forensics hash set (a first line naming the hash type, ``MD5``, then one hash a line).
 
-Without a header the hash type follows from the length (32, 40 or 64 hex digits); ``#`` starts a comment.
-Exports write the X-Ways form: ``MD5`` then the MD5 of every entry that has one.
+Without a header the hash type follows from the length (32, 40 or 64 hex digits, and a plugin's digest
+type's width when no other type has it); ``#`` starts a comment. Headers and BSD tags name a digest
+type by its name or its label (``SHA-256``), plugins' included. Exports write the X-Ways form: ``MD5``
+then the MD5 of every entry that has one.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from typing import BinaryIO, Final
 
 from vigil.formats.base import Diagnostics, FormatError, HashRecord, Rejected, set_hash
 from vigil.formats.encoding import BoundedLines, text_stream
 from vigil.formats.limits import DEFAULT_LIMITS, ReadLimits, quote
+from vigil.signals import registry
 
-_BY_LENGTH: Final = {32: "md5", 40: "sha1", 64: "sha256"}
-_HEADERS: Final = {"md5": "md5", "sha1": "sha1", "sha-1": "sha1", "sha256": "sha256", "sha-256": "sha256"}
-_BSD: Final = re.compile(r"^(MD5|SHA1|SHA256|SHA-1|SHA-256)\s*\((.*)\)\s*=\s*([0-9A-Fa-f]+)$")
+_BSD: Final = re.compile(r"^([A-Za-z0-9-]+)\s*\((.*)\)\s*=\s*([0-9A-Fa-f]+)$")
 _HEX: Final = re.compile(r"^[0-9A-Fa-f]+$")
+
+
+@dataclass(frozen=True)
+class _Digests:
+    """The registry's digest types as these tools name them."""
+
+    #: Lower-cased name or label (``sha-256``) → type name.
+    names: dict[str, str]
+    #: Hex length → type name, for lengths only one type has.
+    by_length: dict[int, str]
+    labels: tuple[str, ...]
+
+
+def _digests() -> _Digests:
+    names: dict[str, str] = {}
+    lengths: dict[int, list[str]] = {}
+    labels: list[str] = []
+    for name, kind in registry.digest_types().items():
+        label = getattr(kind, "label", None)
+        label = label if isinstance(label, str) else name.upper()
+        names[name.lower()] = names[label.lower()] = name
+        lengths.setdefault(kind.bits // 4, []).append(name)
+        labels.append(label)
+    return _Digests(names, {n: kinds[0] for n, kinds in lengths.items() if len(kinds) == 1}, tuple(labels))
 
 
 class Md5sumFormat:
@@ -35,6 +61,7 @@ class Md5sumFormat:
     ) -> Iterator[HashRecord | Rejected]:
         fixed: str | None = None
         hashes = lines = 0
+        digests = _digests()
         try:
             # File names after the hash may be in any encoding; only the hash matters.
             text = BoundedLines(text_stream(stream, errors="replace"), limits.max_record_bytes)
@@ -43,22 +70,21 @@ class Md5sumFormat:
                 line = raw.strip()
                 if not line or line.startswith("#"):
                     continue
-                if number == 1 and line.lower() in _HEADERS:
-                    fixed = _HEADERS[line.lower()]
+                if number == 1 and line.lower() in digests.names:
+                    fixed = digests.names[line.lower()]
                     continue
                 lines += 1
                 where = f"line {number}"
                 bsd = _BSD.match(line)
-                kind, value = (
-                    (_HEADERS[bsd.group(1).lower()], bsd.group(3)) if bsd else (None, line.split()[0])
-                )
+                tagged = digests.names.get(bsd.group(1).lower()) if bsd else None
+                kind, value = (tagged, bsd.group(3)) if bsd and tagged else (None, line.split()[0])
                 value = value.lstrip("\\")  # md5sum escapes lines of names with backslashes
                 if not _HEX.match(value):
                     yield Rejected(where, f"not a hex hash: {quote(value)}")
                     continue
-                kind = kind or fixed or _BY_LENGTH.get(len(value))
+                kind = kind or fixed or digests.by_length.get(len(value))
                 if kind is None:
-                    yield Rejected(where, f"{len(value)} hex digits: not an MD5, SHA-1 or SHA-256")
+                    yield Rejected(where, f"{len(value)} hex digits: not a {', '.join(digests.labels)}")
                     continue
                 record = HashRecord(where=where)
                 problem = set_hash(record, kind, value)

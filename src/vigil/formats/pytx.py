@@ -1,7 +1,9 @@
 """python-threatexchange's local file exchange (HMA banks): one ``signal`` or ``type signal`` per line.
 
 pytx names: ``pdq``, ``video_md5`` (an MD5 of the file), and others kept as opaque signals. A bare value is
-a PDQ hash when it has 64 hex digits and an MD5 when it has 32, as HMA's files use them.
+a PDQ hash when it has 64 hex digits and an MD5 when it has 32, as HMA's files use them. A type the
+registry knows under the same name (a plugin's ``sha512``) is read as that type, its value checked;
+exports write only what pytx names (PDQ and the file MD5).
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from typing import BinaryIO, Final
 from vigil.formats.base import Diagnostics, FormatError, HashRecord, Rejected, set_hash
 from vigil.formats.encoding import BoundedLines, text_stream
 from vigil.formats.limits import DEFAULT_LIMITS, ReadLimits, quote
+from vigil.signals import registry
 
 #: pytx signal type → Vigil hash or signal.
 _TO_VIGIL: Final = {"pdq": "pdq", "video_md5": "md5", "md5": "md5", "sha256": "sha256", "sha1": "sha1"}
@@ -48,7 +51,10 @@ class PytxFormat:
                         yield Rejected(where, f"no signal type and not a PDQ or MD5 hash: {quote(line)}")
                         continue
                 record = HashRecord(where=where)
+                # pytx's names first; a type this process registers (a plugin's) is checked as one.
                 kind = _TO_VIGIL.get(signal_type.lower())
+                if kind is None and signal_type.lower() in registry.signal_types():
+                    kind = signal_type.lower()
                 if kind is None:
                     record.signals.append((signal_type.lower(), value))
                 else:

@@ -13,6 +13,7 @@ from typing import Any, Final
 
 from vigil.formats.base import Diagnostics, HashRecord, Rejected, parse_bool, parse_size, set_hash
 from vigil.formats.limits import quote
+from vigil.signals import registry
 
 _MS_DATE: Final = re.compile(r"^/Date\((-?\d+)([+-]\d{4})?\)/$")
 _ISO_FRACTION: Final = re.compile(r"^(.*T\d\d:\d\d:\d\d)(\.\d+)?(.*)$")
@@ -95,9 +96,13 @@ def _alternative_hashes(entries: object, record: HashRecord, where: str, diagnos
         if not name or not isinstance(value, str) or not value.strip():
             continue
         kind = _ALTERNATIVE.get(name.lower())
+        if kind is None and name.lower() in registry.signal_types():
+            kind = name.lower()  # a plugin's type (an export of Vigil names it so): checked as one
         if kind is None:
             record.signals.append((name.lower(), value.strip()))
-        elif (kind == "pdq" or getattr(record, kind) is None) and set_hash(record, kind, value):
+        elif (kind not in registry.IDENTITY_DIGESTS or getattr(record, kind) is None) and set_hash(
+            record, kind, value
+        ):
             diagnostics.warn(f"AlternativeHashes {quote(name)}: invalid value ignored", where)
 
 

@@ -22,12 +22,13 @@ from vigil.hotline.models import Case, Evidence, PageItem
 from vigil.hotline.pages import PageItems, data_url_bytes, extract, is_html
 from vigil.hotline.runtime import Hotline
 from vigil.matching import ListMatch
-from vigil.signals.content import FileSignals, hash_bytes
+from vigil.signals.content import hash_bytes
+from vigil.signals.values import Signals
 
 #: How much of a ``data:`` URL the case records (its bytes are in the sealed evidence).
 DATA_URL_SHOWN = 64
 
-Capture = Callable[[Session, Case, Fetched, FileSignals], Evidence]
+Capture = Callable[[Session, Case, Fetched, Signals], Evidence]
 
 
 @dataclass
@@ -37,7 +38,7 @@ class Followed:
     #: ``fetched``, ``failed``, ``refused`` or ``skipped`` until the case's transaction matches it.
     outcome: str
     fetched: Fetched | None = None
-    signals: FileSignals | None = None
+    signals: Signals | None = None
     matches: list[ListMatch] = field(default_factory=list)
     error: str | None = None
 
@@ -110,7 +111,7 @@ def follow_page(hl: Hotline, page: Fetched) -> FollowedPage | None:
         name = fetched.final_url.rsplit("/", 1)[-1].split("?", 1)[0] or "item"
         if "." not in name and fetched.content_type:
             name += mimetypes.guess_extension(fetched.content_type.split(";", 1)[0].strip()) or ""
-        item.signals = hash_bytes(name, fetched.body, hl.hash_options)
+        item.signals = hash_bytes(name, fetched.body, hl.hash_options).signals
         item.matches = list_matches(hl.matcher, item.signals)
     return FollowedPage(found, out)
 

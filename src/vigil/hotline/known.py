@@ -16,12 +16,13 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from vigil.hashlists.catalog import load_catalog
-from vigil.hashlists.models import HashListEntry, Media
+from vigil.hashlists.importer import signal_digest
+from vigil.hashlists.models import HashListEntry, Media, MediaSignal
 from vigil.hashlists.votes import media_status
 from vigil.matching import ListMatch, Matcher
-from vigil.matching.signals import exact_signals
-from vigil.signals.content import FileSignals
 from vigil.signals.registry import IDENTITY_DIGESTS as DIGESTS
+from vigil.signals.registry import extra_digest_types
+from vigil.signals.values import Signals
 
 #: Verdicts from the most to the least consequential: a page is judged by its worst known item.
 SEVERITY = ("illegal", "undetermined", "not_illegal")
@@ -51,20 +52,38 @@ class Identified:
     distance: int | None = None
 
 
-def list_matches(matcher: Matcher | None, signals: FileSignals) -> list[ListMatch]:
+def list_matches(matcher: Matcher | None, signals: Signals) -> list[ListMatch]:
     """The published lists' matches of ``signals`` (none without a matcher); outside any transaction."""
-    if matcher is None or not (signals.pdq or any(signals.digest(k) for k in exact_signals())):
+    if matcher is None or not signals:
         return []
     return matcher.match_content(signals, dihedral=True)
 
 
-def _media_by_digest(session: Session, signals: FileSignals) -> tuple[Media, str] | None:
-    clauses = [getattr(Media, k) == getattr(signals, k) for k in DIGESTS if getattr(signals, k)]
+def _media_by_digest(session: Session, signals: Signals) -> tuple[Media, str] | None:
+    clauses = [getattr(Media, k) == signals.get(k) for k in DIGESTS if signals.get(k)]
     if not clauses:
-        return None
+        return _media_by_signal(session, signals)
     for media in session.execute(select(Media).where(or_(*clauses))).scalars():
-        kind = next(k for k in DIGESTS if getattr(signals, k) == getattr(media, k))
+        kind = next(k for k in DIGESTS if signals.get(k) == getattr(media, k))
         return media, kind
+    return _media_by_signal(session, signals)
+
+
+def _media_by_signal(session: Session, signals: Signals) -> tuple[Media, str] | None:
+    """A media item known by a plugin's digest (kept among its signals, not as a column)."""
+    for kind in extra_digest_types():
+        value = signals.get(kind)
+        if not value:
+            continue
+        found = session.execute(
+            select(Media)
+            .join(MediaSignal, MediaSignal.media_id == Media.id)
+            .where(MediaSignal.signal_type == kind, MediaSignal.digest == signal_digest(value))
+            .order_by(Media.id)
+            .limit(1)
+        ).scalar_one_or_none()
+        if found is not None:
+            return found, kind
     return None
 
 
@@ -89,7 +108,7 @@ def classify(
 
 
 def identify(
-    session: Session, signals: FileSignals, jurisdiction: str, matches: Sequence[ListMatch] = ()
+    session: Session, signals: Signals, jurisdiction: str, matches: Sequence[ListMatch] = ()
 ) -> Identified:
     """The media item ``signals`` are, and its verdict: a digest in the hash database first, then the
     lists' ``matches`` nearest first; the first item with a verdict decides, else the nearest item is

@@ -27,9 +27,11 @@ from vigil.hotline.fetch import FetchError, FetchRefusedError, NameNotFoundError
 from vigil.hotline.lifecycle import WATCHED
 from vigil.hotline.models import Case, Evidence, Forward, Hold, Notice, Recheck
 from vigil.hotline.runtime import Hotline
-from vigil.signals.content import FileSignals, hash_bytes
+from vigil.signals.content import hash_bytes
+from vigil.signals.crypto import SHA256
 from vigil.signals.hexbits import hamming
 from vigil.signals.pdq import PDQ
+from vigil.signals.values import Signals
 
 log = logging.getLogger(__name__)
 
@@ -46,10 +48,10 @@ class RecheckResult:
     state: str
 
 
-def same_content(evidence: dict[str, Any], signals: FileSignals) -> bool:
-    if evidence.get("sha256") and evidence["sha256"] == signals.sha256:
+def same_content(evidence: dict[str, Any], signals: Signals) -> bool:
+    if evidence.get(SHA256.name) and evidence[SHA256.name] == signals.get(SHA256.name):
         return True
-    old, new = evidence.get("pdq"), signals.pdq
+    old, new = evidence.get(PDQ.name), signals.get(PDQ.name)
     return bool(old and new and hamming(old, new) <= PDQ_THRESHOLD)
 
 
@@ -79,7 +81,7 @@ def _observe(  # noqa: PLR0911 - one return per kind of answer reads best
         return "error", f"http-{fetched.status}", fetched.status
     if evidence is None:
         return "present", "http-200", 200
-    signals = hash_bytes("recheck", fetched.body, hl.hash_options)
+    signals = hash_bytes("recheck", fetched.body, hl.hash_options).signals
     if same_content(evidence, signals):
         return "present", "same-content", 200
     return "removed", "content-changed", 200

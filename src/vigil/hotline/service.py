@@ -22,8 +22,9 @@ from vigil.hotline.lifecycle import CLOSED
 from vigil.hotline.models import Assessment, Case, Evidence, Hold, Report
 from vigil.hotline.runtime import Hotline
 from vigil.matching import ListMatch
-from vigil.signals.content import FileSignals, hash_bytes
+from vigil.signals.content import hash_bytes
 from vigil.signals.url import InvalidURLError, canonical_url, sha256_of_canonical
+from vigil.signals.values import Signals
 
 log = logging.getLogger(__name__)
 
@@ -57,8 +58,9 @@ class QueueItem:
     has_evidence: bool
 
 
-def signals_dict(signals: FileSignals) -> dict[str, Any]:
-    return {k: getattr(signals, k) for k in ("size", "md5", "sha1", "sha256", "pdq", "pdq_quality")}
+def signals_dict(signals: Signals) -> dict[str, Any]:
+    """What the evidence keeps of the content's signals (sealed beside it)."""
+    return signals.to_json()
 
 
 class HotlineService:
@@ -151,7 +153,7 @@ class HotlineService:
         if fetched is not None and fetched.status == 200 and fetched.body:
             signals = hash_bytes(
                 fetched.final_url.rsplit("/", 1)[-1] or "content", fetched.body, self.hl.hash_options
-            )
+            ).signals
             matches = list_matches(self.hl.matcher, signals)
             page = follow_page(self.hl, fetched)
         with self.hl.sessions() as session, session.begin():
@@ -211,7 +213,7 @@ class HotlineService:
             return False
         return True
 
-    def _capture(self, session: Session, case: Case, fetched: Fetched, signals: FileSignals) -> Evidence:
+    def _capture(self, session: Session, case: Case, fetched: Fetched, signals: Signals) -> Evidence:
         sealed = self.hl.vault.store(case.id, fetched.body, signals_dict(signals))
         evidence = Evidence(
             case_id=case.id,

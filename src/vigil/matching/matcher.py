@@ -22,13 +22,13 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from vigil.config import Settings
 from vigil.errors import NotFound, Unavailable
-from vigil.index import PdqIndex
 from vigil.matching import snapshots
+from vigil.matching.content import match_signals
 from vigil.matching.entries import PublishedVersion, published_versions, version_rows
 from vigil.matching.signals import exact_signals, lookup_signals
 from vigil.matching.snapshots import ListSnapshot
-from vigil.signals.content import FileSignals
 from vigil.signals.pdq import PDQ
+from vigil.signals.values import Signals
 
 log = logging.getLogger(__name__)
 
@@ -241,51 +241,41 @@ class Matcher:
             found.sort(key=lambda m: (m.distance, m.list, m.entry_id))
         return out
 
-    def lookup_image(
-        self,
-        dihedral: Sequence[str],
-        threshold: int | None = None,
-        lists: Iterable[str] | None = None,
-        audience: Audience | None = None,
-    ) -> list[ListMatch]:
-        """One image given by its PDQ hashes (the 8 dihedral variants, or one): each entry once, at its
-        smallest distance to any of them."""
-        found: list[ListMatch] = []
-        for snap in self._chosen(lists, audience):
-            index = snap.indexes.get(PDQ.name)
-            if isinstance(index, PdqIndex) and dihedral:
-                found.extend(_matches(snap, index.query_dihedral(list(dihedral), threshold)))
-        found.sort(key=lambda m: (m.distance, m.list, m.entry_id))
-        return found
-
     def match_content(
         self,
-        signals: FileSignals,
+        signals: Signals,
         *,
         threshold: int | None = None,
         lists: Iterable[str] | None = None,
         audience: Audience | None = None,
         dihedral: bool = True,
     ) -> list[ListMatch]:
-        """Hashed content against the lists: its digests (equality), then its PDQ (with ``dihedral``, all
-        8 rotations and flips the signals carry). One match per entry, the digest's (distance 0) before
-        a PDQ one, sorted by (distance, list, entry id). The API's content lookups and the hotline both
-        match content through this one method.
+        """One item's signals against the lists (:meth:`match_many`)."""
+        return self.match_many(
+            [signals], threshold=threshold, lists=lists, audience=audience, dihedral=dihedral
+        )[0]
+
+    def match_many(
+        self,
+        items: Sequence[Signals],
+        *,
+        threshold: int | None = None,
+        lists: Iterable[str] | None = None,
+        audience: Audience | None = None,
+        dihedral: bool = True,
+    ) -> list[list[ListMatch]]:
+        """Per item, the chosen lists' entries it matches (``vigil.matching.content.match_signals``:
+        digests, then PDQ within ``threshold`` over the rotations and flips the signals carry with
+        ``dihedral``; one match per entry, a digest's before a PDQ one), sorted by (distance, list,
+        entry id). The API's content lookups, HMA and the hotline match content through this method.
         """
-        found: list[ListMatch] = []
-        for kind in exact_signals():
-            value = signals.digest(kind)
-            if value:
-                found.extend(self.lookup(kind, [value], None, lists, audience)[0])
-        variants = signals.pdq_dihedral if dihedral and signals.pdq_dihedral else None
-        if variants:
-            found.extend(self.lookup_image(variants, threshold, lists, audience))
-        elif signals.pdq:
-            found.extend(self.lookup(PDQ.name, [signals.pdq], threshold, lists, audience)[0])
-        best: dict[tuple[str, int], ListMatch] = {}
-        for match in sorted(found, key=lambda m: (m.distance, m.list, m.entry_id)):
-            best.setdefault((match.list, match.entry_id), match)
-        return list(best.values())
+        snaps = self._chosen(lists, audience)
+        out: list[list[ListMatch]] = []
+        for hits in match_signals([s.indexes for s in snaps], items, threshold, dihedral=dihedral):
+            found = [_match(snaps[h.source], h.id, h.distance, h.signal) for h in hits]
+            found.sort(key=lambda m: (m.distance, m.list, m.entry_id))
+            out.append(found)
+        return out
 
 
 def _build_child(url: str, folder: str, fields: dict[str, Any]) -> None:
@@ -309,12 +299,14 @@ def build_in_child(url: str, folder: Path, version: PublishedVersion) -> None:
         pool.submit(_build_child, url, str(folder), fields).result()
 
 
-def _matches(snap: ListSnapshot, answer: Iterable[Any], signal: str = PDQ.name) -> Iterable[ListMatch]:
+def _match(snap: ListSnapshot, row: int, distance: int, signal: str) -> ListMatch:
+    entry_id, category = snap.entry(row)
+    return ListMatch(snap.version.name, snap.version.version, entry_id, distance, category, signal)
+
+
+def _matches(snap: ListSnapshot, answer: Iterable[Any], signal: str) -> Iterable[ListMatch]:
     for hit in answer:
-        entry_id, category = snap.entry(hit.id)
-        yield ListMatch(
-            snap.version.name, snap.version.version, entry_id, int(hit.distance), category, signal
-        )
+        yield _match(snap, int(hit.id), int(hit.distance), signal)
 
 
 def _with_version(snap: ListSnapshot, version: PublishedVersion) -> ListSnapshot:

@@ -11,7 +11,6 @@ from pathlib import Path
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from vigil.index import PdqIndex
 from vigil.matching import Matcher
 from vigil.matching.snapshots import ListSnapshot
 from vigil.scanning.matching import EntryInfo, KnownLists
@@ -45,10 +44,4 @@ def known_from_list(sessions: sessionmaker[Session], folder: Path, name: str) ->
     snap = matcher.lists().get(name)
     if snap is None:
         raise LookupError(f"hash list {name!r} has no published version (vigil lists publish {name})")
-    known = KnownLists(name=name, entries=SnapshotEntries(snap, name))
-    for signal, index in snap.indexes.items():
-        if isinstance(index, PdqIndex):
-            known.pdq = index
-        else:
-            known.exact[signal] = index
-    return known
+    return KnownLists(dict(snap.indexes), SnapshotEntries(snap, name), name)

@@ -17,7 +17,7 @@ from vigil.scanning.filetypes import is_archive, sniff
 from vigil.scanning.walk import Found
 from vigil.signals.content import HashOptions, internal_error, os_error_reason, signals_from_read
 from vigil.signals.crypto import StreamRead, read_and_digest
-from vigil.signals.registry import IDENTITY_DIGESTS
+from vigil.signals.values import Signals
 
 #: Separates an archive's path from a member's name in display paths: ``case/a.zip!photos/1.jpg``.
 SEP = "!"
@@ -50,13 +50,7 @@ class ScanItem:
     archive: str | None = None
     depth: int = 0
     mime: str | None = None
-    size: int | None = None
-    md5: str | None = None
-    sha1: str | None = None
-    sha256: str | None = None
-    pdq: str | None = None
-    pdq_quality: int | None = None
-    pdq_dihedral: list[str] | None = None
+    signals: Signals = field(default_factory=Signals)
     error: str | None = None
     warnings: list[str] = field(default_factory=list)
     skipped: bool = False
@@ -65,33 +59,43 @@ class ScanItem:
     near: list[Match] = field(default_factory=list)
     #: A JPEG preview made by the worker (ScanOptions.hashing.preview); kept apart from the checkpoint.
     preview: bytes | None = field(default=None, repr=False, compare=False)
-    #: Digests of plugins' digest types, by name (see ``FileSignals.extra``).
-    extra: dict[str, str] = field(default_factory=dict)
 
-    def digest(self, kind: str) -> str | None:
-        """The ``kind`` digest of the item: an identity digest or a plugin's."""
-        if kind in IDENTITY_DIGESTS:
-            value: str | None = getattr(self, kind)
-            return value
-        return self.extra.get(kind)
-
-    def to_json(self) -> dict[str, Any]:
+    def to_json(self, *, variants: bool = True) -> dict[str, Any]:
+        """The checkpoint's (and, without ``variants``, the report's) form: the item's fields with its
+        signals flat among them (``Signals.to_json``)."""
         # By hand: dataclasses.asdict deep-copies recursively, and this runs for every item, in the
         # process that also feeds the workers.
-        out = {name: getattr(self, name) for name in _ITEM_FIELDS}
-        out["matches"] = [_match_json(m) for m in self.matches]
-        out["near"] = [_match_json(m) for m in self.near]
-        return out
+        return {
+            "ordinal": self.ordinal,
+            "path": self.path,
+            "archive": self.archive,
+            "depth": self.depth,
+            "mime": self.mime,
+            **self.signals.to_json(variants=variants),
+            "error": self.error,
+            "warnings": self.warnings,
+            "skipped": self.skipped,
+            "matches": [_match_json(m) for m in self.matches],
+            "near": [_match_json(m) for m in self.near],
+        }
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> ScanItem:
-        raw = dict(data)
-        raw["matches"] = [Match(**m) for m in raw.get("matches") or []]
-        raw["near"] = [Match(**m) for m in raw.get("near") or []]
-        return cls(**raw)
+        return cls(
+            int(data["ordinal"]),
+            data["path"],
+            archive=data.get("archive"),
+            depth=int(data.get("depth") or 0),
+            mime=data.get("mime"),
+            signals=Signals.from_json(data),
+            error=data.get("error"),
+            warnings=list(data.get("warnings") or []),
+            skipped=bool(data.get("skipped")),
+            matches=[Match(**m) for m in data.get("matches") or []],
+            near=[Match(**m) for m in data.get("near") or []],
+        )
 
 
-_ITEM_FIELDS: Final = tuple(f.name for f in fields(ScanItem) if f.name != "preview")
 _MATCH_FIELDS: Final = tuple(f.name for f in fields(Match))
 
 
@@ -131,9 +135,7 @@ def _expanded(ordinal: int, path: str, read: StreamRead, options: ScanOptions) -
     except Exception as exc:  # a bug in Vigil: the file is still reported, with the digests already made
         log.exception("internal error scanning %s", path)
         d = read.digests
-        item = ScanItem(ordinal, path, size=d.size, md5=d.md5, sha1=d.sha1, sha256=d.sha256)
-        item.error = internal_error(exc)
-        return [item]
+        return [ScanItem(ordinal, path, signals=Signals(d.size, d.values()), error=internal_error(exc))]
 
 
 def _keep(options: ScanOptions) -> int:
@@ -144,23 +146,16 @@ def _expand(
     ordinal: int, path: str, archive: str | None, depth: int, read: StreamRead, options: ScanOptions
 ) -> Iterator[ScanItem]:
     mime = sniff(read.head)
-    signals = signals_from_read(path, read, options.hashing)
+    hashed = signals_from_read(path, read, options.hashing)
     item = ScanItem(
         ordinal,
         path,
         archive=archive,
         depth=depth,
         mime=mime,
-        size=signals.size,
-        md5=signals.md5,
-        sha1=signals.sha1,
-        sha256=signals.sha256,
-        pdq=signals.pdq,
-        pdq_quality=signals.pdq_quality,
-        pdq_dihedral=signals.pdq_dihedral,
-        extra=signals.extra,
-        error=signals.error,
-        preview=signals.preview,
+        signals=hashed.signals,
+        error=hashed.error,
+        preview=hashed.preview,
     )
     if not is_archive(mime) or mime is None:
         yield item

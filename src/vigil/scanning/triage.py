@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 
 from vigil.scanning.filetypes import ARCHIVE_TYPES
 from vigil.scanning.pipeline import ScanItem
-from vigil.signals.pdq import MIN_GOOD_QUALITY
+from vigil.signals.pdq import MIN_GOOD_QUALITY, PDQ
 
 #: Key of one item within a scan: (top-level ordinal, position among that entry's items).
 ItemKey = tuple[int, int]
@@ -40,17 +40,18 @@ class Triage:
 
 def is_unknown_image(item: ScanItem) -> bool:
     return (
-        item.pdq is not None
+        item.signals.get(PDQ.name) is not None
         and not item.matches
         and item.error is None
-        and (item.pdq_quality or 0) >= MIN_GOOD_QUALITY
+        and (item.signals.quality_of(PDQ.name) or 0) >= MIN_GOOD_QUALITY
     )
 
 
 def unknown_image(key: ItemKey, item: ScanItem) -> UnknownImage:
     near = min((m.distance for m in item.near), default=None)
-    pdq = item.pdq or ""
-    return UnknownImage(key, pdq, tuple(item.pdq_dihedral or [pdq]), item.pdq_quality or 0, near)
+    pdq = item.signals.get(PDQ.name) or ""
+    variants = tuple(item.signals.queries(PDQ.name)) or (pdq,)
+    return UnknownImage(key, pdq, variants, item.signals.quality_of(PDQ.name) or 0, near)
 
 
 def known_group(item: ScanItem) -> tuple[str, str]:
@@ -126,8 +127,9 @@ def item_status(item: ScanItem) -> str:
         return "known"
     if item.error is not None:
         return "error"
-    if item.pdq is not None:
-        return "unknown-image" if (item.pdq_quality or 0) >= MIN_GOOD_QUALITY else "low-quality-image"
+    if item.signals.get(PDQ.name) is not None:
+        good = (item.signals.quality_of(PDQ.name) or 0) >= MIN_GOOD_QUALITY
+        return "unknown-image" if good else "low-quality-image"
     if item.mime in ARCHIVE_TYPES:
         return "archive"
     return "other"

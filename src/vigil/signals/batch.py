@@ -7,7 +7,7 @@ import os
 from collections.abc import Iterable, Iterator
 
 from vigil.parallel import ordered_map
-from vigil.signals.content import FileSignals, HashOptions, hash_file, internal_error, os_error_reason
+from vigil.signals.content import HashOptions, HashResult, hash_file, internal_error, os_error_reason
 
 #: Files per task sent to a worker: large enough to amortise IPC, small enough to balance load.
 CHUNK = 8
@@ -18,7 +18,7 @@ log = logging.getLogger(__name__)
 
 
 #: A path to hash, or the error record of an entry that could not even be listed.
-Item = str | FileSignals
+Item = str | HashResult
 
 
 def iter_paths(inputs: Iterable[str]) -> Iterator[Item]:
@@ -36,7 +36,7 @@ def _walk(folder: str) -> Iterator[Item]:
         with os.scandir(folder) as it:
             entries = sorted(it, key=lambda e: e.name)
     except OSError as exc:
-        yield FileSignals(path=folder, error=f"cannot list folder: {os_error_reason(exc)}")
+        yield HashResult(folder, error=f"cannot list folder: {os_error_reason(exc)}")
         return
     for entry in entries:
         try:
@@ -49,17 +49,17 @@ def _walk(folder: str) -> Iterator[Item]:
             yield entry.path
 
 
-def _hash_one(item: Item, options: HashOptions) -> FileSignals:
-    if isinstance(item, FileSignals):
+def _hash_one(item: Item, options: HashOptions) -> HashResult:
+    if isinstance(item, HashResult):
         return item
     try:
         # Reports its own OSErrors and decoding failures per file, digests kept; what escapes is a bug.
         return hash_file(item, options)
     except Exception as exc:  # one bad file must never stop a batch
         log.exception("internal error hashing %s", item)
-        return FileSignals(path=item, error=internal_error(exc))
+        return HashResult(item, error=internal_error(exc))
 
 
-def hash_many(paths: Iterable[Item], options: HashOptions, jobs: int | None = None) -> Iterator[FileSignals]:
+def hash_many(paths: Iterable[Item], options: HashOptions, jobs: int | None = None) -> Iterator[HashResult]:
     """Hash ``paths`` (lazily consumed) with ``jobs`` processes; results come in input order."""
     return ordered_map(_hash_one, paths, options, jobs, chunk=CHUNK, in_flight=IN_FLIGHT_PER_WORKER)

@@ -23,10 +23,17 @@ from vigil.signals.images import (
     open_image,
     rgb_array,
 )
-from vigil.signals.pdq import MIN_GOOD_QUALITY, PdqDihedral, PdqHash, pdq_dihedral_from_rgb, pdq_from_rgb
+from vigil.signals.pdq import (
+    MIN_GOOD_QUALITY,
+    PDQ,
+    PdqDihedral,
+    PdqHash,
+    pdq_dihedral_from_rgb,
+    pdq_from_rgb,
+)
 from vigil.signals.pdq_fast import fast_pdq
 from vigil.signals.preview import jpeg_preview
-from vigil.signals.registry import IDENTITY_DIGESTS
+from vigil.signals.values import Signals
 
 #: Fast mode decodes so that the shorter side keeps at least this many pixels, and computes from that
 #: decode the 64x64 buffer that PDQ would compute at full resolution (signals/pdq_fast.py). The
@@ -42,46 +49,26 @@ class HashOptions:
     fast: bool = True
     dihedral: bool = False
     fast_min_side: int = FAST_MIN_SIDE
-    #: > 0: keep a JPEG preview of this side for each image of good quality (``FileSignals.preview``).
+    #: > 0: keep a JPEG preview of this side for each image of good quality (``HashResult.preview``).
     preview: int = 0
 
 
-@dataclass(slots=True)
-class FileSignals:
-    path: str
-    size: int | None = None
-    md5: str | None = None
-    sha1: str | None = None
-    sha256: str | None = None
-    pdq: str | None = None
-    pdq_quality: int | None = None
-    pdq_dihedral: list[str] | None = None
-    error: str | None = None
-    preview: bytes | None = None
-    #: Digests of plugins' digest types (``vigil.signals.registry.extra_digest_types``), by name.
-    extra: dict[str, str] = field(default_factory=dict)
+@dataclass(frozen=True, slots=True)
+class HashResult:
+    """One file or byte string hashed: its signals, or why some are missing."""
 
-    def digest(self, kind: str) -> str | None:
-        """The ``kind`` digest of the content: an identity digest or a plugin's; None when not computed."""
-        if kind in IDENTITY_DIGESTS:
-            value: str | None = getattr(self, kind)
-            return value
-        return self.extra.get(kind)
+    path: str
+    signals: Signals = field(default_factory=Signals)
+    #: Why a signal is missing (not an image, undecodable, too large, unreadable ...).
+    error: str | None = None
+    #: A JPEG preview of a good-quality image (``HashOptions.preview``); never in JSON.
+    preview: bytes | None = field(default=None, repr=False, compare=False)
 
     def as_dict(self, *, dihedral: bool = False) -> dict[str, object]:
-        out: dict[str, object] = {
-            "path": self.path,
-            "size": self.size,
-            "md5": self.md5,
-            "sha1": self.sha1,
-            "sha256": self.sha256,
-            "pdq": self.pdq,
-            "pdq_quality": self.pdq_quality,
-            **self.extra,
-            "error": self.error,
-        }
+        """What ``vigil hash`` writes for it (one JSON line, one CSV row)."""
+        out: dict[str, object] = {"path": self.path, **self.signals.to_json(), "error": self.error}
         if dihedral:
-            out["pdq_dihedral"] = self.pdq_dihedral
+            out.update(self.signals.variants_json())
         return out
 
 
@@ -103,28 +90,33 @@ def _pdq_signal(data: bytes, options: HashOptions) -> tuple[PdqHash | PdqDihedra
     return signal, None
 
 
-def _add_image_signals(result: FileSignals, data: bytes, options: HashOptions) -> None:
+def _image_signals(
+    path: str, data: bytes, options: HashOptions
+) -> tuple[PdqHash | PdqDihedral | None, bytes | None, str | None]:
+    """PDQ (with its variants when asked for), the preview, and the error to report, if any."""
     try:
-        signal, result.preview = _pdq_signal(data, options)
+        signal, preview = _pdq_signal(data, options)
     except NotAnImageError:
-        if _claims_image(result.path):
-            result.error = "not an image: content matches no image format"
-        return
+        return None, None, "not an image: content matches no image format" if _claims_image(path) else None
     except ImageDecodeError as exc:
-        result.error = str(exc)
-        return
+        return None, None, str(exc)
     except Exception as exc:  # a bug in Vigil must not cost the file its digests
-        log.exception("internal error computing the image signals of %s", result.path)
-        result.error = internal_error(exc)
-        return
-    if isinstance(signal, PdqDihedral):
-        result.pdq, result.pdq_quality = signal.hashes[0], signal.quality
-        result.pdq_dihedral = list(signal.hashes)
-    else:
-        result.pdq, result.pdq_quality = signal.hex, signal.quality
+        log.exception("internal error computing the image signals of %s", path)
+        return None, None, internal_error(exc)
     # The hash of what was decoded is kept (a carved fragment may still match); the error says that
     # most of the picture is the decoder's filler.
-    result.error = jpeg_shortfall(data)
+    return signal, preview, jpeg_shortfall(data)
+
+
+def _with_image(digests: Signals, signal: PdqHash | PdqDihedral | None) -> Signals:
+    if signal is None:
+        return digests
+    values = dict(digests.values)
+    if isinstance(signal, PdqDihedral):
+        values[PDQ.name] = signal.hashes[0]
+        return Signals(digests.size, values, {PDQ.name: signal.quality}, {PDQ.name: tuple(signal.hashes)})
+    values[PDQ.name] = signal.hex
+    return Signals(digests.size, values, {PDQ.name: signal.quality})
 
 
 def internal_error(exc: BaseException) -> str:
@@ -132,26 +124,29 @@ def internal_error(exc: BaseException) -> str:
     return f"internal error: {type(exc).__name__}: {exc}"[:200]
 
 
-def hash_stream(name: str, stream: BinaryIO, options: HashOptions) -> FileSignals:
+def hash_stream(name: str, stream: BinaryIO, options: HashOptions) -> HashResult:
     return signals_from_read(name, read_and_digest(stream, keep_up_to=options.limits.max_bytes), options)
 
 
-def signals_from_read(name: str, read: StreamRead, options: HashOptions) -> FileSignals:
+def signals_from_read(name: str, read: StreamRead, options: HashOptions) -> HashResult:
     """Signals of content already read and digested (the scanner reads once, then hashes and unpacks)."""
     d = read.digests
-    result = FileSignals(path=name, size=d.size, md5=d.md5, sha1=d.sha1, sha256=d.sha256, extra=dict(d.extra))
+    digests = Signals(d.size, d.values())
     too_big = read.data is None or len(read.data) > options.limits.max_bytes
     if d.size == 0:
-        result.error = "empty file"
-    elif too_big:
+        return HashResult(name, digests, "empty file")
+    if too_big:
         if looks_like_image(read.head) or _claims_image(name):
-            result.error = f"file too large to decode ({d.size} bytes > {options.limits.max_bytes})"
-    elif read.data is not None:
-        _add_image_signals(result, read.data, options)
-    return result
+            return HashResult(
+                name, digests, f"file too large to decode ({d.size} bytes > {options.limits.max_bytes})"
+            )
+        return HashResult(name, digests)
+    assert read.data is not None
+    signal, preview, error = _image_signals(name, read.data, options)
+    return HashResult(name, _with_image(digests, signal), error, preview)
 
 
-def hash_bytes(name: str, data: bytes, options: HashOptions | None = None) -> FileSignals:
+def hash_bytes(name: str, data: bytes, options: HashOptions | None = None) -> HashResult:
     """Signals of content already in memory (an upload, an archive member)."""
     return hash_stream(name, io.BytesIO(data), options or HashOptions())
 
@@ -180,14 +175,14 @@ def os_error_reason(exc: OSError) -> str:
     return reasons.get(exc.errno or 0, f"cannot read: {exc.strerror or exc}")
 
 
-def hash_file(path: str, options: HashOptions | None = None) -> FileSignals:
+def hash_file(path: str, options: HashOptions | None = None) -> HashResult:
     """Signals of one file on disk. Special files are refused without being opened (a FIFO would block)."""
     options = options or HashOptions()
     try:
         st = os.stat(path)
         if not stat.S_ISREG(st.st_mode):
-            return FileSignals(path=path, error=f"not hashed: {_file_kind(st.st_mode)}")
+            return HashResult(path, error=f"not hashed: {_file_kind(st.st_mode)}")
         with open(path, "rb") as stream:
             return hash_stream(path, stream, options)
     except OSError as exc:
-        return FileSignals(path=path, error=os_error_reason(exc))
+        return HashResult(path, error=os_error_reason(exc))

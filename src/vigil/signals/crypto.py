@@ -25,6 +25,10 @@ class Digests:
     #: Digests of the registered digest types beyond these three (plugins'), by name.
     extra: dict[str, str] = field(default_factory=dict)
 
+    def values(self) -> dict[str, str]:
+        """Every digest by its signal type's name."""
+        return {MD5.name: self.md5, SHA1.name: self.sha1, SHA256.name: self.sha256, **self.extra}
+
 
 @dataclass(frozen=True, slots=True)
 class StreamRead:

@@ -2,44 +2,51 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any, Self
+
 from fastapi import UploadFile
 from fastapi.concurrency import run_in_threadpool
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, create_model
 
-from vigil.signals.content import FileSignals, HashOptions, hash_bytes
+from vigil.signals.content import HashOptions, HashResult, hash_bytes
+from vigil.signals.values import QUALITY, VARIANTS, layout
 from vigil.web.problems import Problem
 
 #: Uploads are read in pieces of this size so that the cap is checked before memory is spent.
 _PIECE = 1 << 20
 
 
-class Signals(BaseModel):
-    size: int | None
-    md5: str | None
-    sha1: str | None
-    sha256: str | None
-    pdq: str | None
-    pdq_quality: int | None
-    #: The 8 PDQ hashes of the image's rotations and flips (when asked for).
-    pdq_dihedral: list[str] | None = None
-    #: Why an image signal is missing (not an image, undecodable, too large ...); digests are still given.
-    error: str | None = None
-    #: Digests of signal types that plugins register, by name (e.g. ``sha512``).
-    extra: dict[str, str] = Field(default_factory=dict)
+class SignalsBase(BaseModel):
+    """What every answer carrying an upload's signals has; the fields come from the registry."""
 
     @classmethod
-    def of(cls, signals: FileSignals, *, dihedral: bool) -> Signals:
-        return cls(
-            size=signals.size,
-            md5=signals.md5,
-            sha1=signals.sha1,
-            sha256=signals.sha256,
-            pdq=signals.pdq,
-            pdq_quality=signals.pdq_quality,
-            pdq_dihedral=signals.pdq_dihedral if dihedral else None,
-            error=signals.error,
-            extra=dict(signals.extra),
-        )
+    def of(cls, hashed: HashResult, *, dihedral: bool) -> Self:
+        return cls(**hashed.signals.to_json(variants=dihedral), error=hashed.error)
+
+
+def signals_model() -> type[SignalsBase]:
+    """The answer's model, in the order of ``vigil hash``'s JSON: ``size``, each signal type computed
+    from content (perceptual ones with their quality; plugins' digests, null when not computed), the
+    rotations and flips (when asked for), and ``error``: why an image signal is missing (not an image,
+    undecodable, too large ...), digests still given."""
+    shape = layout()
+    fields: dict[str, Any] = {"size": (int | None, ...)}
+    for name in shape.fixed:
+        fields[name] = (str | None, ...)
+        if name in shape.graded:
+            fields[name + QUALITY] = (int | None, ...)
+    for name in shape.optional:
+        fields[name] = (str | None, None)
+    for name in shape.graded:
+        fields[name + VARIANTS] = (list[str] | None, None)
+    fields["error"] = (str | None, None)
+    return create_model("Signals", __base__=SignalsBase, **fields)
+
+
+if TYPE_CHECKING:
+    Signals = SignalsBase
+else:
+    Signals = signals_model()
 
 
 async def read_upload(file: UploadFile, limit: int) -> bytes:
@@ -55,7 +62,7 @@ async def read_upload(file: UploadFile, limit: int) -> bytes:
     return b"".join(pieces)
 
 
-async def hash_upload(file: UploadFile, limit: int, options: HashOptions) -> FileSignals:
+async def hash_upload(file: UploadFile, limit: int, options: HashOptions) -> HashResult:
     data = await read_upload(file, limit)
     # The name only tells the hasher whether the sender claims an image; it never reaches the disk.
     return await run_in_threadpool(hash_bytes, file.filename or "upload", data, options)

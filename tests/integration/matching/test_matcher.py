@@ -106,7 +106,7 @@ def _flip_bit(hex_hash: str, bit: int) -> str:
 def test_match_content_digests_then_pdq_once_per_entry(
     db_settings: Settings, sessions: sessionmaker[Session], tmp_path: Path
 ) -> None:
-    from vigil.signals.content import FileSignals
+    from vigil.signals.values import Signals
 
     db = HashDatabase(sessions, "test")
     db.add_contributor("Lab", "hotline", "NL")
@@ -117,12 +117,12 @@ def test_match_content_digests_then_pdq_once_per_entry(
     matcher.current()  # no poll thread: loads now
     md5 = hashlib.md5(b"3").hexdigest()
     # The same entry by its MD5 and, 2 bits away, by its PDQ: one match, the digest's.
-    both = matcher.match_content(FileSignals("x", md5=md5, pdq=_flip_bit(_flip_bit(_pdq(3), 0), 9)))
+    both = matcher.match_content(Signals(values={"md5": md5, "pdq": _flip_bit(_flip_bit(_pdq(3), 0), 9)}))
     assert [(m.list, m.distance, m.signal) for m in both] == [("a", 0, "md5")]
-    near = FileSignals("y", pdq=_flip_bit(_pdq(5), 4))
+    near = Signals(values={"pdq": _flip_bit(_pdq(5), 4)})
     assert [(m.distance, m.signal) for m in matcher.match_content(near)] == [(1, "pdq")]
     # Dihedral variants are used when asked for (and carried), the single PDQ otherwise.
-    near.pdq_dihedral = ["0" * 64, _pdq(6)]
+    near = Signals(values=near.values, variants={"pdq": ("0" * 64, _pdq(6))})
     assert [m.distance for m in matcher.match_content(near, dihedral=True)] == [0]
     assert [m.distance for m in matcher.match_content(near, dihedral=False)] == [1]
-    assert matcher.match_content(FileSignals("z", md5="0" * 32)) == []
+    assert matcher.match_content(Signals(values={"md5": "0" * 32})) == []

@@ -81,7 +81,7 @@ def case(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     (tree / "archives" / "traversal.zip").write_bytes(zip_bytes({"../../evil.jpg": o[7]}))
     (tree / "archives" / "encrypted.zip").write_bytes(mark_zip_encrypted(zip_bytes({"secret.jpg": o[7]})))
 
-    pdq = {i: str(hash_bytes("x.jpg", o[i]).pdq) for i in range(8)}
+    pdq = {i: str(hash_bytes("x.jpg", o[i]).signals.get("pdq")) for i in range(8)}
     # Known list: PDQ of originals 0-2, a decoy 40 bits from u5 (within 'near' only), MD5 of original 3.
     near_decoy = flip_bits(pdq[5], 40)
     PdqIndex.build([pdq[0], pdq[1], pdq[2], near_decoy], ids=[10, 11, 12, 30]).save(root / "pdq.idx")

@@ -46,7 +46,15 @@ def test_scan_against_published_list(tmp_path: Path) -> None:
         writer.writerow(["sha256", "md5", "pdq", "category", "scheme"])
         for seed, data in known.items():
             signals = hash_bytes("k.jpg", data)
-            writer.writerow([signals.sha256, signals.md5, signals.pdq, str(seed), "vics-us"])
+            writer.writerow(
+                [
+                    signals.signals.get("sha256"),
+                    signals.signals.get("md5"),
+                    signals.signals.get("pdq"),
+                    str(seed),
+                    "vics-us",
+                ]
+            )
     assert vigil(env, "db", "upgrade").returncode == 0
     imported = vigil(env, "lists", "import", listing, "--format", "csv", "--contributor", "demo-hotline",
                      "--kind", "hotline", "--country", "NL", "--list", "demo")  # fmt: skip
@@ -78,8 +86,8 @@ def test_scan_against_published_list(tmp_path: Path) -> None:
     # The same list as standalone index files keyed by entry id (vigil index build --list).
     entry_of_1 = first["matches"][0]["entry_id"]
     for signal, value in (
-        ("sha256", hash_bytes("k", known[1]).sha256),
-        ("pdq", hash_bytes("k.jpg", known[1]).pdq),
+        ("sha256", hash_bytes("k", known[1]).signals.get("sha256")),
+        ("pdq", hash_bytes("k.jpg", known[1]).signals.get("pdq")),
     ):
         out = tmp_path / f"demo-{signal}.idx"
         built = vigil(env, "index", "build", "--list", "demo", "--signal", signal, "-o", out)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import codecs
+import hashlib
 import io
 
 import pytest
@@ -121,6 +122,25 @@ def test_xways_header_fixes_the_type() -> None:
     assert rejected[0].reason.startswith("not a MD5")
     data, written, diagnostics = write_all(MD5SUM, [HashRecord(md5=MD5), HashRecord(sha1=SHA1)])
     assert (data, written, len(diagnostics)) == (f"MD5\n{MD5}\n".encode(), 1, 1)
+
+
+@pytest.mark.usefixtures("with_sha512")
+def test_md5sum_reads_a_plugin_digest_by_header_tag_and_length() -> None:
+    sha512 = hashlib.sha512(b"benign").hexdigest()
+    bare = f"{sha512}  a.bin\nSHA512 (b.bin) = {sha512.upper()}\nSHA-512 (c.bin) = {sha512}\n{'a' * 20}\n"
+    records, rejected, _ = read_all(MD5SUM, bare.encode())
+    assert [r.signals for r in records] == [[("sha512", sha512)]] * 3
+    assert rejected[0].reason == "20 hex digits: not a MD5, SHA-1, SHA-256, SHA-512"
+    records, rejected, _ = read_all(MD5SUM, f"SHA-512\n{sha512}\n{MD5}\n".encode())
+    assert records[0].signals == [("sha512", sha512)] and rejected[0].reason.startswith("not a SHA-512")
+
+
+@pytest.mark.usefixtures("with_sha512")
+def test_pytx_reads_a_registered_plugin_type_as_that_type() -> None:
+    sha512 = hashlib.sha512(b"benign").hexdigest()
+    records, rejected, _ = read_all(PYTX, f"sha512 {sha512.upper()}\nsha512 abc\nphotodna AAAA\n".encode())
+    assert [r.signals for r in records] == [[("sha512", sha512)], [("photodna", "AAAA")]]
+    assert rejected[0].reason.startswith("not a SHA-512")
 
 
 def test_md5sum_of_something_else_is_refused() -> None:

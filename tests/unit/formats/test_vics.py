@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 from datetime import UTC, datetime
 from pathlib import Path
@@ -191,3 +192,22 @@ def test_profiles() -> None:
     }
     with pytest.raises(ValueError, match="unknown VICS profile"):
         VicsFormat("mars")
+
+
+@pytest.mark.usefixtures("with_sha512")
+def test_a_plugin_digest_travels_as_an_alternative_hash() -> None:
+    sha512 = hashlib.sha512(b"benign").hexdigest()
+    data, written, _ = write_all(VICS, [HashRecord(md5=MD5, signals=[("sha512", sha512)])])
+    assert written == 1
+    alternatives = json.loads(data)["value"][0]["AlternativeHashes"]
+    assert {"HashName": "sha512", "HashValue": sha512} in [
+        {k: a[k] for k in ("HashName", "HashValue")} for a in alternatives
+    ]
+    records, rejected, _ = read_all(VICS, data)
+    assert records[0].signals == [("sha512", sha512)] and rejected == []
+    # Read as the registered type: its value is checked and made canonical.
+    upper = data.replace(sha512.encode(), sha512.upper().encode())
+    assert read_all(VICS, upper)[0][0].signals == [("sha512", sha512)]
+    bad = data.replace(sha512.encode(), b"abc")
+    records, _, diagnostics = read_all(VICS, bad)
+    assert records[0].signals == [] and "AlternativeHashes 'sha512': invalid value" in diagnostics.messages[0]

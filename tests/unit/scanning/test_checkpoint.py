@@ -6,12 +6,20 @@ import pytest
 
 from vigil.scanning.checkpoint import Checkpoint, CheckpointError
 from vigil.scanning.pipeline import Match, ScanItem
+from vigil.signals.values import Signals
 
 PARAMS = {"inputs": ["x"], "threshold": 31}
 
 
 def items(ordinal: int) -> list[ScanItem]:
-    return [ScanItem(ordinal, f"f{ordinal}", md5="0" * 32, matches=[Match("md5", 7, 0, "L", "1", "S")])]
+    return [
+        ScanItem(
+            ordinal,
+            f"f{ordinal}",
+            signals=Signals(3, {"md5": "0" * 32}),
+            matches=[Match("md5", 7, 0, "L", "1", "S")],
+        )
+    ]
 
 
 def test_fresh_then_resume_continues_after_last_complete_entry(tmp_path: Path) -> None:

@@ -26,8 +26,13 @@ def by_path(items: list[ScanItem]) -> dict[str, ScanItem]:
 
 def test_plain_image_has_signals_and_dihedral() -> None:
     (item,) = scan_bytes(0, "a.jpg", jpeg(1), ScanOptions())
-    assert item.mime == "image/jpeg" and item.pdq and item.pdq_dihedral and len(item.pdq_dihedral) == 8
-    assert item.sha256 == hashlib.sha256(jpeg(1)).hexdigest()
+    assert (
+        item.mime == "image/jpeg"
+        and item.signals.values["pdq"]
+        and item.signals.variants["pdq"]
+        and len(item.signals.variants["pdq"]) == 8
+    )
+    assert item.signals.get("sha256") == hashlib.sha256(jpeg(1)).hexdigest()
 
 
 def test_nested_three_deep() -> None:
@@ -37,9 +42,9 @@ def test_nested_three_deep() -> None:
     items = by_path(scan_bytes(7, "case.7z", outer, ScanOptions()))
     deep = items["case.7z!level1/middle.tar.gz!level2/inner.zip!deep/photo.jpg"]
     assert deep.depth == 3 and deep.archive == "case.7z!level1/middle.tar.gz!level2/inner.zip"
-    assert deep.sha256 == hashlib.sha256(jpeg(2)).hexdigest() and deep.pdq
+    assert deep.signals.get("sha256") == hashlib.sha256(jpeg(2)).hexdigest() and deep.signals.get("pdq")
     assert items["case.7z!level1/middle.tar.gz!mid.jpg"].depth == 2
-    assert items["case.7z!top.jpg"].pdq is not None
+    assert items["case.7z!top.jpg"].signals.get("pdq") is not None
     assert items["case.7z"].mime == "application/x-7z-compressed"
     assert all(i.ordinal == 7 for i in items.values())
     assert len(items) == 7  # 7z, tar.gz, zip, 2 zip members, mid.jpg, top.jpg
@@ -82,7 +87,7 @@ def test_traversal_names_reported_never_written(tmp_path: Path) -> None:
     items = by_path(scan_bytes(0, "t.zip", data, ScanOptions()))
     assert "path traversal in member name" in items["t.zip!../../escape.jpg"].warnings
     assert "absolute path in member name" in items["t.zip!/etc/abs.txt"].warnings
-    assert items["t.zip!../../escape.jpg"].pdq is not None  # still hashed: in memory only
+    assert items["t.zip!../../escape.jpg"].signals.get("pdq") is not None  # still hashed: in memory only
     assert not (tmp_path.parent / "escape.jpg").exists()
 
 
@@ -103,9 +108,9 @@ def test_corrupt_archive() -> None:
 def test_type_by_content_not_name() -> None:
     items = by_path(scan_bytes(0, "holiday.txt", zip_bytes({"x.jpg": jpeg(10)}), ScanOptions()))
     assert items["holiday.txt"].mime == "application/zip"
-    assert items["holiday.txt!x.jpg"].pdq is not None
+    assert items["holiday.txt!x.jpg"].signals.get("pdq") is not None
     (renamed,) = scan_bytes(0, "document.pdf", jpeg(11), ScanOptions())
-    assert renamed.mime == "image/jpeg" and renamed.pdq is not None
+    assert renamed.mime == "image/jpeg" and renamed.signals.get("pdq") is not None
 
 
 def test_walk_symlinks_and_special_files(tmp_path: Path) -> None:
@@ -127,8 +132,8 @@ def test_walk_symlinks_and_special_files(tmp_path: Path) -> None:
     assert found["in-link"].error is None
     items = {Path(i.path).name: i for f in found.values() for i in scan_found(f, ScanOptions())}
     assert items["fifo"].error == "not scanned: FIFO"
-    assert items["in-link"].sha256 == items["a.jpg"].sha256
-    assert items["out-link"].sha256 is None  # never read
+    assert items["in-link"].signals.get("sha256") == items["a.jpg"].signals.get("sha256")
+    assert items["out-link"].signals.get("sha256") is None  # never read
 
 
 def test_unreadable_and_missing(tmp_path: Path) -> None:
@@ -140,7 +145,7 @@ def test_unreadable_and_missing(tmp_path: Path) -> None:
 def test_tar_flavours(mode: str) -> None:
     data = tar_bytes({"p.jpg": jpeg(13)}, mode=mode)
     items = by_path(scan_bytes(0, "a.tar", data, ScanOptions()))
-    assert items["a.tar!p.jpg"].pdq is not None
+    assert items["a.tar!p.jpg"].signals.get("pdq") is not None
 
 
 def test_round_trip_json() -> None:

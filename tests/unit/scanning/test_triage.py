@@ -9,6 +9,7 @@ from vigil.scanning import similarity
 from vigil.scanning.pipeline import Match, ScanItem
 from vigil.scanning.triage import UnknownImage, cluster, item_status, triage
 from vigil.signals.hexbits import hamming
+from vigil.signals.values import Signals
 
 
 def brute_neighbours(images: Sequence[UnknownImage], threshold: int) -> list[list[int]]:
@@ -64,9 +65,12 @@ def test_ranking_near_known_then_clusters_then_rest() -> None:
 
 
 def test_item_status() -> None:
-    assert item_status(ScanItem(0, "a", pdq=A, pdq_quality=100)) == "unknown-image"
-    assert item_status(ScanItem(0, "a", pdq=A, pdq_quality=10)) == "low-quality-image"
-    assert item_status(ScanItem(0, "a", pdq=A, matches=[Match("pdq", 1, 3)])) == "known"
+    def image(quality: int) -> Signals:
+        return Signals(values={"pdq": A}, quality={"pdq": quality})
+
+    assert item_status(ScanItem(0, "a", signals=image(100))) == "unknown-image"
+    assert item_status(ScanItem(0, "a", signals=image(10))) == "low-quality-image"
+    assert item_status(ScanItem(0, "a", signals=image(100), matches=[Match("pdq", 1, 3)])) == "known"
     assert item_status(ScanItem(0, "a", error="x")) == "error"
     assert item_status(ScanItem(0, "a", mime="application/zip")) == "archive"
     assert item_status(ScanItem(0, "a", skipped=True)) == "skipped"

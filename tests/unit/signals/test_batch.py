@@ -5,7 +5,7 @@ from pathlib import Path
 
 from vigil.demo.images import scene
 from vigil.signals.batch import CHUNK, IN_FLIGHT_PER_WORKER, hash_many, iter_paths
-from vigil.signals.content import FileSignals, HashOptions
+from vigil.signals.content import HashOptions, HashResult
 
 
 def test_iter_paths_sorted_recursive_no_symlinked_dirs(tmp_path: Path) -> None:
@@ -49,4 +49,4 @@ def test_order_and_equality_across_job_counts(tmp_path: Path) -> None:
     two = list(hash_many(paths, HashOptions(), jobs=2))
     assert [r.path for r in two] == paths
     assert one == two
-    assert isinstance(two[5], FileSignals) and two[5].error == "no such file"
+    assert isinstance(two[5], HashResult) and two[5].error == "no such file"

@@ -26,56 +26,64 @@ def test_digests_match_hashlib(tmp_path: Path) -> None:
     path = tmp_path / "blob.bin"
     path.write_bytes(data)
     got = hash_file(str(path))
-    assert got.size == len(data)
-    assert got.md5 == hashlib.md5(data).hexdigest()
-    assert got.sha1 == hashlib.sha1(data).hexdigest()
-    assert got.sha256 == hashlib.sha256(data).hexdigest()
-    assert got.pdq is None and got.error is None
+    assert got.signals.size == len(data)
+    assert got.signals.get("md5") == hashlib.md5(data).hexdigest()
+    assert got.signals.get("sha1") == hashlib.sha1(data).hexdigest()
+    assert got.signals.get("sha256") == hashlib.sha256(data).hexdigest()
+    assert got.signals.get("pdq") is None and got.error is None
 
 
 def test_image_gets_digests_and_pdq() -> None:
     data = jpeg_bytes()
     got = hash_bytes("a.jpg", data)
-    assert got.sha256 == hashlib.sha256(data).hexdigest()
-    assert got.pdq is not None and len(got.pdq) == 64
-    assert got.pdq_quality is not None and 0 <= got.pdq_quality <= 100
+    assert got.signals.get("sha256") == hashlib.sha256(data).hexdigest()
+    assert got.signals.values["pdq"] is not None and len(got.signals.values["pdq"]) == 64
+    assert got.signals.quality["pdq"] is not None and 0 <= got.signals.quality["pdq"] <= 100
     assert got.error is None
 
 
 def test_non_image_without_image_extension_is_not_an_error() -> None:
     got = hash_bytes("notes.txt", b"hello\n")
-    assert got.pdq is None and got.error is None and got.md5 == hashlib.md5(b"hello\n").hexdigest()
+    assert (
+        got.signals.get("pdq") is None
+        and got.error is None
+        and got.signals.get("md5") == hashlib.md5(b"hello\n").hexdigest()
+    )
 
 
 def test_text_named_jpg_is_an_error() -> None:
     got = hash_bytes("fake.jpg", b"hello, I am text\n")
     assert got.error is not None and "not an image" in got.error
-    assert got.sha256 is not None  # the digests are still given
+    assert got.signals.get("sha256") is not None  # the digests are still given
 
 
 def test_empty_file(tmp_path: Path) -> None:
     (tmp_path / "empty.jpg").write_bytes(b"")
     got = hash_file(str(tmp_path / "empty.jpg"))
-    assert got.error == "empty file" and got.size == 0 and got.md5 == hashlib.md5(b"").hexdigest()
+    assert (
+        got.error == "empty file"
+        and got.signals.size == 0
+        and got.signals.get("md5") == hashlib.md5(b"").hexdigest()
+    )
 
 
 def test_truncated_jpeg_keeps_digests() -> None:
     data = jpeg_bytes()[:1500]
     got = hash_bytes("t.jpg", data)
     assert got.error is not None and ("truncated" in got.error or "corrupt" in got.error)
-    assert got.md5 == hashlib.md5(data).hexdigest() and got.pdq is None
+    assert got.signals.get("md5") == hashlib.md5(data).hexdigest() and got.signals.get("pdq") is None
 
 
 def test_image_over_byte_limit_is_hashed_not_decoded() -> None:
     data = jpeg_bytes()
     got = hash_bytes("big.jpg", data, HashOptions(limits=ImageLimits(max_bytes=1000)))
     assert got.error is not None and "too large" in got.error
-    assert got.sha256 == hashlib.sha256(data).hexdigest() and got.pdq is None
+    assert got.signals.get("sha256") == hashlib.sha256(data).hexdigest() and got.signals.get("pdq") is None
 
 
 def test_large_non_image_over_limit_is_fine() -> None:
     got = hash_bytes("disk.img", b"\0" * 5000, HashOptions(limits=ImageLimits(max_bytes=1000)))
-    assert got.error is None and got.size == 5000
+    assert got.error is None and got.signals.size == 5000
 
 
 def test_missing_file() -> None:
@@ -110,6 +118,6 @@ def test_unreadable_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Non
 
 def test_dihedral_option() -> None:
     got = hash_bytes("a.jpg", jpeg_bytes(), HashOptions(dihedral=True))
-    assert got.pdq_dihedral is not None and len(got.pdq_dihedral) == 8
-    assert got.pdq_dihedral[0] == got.pdq
-    assert len(set(got.pdq_dihedral)) == 8
+    assert got.signals.variants["pdq"] is not None and len(got.signals.variants["pdq"]) == 8
+    assert got.signals.variants["pdq"][0] == got.signals.values["pdq"]
+    assert len(set(got.signals.variants["pdq"])) == 8

@@ -48,18 +48,25 @@ def test_every_orientation_fast_close_to_exact(upright: Image.Image, orientation
     data = encoded(upright, "JPEG", orientation)
     exact = hash_bytes("o.jpg", data, HashOptions(fast=False, dihedral=True))
     fast = hash_bytes("o.jpg", data, HashOptions(fast=True, dihedral=True))
-    assert exact.pdq and fast.pdq and exact.pdq_dihedral and fast.pdq_dihedral
-    assert hamming(fast.pdq, exact.pdq) <= 10
+    assert (
+        exact.signals.get("pdq")
+        and fast.signals.get("pdq")
+        and exact.signals.variants.get("pdq")
+        and fast.signals.variants.get("pdq")
+    )
+    assert hamming(fast.signals.values["pdq"], exact.signals.values["pdq"]) <= 10
     for k in range(8):
-        assert hamming(fast.pdq_dihedral[k], exact.pdq_dihedral[k]) <= 10, k
-    reference = hash_bytes("u.png", encoded(upright, "PNG"), HashOptions(fast=False)).pdq
+        assert hamming(fast.signals.variants["pdq"][k], exact.signals.variants["pdq"][k]) <= 10, k
+    reference = hash_bytes("u.png", encoded(upright, "PNG"), HashOptions(fast=False)).signals.get("pdq")
     assert reference is not None
-    assert hamming(exact.pdq, reference) <= 10  # the tag was applied: same picture as the upright one
+    assert (
+        hamming(exact.signals.values["pdq"], reference) <= 10
+    )  # the tag was applied: same picture as the upright one
 
 
 @pytest.mark.parametrize("fmt", ["PNG", "WEBP", "TIFF"])
 def test_reduced_formats_fast_close_to_exact(upright: Image.Image, fmt: str) -> None:
     data = encoded(upright, fmt)
-    exact = hash_bytes(f"f.{fmt.lower()}", data, HashOptions(fast=False)).pdq
-    fast = hash_bytes(f"f.{fmt.lower()}", data, HashOptions(fast=True)).pdq
+    exact = hash_bytes(f"f.{fmt.lower()}", data, HashOptions(fast=False)).signals.get("pdq")
+    fast = hash_bytes(f"f.{fmt.lower()}", data, HashOptions(fast=True)).signals.get("pdq")
     assert exact and fast and hamming(fast, exact) <= 10

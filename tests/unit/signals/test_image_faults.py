@@ -31,11 +31,11 @@ def test_the_avif_sample_makes_pillow_raise_runtime_error() -> None:
 def test_corrupt_image_keeps_digests(name: str, fast: bool, as_named: bool) -> None:
     data = CORRUPT[name]
     got = hash_bytes(name if as_named else "evidence.bin", data, HashOptions(fast=fast))
-    assert got.size == len(data)
-    assert got.md5 == hashlib.md5(data).hexdigest()
-    assert got.sha1 == hashlib.sha1(data).hexdigest()
-    assert got.sha256 == hashlib.sha256(data).hexdigest()
-    assert got.pdq is None and got.pdq_quality is None
+    assert got.signals.size == len(data)
+    assert got.signals.get("md5") == hashlib.md5(data).hexdigest()
+    assert got.signals.get("sha1") == hashlib.sha1(data).hexdigest()
+    assert got.signals.get("sha256") == hashlib.sha256(data).hexdigest()
+    assert got.signals.get("pdq") is None and got.signals.quality_of("pdq") is None
     assert got.error is not None and got.error.startswith("corrupt or truncated image: "), got.error
     assert "\n" not in got.error
 
@@ -51,8 +51,8 @@ def test_bug_in_vigil_is_an_internal_error_with_digests(
     with caplog.at_level(logging.ERROR):
         got = hash_bytes("a.png", data)
     assert got.error is not None and got.error.startswith("internal error: TypeError"), got.error
-    assert got.sha256 == hashlib.sha256(data).hexdigest() and got.size == len(data)
-    assert got.pdq is None
+    assert got.signals.get("sha256") == hashlib.sha256(data).hexdigest() and got.signals.size == len(data)
+    assert got.signals.get("pdq") is None
     logged = [r for r in caplog.records if r.exc_info]
     assert logged and "a.png" in logged[0].getMessage()
 
@@ -99,8 +99,8 @@ def test_jpeg_claiming_far_more_than_it_holds_is_flagged(fast: bool) -> None:
     assert got.error is not None and got.error.startswith("truncated image: "), got.error
     assert "3000x3000" in got.error
     # What was decoded is still hashed (a carved fragment may match); its quality says it is worthless.
-    assert got.pdq is not None and got.pdq_quality == 0
-    assert got.sha256 == hashlib.sha256(data).hexdigest()
+    assert got.signals.get("pdq") is not None and got.signals.quality_of("pdq") == 0
+    assert got.signals.get("sha256") == hashlib.sha256(data).hexdigest()
 
 
 @pytest.mark.parametrize(

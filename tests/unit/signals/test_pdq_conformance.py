@@ -55,9 +55,9 @@ def test_file_hash_within_tolerance_of_reference(pdq_conformance: Path, fast: bo
             continue  # the reference ignores EXIF orientation; see the dihedral test below
         got = hash_file(str(path), HashOptions(fast=fast))
         assert got.error is None
-        assert got.pdq is not None and got.pdq_quality is not None
-        if got.pdq_quality >= 80:
-            assert hamming(got.pdq, expected) <= TOLERANCE, path.name
+        assert got.signals.get("pdq") is not None and got.signals.quality_of("pdq") is not None
+        if got.signals.quality["pdq"] >= 80:
+            assert hamming(got.signals.values["pdq"], expected) <= TOLERANCE, path.name
 
 
 @pytest.mark.slow
@@ -65,7 +65,10 @@ def test_exact_mode_gives_identical_hash_for_identical_pixels(pdq_conformance: P
     for _, path in reference(pdq_conformance):
         if "exif-rotn" in str(path):
             continue
-        assert hash_file(str(path), HashOptions(fast=False)).pdq == pdq_from_rgb(raw_pixels(path)).hex
+        assert (
+            hash_file(str(path), HashOptions(fast=False)).signals.get("pdq")
+            == pdq_from_rgb(raw_pixels(path)).hex
+        )
 
 
 @pytest.mark.slow
@@ -75,8 +78,8 @@ def test_exif_oriented_photos_match_some_dihedral_variant(pdq_conformance: Path,
     assert len(rows) == 4
     for expected, path in rows:
         got = hash_file(str(path), HashOptions(fast=fast, dihedral=True))
-        assert got.pdq_dihedral is not None and len(got.pdq_dihedral) == 8
-        assert min(hamming(h, expected) for h in got.pdq_dihedral) <= TOLERANCE, path.name
+        assert got.signals.variants["pdq"] is not None and len(got.signals.variants["pdq"]) == 8
+        assert min(hamming(h, expected) for h in got.signals.variants["pdq"]) <= TOLERANCE, path.name
 
 
 @pytest.mark.slow
@@ -85,7 +88,7 @@ def test_exif_orientation_is_applied(pdq_conformance: Path) -> None:
     folder = pdq_conformance / "reg-test-input" / "exif-rotn"
     for n in (1, 3, 6, 8):
         path = folder / f"exif-rotn-{n}.jpg"
-        oriented = hash_file(str(path), HashOptions(fast=False)).pdq
+        oriented = hash_file(str(path), HashOptions(fast=False)).signals.get("pdq")
         assert oriented is not None
         stored = pdq_dihedral_from_rgb(raw_pixels(path))
         if n == 1:
@@ -106,19 +109,21 @@ def test_dihedral_variants_match_rotated_files(pdq_conformance: Path) -> None:
     # And through the file pipeline, in both modes.
     for fast in (False, True):
         got = hash_file(str(dih / files[0]), HashOptions(fast=fast, dihedral=True))
-        assert got.pdq_dihedral is not None
+        assert got.signals.variants.get("pdq") is not None
         for k, name in enumerate(files):
-            assert hamming(got.pdq_dihedral[k], ref[name]) <= TOLERANCE + 2, (fast, k, name)
+            assert hamming(got.signals.variants["pdq"][k], ref[name]) <= TOLERANCE + 2, (fast, k, name)
 
 
 def test_bridge_edits_stay_matchable(pdq_conformance: Path) -> None:
     folder = pdq_conformance / "bridge-mods"
     original = hash_file(str(folder / "aaa-orig.jpg"))
-    assert original.pdq
+    assert original.signals.get("pdq")
     for path in sorted(folder.iterdir()):
         got = hash_file(str(path))
-        assert got.pdq is not None, path.name
-        assert hamming(got.pdq, original.pdq) <= PDQ.default_threshold, path.name
+        assert got.signals.get("pdq") is not None, path.name
+        assert hamming(got.signals.values["pdq"], original.signals.values["pdq"]) <= PDQ.default_threshold, (
+            path.name
+        )
 
 
 @pytest.mark.parametrize(("name", "count"), [("haystack.txt", 1350), ("needles.txt", 100)])

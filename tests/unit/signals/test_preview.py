@@ -65,11 +65,11 @@ def test_preview_changes_no_hash_and_fits(encoding: str, fast: bool) -> None:
     data = ENCODINGS[encoding](picture())
     plain = hash_bytes("x", data, HashOptions(dihedral=True, fast=fast))
     shown = hash_bytes("x", data, HashOptions(dihedral=True, fast=fast, preview=PREVIEW_SIDE))
-    assert plain.error is None and plain.pdq is not None
-    assert (shown.pdq, shown.pdq_dihedral, shown.pdq_quality) == (
-        plain.pdq,
-        plain.pdq_dihedral,
-        plain.pdq_quality,
+    assert plain.error is None and plain.signals.get("pdq") is not None
+    assert (shown.signals.get("pdq"), shown.signals.variants.get("pdq"), shown.signals.quality_of("pdq")) == (
+        plain.signals.get("pdq"),
+        plain.signals.variants.get("pdq"),
+        plain.signals.quality_of("pdq"),
     )
     assert plain.preview is None
     assert shown.preview is not None
@@ -115,7 +115,7 @@ def test_preview_is_upright(orientation: int) -> None:
 def test_flat_image_has_no_preview() -> None:
     flat = save(Image.new("RGB", (800, 600), (128, 128, 128)), "JPEG")
     signals = hash_bytes("x", flat, WITH)
-    assert signals.pdq is not None and signals.preview is None  # never in a review queue
+    assert signals.signals.get("pdq") is not None and signals.preview is None  # never in a review queue
 
 
 @pytest.mark.slow

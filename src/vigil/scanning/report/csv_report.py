@@ -7,17 +7,31 @@ import os
 from pathlib import Path
 
 from vigil.scanning.report.model import ReportData
+from vigil.signals.values import Signals, layout
 
-COLUMNS = (
-    "path", "archive", "status", "rank", "cluster", "category", "series", "match_distance", "mime", "size",
-    "md5", "sha1", "sha256", "pdq", "pdq_quality", "error", "warnings",
-)  # fmt: skip
+ITEM_COLUMNS = (
+    "path",
+    "archive",
+    "status",
+    "rank",
+    "cluster",
+    "category",
+    "series",
+    "match_distance",
+    "mime",
+)
+
+
+def columns() -> list[str]:
+    """The item's columns, its signals as ``vigil hash`` writes them, then plugins' digests last (so
+    that the built-in columns keep their places when a plugin is installed)."""
+    return [*ITEM_COLUMNS, *Signals().to_json(), "error", "warnings", *layout().optional]
 
 
 def write_csv(data: ReportData, path: Path) -> None:
     tmp = path.with_suffix(".csv.tmp")
     with tmp.open("w", encoding="utf-8", newline="") as out:
-        writer = csv.DictWriter(out, fieldnames=COLUMNS, extrasaction="ignore")
+        writer = csv.DictWriter(out, fieldnames=columns(), extrasaction="ignore")
         writer.writeheader()
         for key, item in data.items():
             row = data.row(key, item)

@@ -25,8 +25,7 @@ class ReportData:
 
     def row(self, key: ItemKey, item: ScanItem) -> dict[str, Any]:
         """One item as report.json lists it."""
-        out = item.to_json()
-        out.pop("pdq_dihedral", None)
+        out = item.to_json(variants=False)
         out.pop("ordinal", None)
         out["entry"] = key[0]
         out["status"] = item_status(item)

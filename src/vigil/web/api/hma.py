@@ -18,7 +18,9 @@ from pydantic import BaseModel
 
 from vigil.auth.authenticate import Principal
 from vigil.matching import ListMatch
-from vigil.signals.content import FileSignals
+from vigil.matching.signals import lookup_signals
+from vigil.signals.content import HashResult
+from vigil.signals.values import Signals
 from vigil.web.context import AppContext, context
 from vigil.web.matching import audience, canonical, parse_lists
 from vigil.web.policy import require
@@ -48,7 +50,8 @@ class RawLookupResponse(BaseModel):
 
 
 def _signal_type(name: str) -> str:
-    kind = SIGNAL_TYPES.get(name)
+    """Vigil's type for HMA's name; a type only Vigil knows (a plugin's) goes by its own name."""
+    kind = SIGNAL_TYPES.get(name) or (name if name in lookup_signals() else None)
     if kind is None:
         raise Problem(400, f"No such SignalType '{name}'")
     return kind
@@ -133,7 +136,7 @@ def _one_upload(photo: UploadFile | None, video: UploadFile | None) -> tuple[str
     return given[0]
 
 
-def _hmahashes(content_type: str, signals: FileSignals, types: str | None) -> dict[str, str]:
+def _hmahashes(content_type: str, hashed: HashResult, types: str | None) -> dict[str, str]:
     wanted = CONTENT_TYPES[content_type]
     if types is not None:
         asked = [t.strip() for t in types.split(",") if t.strip()]
@@ -144,12 +147,12 @@ def _hmahashes(content_type: str, signals: FileSignals, types: str | None) -> di
             raise Problem(400, "empty signal type selection")
         wanted = tuple(asked)
     out: dict[str, str] = {}
-    if "pdq" in wanted:
-        if signals.pdq is None:
-            raise Problem(400, f"cannot hash the photo: {signals.error or 'not an image'}")
-        out["pdq"] = signals.pdq
-    if "video_md5" in wanted and signals.md5:
-        out["video_md5"] = signals.md5
+    for hma_name in wanted:
+        value = hashed.signals.get(SIGNAL_TYPES[hma_name])
+        if value is None and content_type == "photo":
+            raise Problem(400, f"cannot hash the photo: {hashed.error or 'not an image'}")
+        if value is not None:
+            out[hma_name] = value
     return out
 
 
@@ -194,8 +197,7 @@ async def lookup_upload(
     for kind, value in hashes.items():
         # Content is matched through the one entry point every process uses; HMA's hashers give one
         # PDQ per photo (no rotations), so neither does this answer.
-        only = FileSignals(path=kind)
-        setattr(only, SIGNAL_TYPES[kind], value)
+        only = Signals(values={SIGNAL_TYPES[kind]: value})
         match = partial(ctx.matcher.match_content, only, lists=chosen, audience=audience(who), dihedral=False)
         out[kind] = _by_bank(match())
     ctx.count_lookups(who)

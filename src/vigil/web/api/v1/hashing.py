@@ -26,5 +26,5 @@ async def hash_content(
 ) -> Signals:
     """MD5, SHA-1 and SHA-256 of any file; PDQ and its quality for images."""
     options = dataclasses.replace(ctx.hash_options, dihedral=dihedral)
-    signals = await hash_upload(file, ctx.settings.api_max_upload_bytes, options)
-    return Signals.of(signals, dihedral=dihedral)
+    hashed = await hash_upload(file, ctx.settings.api_max_upload_bytes, options)
+    return Signals.of(hashed, dihedral=dihedral)

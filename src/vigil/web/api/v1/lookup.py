@@ -143,14 +143,14 @@ async def lookup_content(
 ) -> ContentOut:
     """Hash the upload and look up its digests and its PDQ (all 8 rotations and flips)."""
     options = dataclasses.replace(ctx.hash_options, dihedral=True)
-    signals = await hash_upload(file, ctx.settings.api_max_upload_bytes, options)
+    hashed = await hash_upload(file, ctx.settings.api_max_upload_bytes, options)
     match = partial(
         ctx.matcher.match_content,
-        signals,
+        hashed.signals,
         threshold=threshold,
         lists=parse_lists(lists),
         audience=audience(who),
     )
     matches, truncated = cut(match())
     ctx.count_lookups(who)
-    return ContentOut(signals=Signals.of(signals, dihedral=False), matches=matches, truncated=truncated)
+    return ContentOut(signals=Signals.of(hashed, dihedral=False), matches=matches, truncated=truncated)

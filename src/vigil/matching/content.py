@@ -1,0 +1,152 @@
+"""Content against indexes: the one implementation of "which known entries are these signals".
+
+Every caller matches through :func:`match_signals`: the API's content lookups, HMA and the hotline (one
+item at a time, through ``Matcher.match_content``) and scans (thousands of items a batch, with a wider
+"near" radius, against published lists or standalone index files). The rule is the same for all:
+
+- exact types first (the identity digests strongest first, then plugins' digests), then distance
+  types (PDQ) within the radius, over every rotation and flip the signals carry;
+- each entry (an id of one index set) once per item, on its first exact signal or its nearest distance.
+
+Queries are batched per signal type and index: one ``query_many`` over all items' values.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+from vigil.signals import registry
+from vigil.signals.values import Signals
+
+
+class Hit(Protocol):
+    @property
+    def id(self) -> int: ...
+
+    @property
+    def distance(self) -> int: ...
+
+
+class Lookup(Protocol):
+    """The part of an index (``PdqIndex``, ``ExactIndex``) matching needs."""
+
+    def query_many(self, values: Sequence[str], threshold: int = ...) -> Sequence[Sequence[Hit]]: ...
+
+
+#: One list's (or one scan's standalone files') indexes, by signal type name.
+IndexSet = Mapping[str, Lookup]
+
+
+@dataclass(frozen=True, slots=True)
+class Found:
+    """An entry that an item matched."""
+
+    #: Position of the index set in the ``sources`` given to :func:`match_signals`.
+    source: int
+    #: The index's id of the entry (a row of a list snapshot, or an id of an index file).
+    id: int
+    distance: int
+    #: The signal type that matched.
+    signal: str
+
+
+def exact_order() -> tuple[str, ...]:
+    """Exact signal types, the order a match is attributed in: identity digests strongest first, then
+    the others (plugins') in registry order."""
+    exact = registry.exact_types()
+    identity = [n for n in registry.IDENTITY_DIGESTS if n in exact]
+    return (*identity, *(n for n in exact if n not in identity))
+
+
+def distance_types() -> tuple[str, ...]:
+    """Indexed signal types compared by distance (PDQ)."""
+    exact = registry.exact_types()
+    return tuple(n for n in registry.indexed_types() if n not in exact)
+
+
+def match_signals(
+    sources: Sequence[IndexSet],
+    items: Sequence[Signals],
+    radius: int | None = None,
+    *,
+    dihedral: bool = True,
+) -> list[list[Found]]:
+    """Per item, what it matched in ``sources``: exact matches first, then distance matches within
+    ``radius`` (each type's default threshold when None) nearest first, each (source, id) once."""
+    found: list[list[Found]] = [[] for _ in items]
+    seen: list[set[tuple[int, int]]] = [set() for _ in items]
+    for name in exact_order():
+        _match_exact(sources, items, name, found, seen)
+    for name in distance_types():
+        limit = registry.default_threshold(name) if radius is None else radius
+        _match_distance(sources, items, name, limit, dihedral, found, seen)
+    return found
+
+
+def _match_exact(
+    sources: Sequence[IndexSet],
+    items: Sequence[Signals],
+    name: str,
+    found: list[list[Found]],
+    seen: list[set[tuple[int, int]]],
+) -> None:
+    lookups = [(n, s[name]) for n, s in enumerate(sources) if name in s]
+    if not lookups:
+        return
+    positions = [p for p, item in enumerate(items) if item.get(name)]
+    if not positions:
+        return
+    values = [items[p].values[name] for p in positions]
+    for number, lookup in lookups:
+        for position, hits in zip(positions, lookup.query_many(values), strict=True):
+            for hit in hits:
+                key = (number, int(hit.id))
+                if key not in seen[position]:
+                    seen[position].add(key)
+                    found[position].append(Found(number, key[1], 0, name))
+
+
+def _match_distance(
+    sources: Sequence[IndexSet],
+    items: Sequence[Signals],
+    name: str,
+    radius: int,
+    dihedral: bool,
+    found: list[list[Found]],
+    seen: list[set[tuple[int, int]]],
+) -> None:
+    lookups = [(n, s[name]) for n, s in enumerate(sources) if name in s]
+    if not lookups:
+        return
+    positions: list[int] = []
+    counts: list[int] = []
+    queries: list[str] = []
+    for position, item in enumerate(items):
+        asked = item.queries(name, dihedral=dihedral)
+        if asked:
+            positions.append(position)
+            counts.append(len(asked))
+            queries.extend(asked)
+    if not queries:
+        return
+    best: list[dict[tuple[int, int], int]] = [{} for _ in positions]
+    for number, lookup in lookups:
+        answers = lookup.query_many(queries, radius)
+        start = 0
+        for slot, count in enumerate(counts):
+            nearest = best[slot]
+            for answer in answers[start : start + count]:
+                for hit in answer:
+                    key = (number, int(hit.id))
+                    distance = int(hit.distance)
+                    if distance < nearest.get(key, distance + 1):
+                        nearest[key] = distance
+            start += count
+    for slot, position in enumerate(positions):
+        already = seen[position]
+        for key, distance in sorted(best[slot].items(), key=lambda kv: (kv[1], kv[0])):
+            if key not in already:
+                already.add(key)
+                found[position].append(Found(key[0], key[1], distance, name))
