@@ -34,7 +34,7 @@ def test_lookups_reach_the_dashboards_and_the_hash_database_pages(tmp_path: Path
         "VIGIL_CONSOLE_DASHBOARD_CACHE_SECONDS": "0",
     }
     (picture,) = write_images(tmp_path / "img", [3])  # a generated, benign picture
-    signals = hash_bytes(picture.name, picture.read_bytes(), HashOptions())
+    signals = hash_bytes(picture.name, picture.read_bytes(), HashOptions()).signals
     vigil(env, "db", "upgrade")
     listing = hash_listing([picture], tmp_path / "listing.csv")
     vigil(env, "lists", "import", str(listing), "--format", "csv", "--contributor", CONTRIBUTOR,
@@ -60,13 +60,14 @@ def test_lookups_reach_the_dashboards_and_the_hash_database_pages(tmp_path: Path
         api = {"Authorization": f"Bearer {member}"}
         deadline = time.monotonic() + 60
         while (
-            client.get(f"/api/v1/lookup?signal_type=md5&signal={signals.md5}", headers=api).status_code != 200
+            client.get(f"/api/v1/lookup?signal_type=md5&signal={signals.get('md5')}", headers=api).status_code
+            != 200
         ):
             assert time.monotonic() < deadline, "the lists never loaded"
             time.sleep(0.2)
-        answer = client.get(f"/api/v1/lookup?signal_type=md5&signal={signals.md5}", headers=api).json()
+        answer = client.get(f"/api/v1/lookup?signal_type=md5&signal={signals.get('md5')}", headers=api).json()
         assert [m["list"] for m in answer["matches"]] == ["pictures"]
-        batch = {"signals": [{"signal_type": "md5", "signal": signals.md5}] * 3}
+        batch = {"signals": [{"signal_type": "md5", "signal": signals.get("md5")}] * 3}
         assert client.post("/api/v1/lookup/batch", json=batch, headers=api).status_code == 200
         counted = 1 + 1 + 3  # answered lookups only: those refused while the lists loaded do not count
 
@@ -83,7 +84,7 @@ def test_lookups_reach_the_dashboards_and_the_hash_database_pages(tmp_path: Path
             time.sleep(0.3)
         assert page.text.count("<svg") == 8
 
-        search = client.get("/console/media", params={"type": "pdq", "q": signals.pdq})
+        search = client.get("/console/media", params={"type": "pdq", "q": signals.get("pdq")})
         item = re.search(r'href="/console/media/(\d+)"', search.text)
         assert item, search.text[-2000:]
         upload = client.post(

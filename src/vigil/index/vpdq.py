@@ -236,7 +236,7 @@ class VpdqIndex:
             "videos": len(self),
             "frames": self.frames,
             "quality": self.quality,
-            "pdq": self._pdq.info(),
+            PDQ_SIGNAL: self._pdq.info(),
         }
 
     # -- snapshots -----------------------------------------------------------------------------------
@@ -250,7 +250,7 @@ class VpdqIndex:
             "video_ids": self._ids,
             "video_starts": self._starts,
         }
-        own = {"format": FORMAT, "quality": self.quality, "frames": count, "pdq": params}
+        own = {"format": FORMAT, "quality": self.quality, "frames": count, PDQ_SIGNAL: params}
         snapshot.write(path, SIGNAL, len(self), own, arrays)
 
     @classmethod
@@ -266,7 +266,7 @@ class VpdqIndex:
 
         try:
             fmt, quality = int(snap.params["format"]), int(snap.params["quality"])
-            frames, pdq_params = int(snap.params["frames"]), dict(snap.params["pdq"])
+            frames, pdq_params = int(snap.params["frames"]), dict(snap.params[PDQ_SIGNAL])
         except (KeyError, TypeError, ValueError) as exc:
             raise fail(f"parameters: {exc}") from exc
         if fmt != FORMAT:

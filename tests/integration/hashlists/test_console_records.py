@@ -121,11 +121,11 @@ def test_content_search_finds_a_rotated_copy(sessions: sessionmaker[Session], tm
     matcher.refresh()
     rotated = tmp_path / "rotated.png"
     Image.open(picture).rotate(90, expand=True).save(rotated)
-    signals = hash_bytes("rotated.png", rotated.read_bytes(), HashOptions(dihedral=True))
+    signals = hash_bytes("rotated.png", rotated.read_bytes(), HashOptions(dihedral=True)).signals
     with sessions() as session:
         assert search.exact(session, search.content_values(signals)) == []
         hits = search.near(session, matcher.match_content(signals, dihedral=True))
         assert len(hits) == 1 and hits[0].signal == "pdq" and hits[0].distance <= 31
-        original = hash_bytes("p.jpg", picture.read_bytes(), HashOptions())
+        original = hash_bytes("p.jpg", picture.read_bytes(), HashOptions()).signals
         exact = search.exact(session, search.content_values(original))
         assert [h.media_id for h in exact] == [hits[0].media_id] and exact[0].signal == "sha256"

@@ -17,9 +17,9 @@ from sqlalchemy.orm import Session
 from vigil.hashlists.importer import signal_digest
 from vigil.hashlists.models import HashListEntry, Media, MediaSignal
 from vigil.matching.matcher import ListMatch
-from vigil.signals.content import FileSignals
 from vigil.signals.pdq import PDQ
 from vigil.signals.registry import IDENTITY_DIGESTS, normalize, signal_type
+from vigil.signals.values import Signals
 
 
 @dataclass(frozen=True)
@@ -91,12 +91,12 @@ def near(session: Session, matches: Iterable[ListMatch]) -> list[Hit]:
     return sorted(hits, key=lambda h: (h.distance, h.media_id))
 
 
-def content_values(signals: FileSignals) -> list[tuple[str, str]]:
+def content_values(signals: Signals) -> list[tuple[str, str]]:
     """The (type, value) pairs of hashed content that the database can hold exactly."""
-    out = [(kind, value) for kind in IDENTITY_DIGESTS if (value := signals.digest(kind))]
-    out += sorted(signals.extra.items())
-    if signals.pdq:
-        out.append((PDQ.name, signals.pdq))
+    out = [(kind, value) for kind in IDENTITY_DIGESTS if (value := signals.get(kind))]
+    out += sorted((k, v) for k, v in signals.values.items() if k not in IDENTITY_DIGESTS and k != PDQ.name)
+    if pdq := signals.get(PDQ.name):
+        out.append((PDQ.name, pdq))
     return out
 
 

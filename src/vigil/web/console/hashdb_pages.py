@@ -116,7 +116,8 @@ async def media_upload(request: Request, user: Staff, file: Annotated[UploadFile
     except Problem as exc:
         return _search_page(request, error=exc.detail, status=exc.status)
     options = dataclasses.replace(ctx.hash_options, dihedral=True)
-    signals = await run_in_threadpool(hash_bytes, file.filename or "upload", data, options)
+    hashed = await run_in_threadpool(hash_bytes, file.filename or "upload", data, options)
+    signals = hashed.signals
     del data
 
     def run() -> tuple[list[search.Hit], str | None]:
@@ -127,8 +128,8 @@ async def media_upload(request: Request, user: Staff, file: Annotated[UploadFile
 
     hits, note = await run_in_threadpool(run)
     shown = search.content_values(signals)
-    if signals.error:
-        note = f"{note + ' ' if note else ''}No image signal: {signals.error}"
+    if hashed.error:
+        note = f"{note + ' ' if note else ''}No image signal: {hashed.error}"
     return _search_page(request, hits=hits, signals=shown, note=note)
 
 
