@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
 
+from vigil.errors import Invalid
 from vigil.signals.url import (
     canonical_domain,
     canonical_url,
@@ -18,7 +19,7 @@ EntryKind = Literal["domain", "url"]
 ENTRY_KINDS: tuple[EntryKind, ...] = ("domain", "url")
 
 
-class InvalidEntryError(ValueError):
+class InvalidEntryError(Invalid):
     """An entry whose fields contradict each other or are not in canonical form."""
 
 

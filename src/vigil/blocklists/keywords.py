@@ -30,6 +30,7 @@ from typing import Any, Final, Literal, get_args
 
 from vigil.blocklists.envelope import Envelope, parse_time
 from vigil.blocklists.versions import check_list_name, check_serial
+from vigil.errors import Invalid
 
 MatchMode = Literal["word", "phrase", "substring"]
 MATCH_MODES: Final[tuple[MatchMode, ...]] = get_args(MatchMode)
@@ -39,7 +40,7 @@ DIFF_FORMAT: Final = "vigil-keywords-diff"
 _LANGUAGE: Final = re.compile(r"^[a-z]{2,3}(?:-[A-Za-z0-9]{2,8})*$")
 
 
-class KeywordError(ValueError):
+class KeywordError(Invalid):
     """A keyword, help resource or keyword list that is not well formed."""
 
 

@@ -19,7 +19,9 @@ from sqlalchemy.orm import Session
 
 from vigil.audit import journal
 from vigil.blocklists.lists import (
+    BlocklistConflict,
     BlocklistError,
+    BlocklistNotFound,
     ListKind,
     ServiceBase,
     VersionInfo,
@@ -145,7 +147,7 @@ class Lifecycle(ServiceBase, Generic[KeyT, ItemT, VersionT, DiffT]):
     def _live(self, session: Session, blocklist: Blocklist, key: KeyT) -> Any:
         found = self._find(session, blocklist, key)
         if found is None:
-            raise BlocklistError(f"{self.kind.describe(key)} is not on list {blocklist.name!r}")
+            raise BlocklistNotFound(f"{self.kind.describe(key)} is not on list {blocklist.name!r}")
         return found
 
     # -- the entry lifecycle -------------------------------------------------------------------------
@@ -156,7 +158,7 @@ class Lifecycle(ServiceBase, Generic[KeyT, ItemT, VersionT, DiffT]):
         old = self._find(session, blocklist, key)
         if old is not None:
             if old.expires_at is None or old.expires_at > now:
-                raise BlocklistError(
+                raise BlocklistConflict(
                     f"{self.kind.describe(self.kind.key_of(old))} is already on list {list_name!r} (added by "
                     f"{old.added_by}); remove it first to change it"
                 )
@@ -173,13 +175,13 @@ class Lifecycle(ServiceBase, Generic[KeyT, ItemT, VersionT, DiffT]):
             row = self._live(session, self._list(session, list_name), key)
             label = self.kind.label(row)
             if row.confirmed_by is not None:
-                raise BlocklistError(f"{label} was already confirmed by {row.confirmed_by}")
+                raise BlocklistConflict(f"{label} was already confirmed by {row.confirmed_by}")
             if same_person(by, row.added_by):
-                raise BlocklistError(
+                raise BlocklistConflict(
                     f"{row.added_by} added {label}: a second, different analyst must confirm it"
                 )
             if row.expires_at is not None and row.expires_at <= now:
-                raise BlocklistError(f"{label} expired on {row.expires_at.isoformat()}: add it again")
+                raise BlocklistConflict(f"{label} expired on {row.expires_at.isoformat()}: add it again")
             row.confirmed_at, row.confirmed_by = now, by
             self._journal(session, "confirm", row, list_name, analyst=by, added_by=row.added_by)
             return row

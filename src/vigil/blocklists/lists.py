@@ -15,6 +15,7 @@ from vigil.audit import journal
 from vigil.blocklists.models import Blocklist, BlocklistVersion
 from vigil.blocklists.versions import VersionError, check_list_name
 from vigil.db.base import utcnow
+from vigil.errors import Conflict, Invalid, NotFound
 
 ListKind = Literal["url", "keywords"]
 #: The list the CLI works on when none is named.
@@ -23,8 +24,16 @@ DEFAULT_KEYWORD_LIST: Final = "search-terms"
 MAX_NAME: Final = 200
 
 
-class BlocklistError(ValueError):
-    """A request the lists cannot honour: unknown list or entry, a rule broken (two analysts) ..."""
+class BlocklistError(Invalid):
+    """A request the lists cannot honour as given; the two subclasses below say when it is something else."""
+
+
+class BlocklistNotFound(NotFound, BlocklistError):  # noqa: N818 - named as the category it is
+    """An unknown list, entry, version or appeal."""
+
+
+class BlocklistConflict(Conflict, BlocklistError):  # noqa: N818
+    """The entry's state forbids it: listed or confirmed already, the two-analyst rule, a decided appeal."""
 
 
 def analyst(name: str) -> str:
@@ -61,7 +70,7 @@ def get_list(session: Session, name: str, kind: ListKind, *, lock: bool = False)
     query = select(Blocklist).where(Blocklist.name == name)
     found = session.execute(query.with_for_update() if lock else query).scalar_one_or_none()
     if found is None or found.kind != kind:
-        raise BlocklistError(f"unknown {'keyword' if kind == 'keywords' else 'URL'} list {name!r}")
+        raise BlocklistNotFound(f"unknown {'keyword' if kind == 'keywords' else 'URL'} list {name!r}")
     return found
 
 
@@ -97,7 +106,7 @@ def version_row(session: Session, blocklist: Blocklist, serial: int | None) -> B
         ).scalar_one_or_none()
     if found is None:
         what = f"version {serial}" if serial is not None else "published version"
-        raise BlocklistError(f"list {blocklist.name!r} has no {what}: publish it first")
+        raise BlocklistNotFound(f"list {blocklist.name!r} has no {what}: publish it first")
     return found
 
 

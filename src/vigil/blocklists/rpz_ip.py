@@ -12,10 +12,12 @@ from __future__ import annotations
 import ipaddress
 from collections.abc import Sequence
 
+from vigil.errors import Invalid
+
 IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
 
 
-class InvalidIpTriggerError(ValueError):
+class InvalidIpTriggerError(Invalid):
     """An IP trigger owner name that a resolver would reject; the message says why, as BIND does."""
 
 

@@ -45,12 +45,13 @@ import dns.transaction
 import dns.zonefile
 
 from vigil.blocklists.rpz_ip import InvalidIpTriggerError, IPNetwork, decode_ip_trigger
+from vigil.errors import Invalid
 
 #: A ``$GENERATE`` directive (dnspython expands it in full while reading); lines may end in CR alone.
 _GENERATE = re.compile(r"(?:\A|[\r\n])\$GENERATE", re.IGNORECASE)
 
 
-class RpzZoneError(ValueError):
+class RpzZoneError(Invalid):
     """A zone that resolvers refuse to load as a whole (or, with ``strict``, any rejected record)."""
 
 

@@ -18,7 +18,14 @@ from sqlalchemy import ColumnElement, select
 from vigil.blocklists.entries import InvalidEntryError, ListEntry, parse_target
 from vigil.blocklists.export.json import entry_to_dict
 from vigil.blocklists.lifecycle import EntryKind, EntryRow, Lifecycle
-from vigil.blocklists.lists import DEFAULT_URL_LIST, BlocklistError, VersionInfo, analyst
+from vigil.blocklists.lists import (
+    DEFAULT_URL_LIST,
+    BlocklistConflict,
+    BlocklistError,
+    BlocklistNotFound,
+    VersionInfo,
+    analyst,
+)
 from vigil.blocklists.models import Blocklist, BlocklistAppeal, BlocklistEntry, BlocklistPublished
 from vigil.blocklists.publishing import PublishResult, Row, content_digest
 from vigil.blocklists.versions import ListVersion, VersionDiff, diff_versions
@@ -277,9 +284,9 @@ class BlocklistService(Lifecycle[UrlKey, ListEntry, ListVersion, VersionDiff]):
         with self._transaction() as session:
             appeal = session.get(BlocklistAppeal, appeal_id, with_for_update=True)
             if appeal is None:
-                raise BlocklistError(f"no appeal {appeal_id}")
+                raise BlocklistNotFound(f"no appeal {appeal_id}")
             if appeal.status != "open":
-                raise BlocklistError(
+                raise BlocklistConflict(
                     f"appeal {appeal_id} was already {appeal.status} by {appeal.resolved_by}"
                 )
             row = session.get(BlocklistEntry, appeal.entry_id)

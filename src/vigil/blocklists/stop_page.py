@@ -19,10 +19,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final
 
+from vigil.errors import Invalid
+
 _LANGUAGE: Final = re.compile(r"^[a-z]{2,3}(?:-[a-z0-9]{2,8})*$")
 
 
-class StopPageError(ValueError):
+class StopPageError(Invalid):
     """A stop-page text file that is not well formed."""
 
 

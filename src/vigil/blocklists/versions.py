@@ -15,6 +15,7 @@ from datetime import datetime
 from typing import Final, TypeVar
 
 from vigil.blocklists.entries import EntryKind, ListEntry
+from vigil.errors import Invalid
 
 #: RPZ serials are SOA serials: unsigned 32-bit.
 MAX_SERIAL: Final = 2**32 - 1
@@ -23,7 +24,7 @@ K = TypeVar("K", bound=Hashable)
 ItemT = TypeVar("ItemT")
 
 
-class VersionError(ValueError):
+class VersionError(Invalid):
     """A version or diff that is inconsistent (duplicate entries, wrong serial, mismatched base)."""
 
 

@@ -14,12 +14,12 @@ from typing import Annotated
 
 import typer
 
-from vigil.blocklists.lists import DEFAULT_URL_LIST, BlocklistError
+from vigil.blocklists.lists import DEFAULT_URL_LIST
 from vigil.blocklists.service import DEFAULT_CATEGORY, BlocklistService, EntryInfo
 from vigil.blocklists.signed_exports import FORMATS, Exporter
-from vigil.cli.db import cli_actor, open_database
+from vigil.cli.db import cli_actor
 from vigil.cli.list_lifecycle import add_version_commands, fail, parse_time
-from vigil.config import Settings
+from vigil.cli.state import sessions_of, settings_of
 from vigil.db.bounds import DB_BIGINT_MAX, DB_INT_MAX
 from vigil.signing import SignatureError, public_key_from_pem, public_key_to_pem, verify
 from vigil.signing.keyfile import load_or_create_signing_key, signing_key_path
@@ -33,8 +33,8 @@ By = Annotated[str, typer.Option("--by", help="The analyst doing this.")]
 Target = Annotated[str, typer.Argument(help="A domain (example.com, *.example.com) or a full URL.")]
 
 
-def _service(settings: Settings | None = None) -> BlocklistService:
-    return BlocklistService(open_database(settings or Settings()), cli_actor())
+def _service(ctx: typer.Context) -> BlocklistService:
+    return BlocklistService(sessions_of(ctx), cli_actor())
 
 
 def _describe(entry: EntryInfo, verb: str) -> str:
@@ -43,6 +43,7 @@ def _describe(entry: EntryInfo, verb: str) -> str:
 
 @app.command("add")
 def add_command(
+    ctx: typer.Context,
     target: Target,
     by: By,
     reason: Annotated[str, typer.Option("--reason", help="Why it is listed.")] = "",
@@ -55,72 +56,62 @@ def add_command(
     list_name: ListName = DEFAULT_URL_LIST,
 ) -> None:
     """Put a domain or URL forward; a second, different analyst must confirm it before it is published."""
-    try:
-        entry = _service().add(
-            target,
-            by=by,
-            list_name=list_name,
-            category=category,
-            reason=reason,
-            wildcard=wildcard,
-            expires_at=parse_time(expires),
-            source_report_id=report,
-        )
-    except BlocklistError as exc:
-        raise fail(exc) from None
+    entry = _service(ctx).add(
+        target,
+        by=by,
+        list_name=list_name,
+        category=category,
+        reason=reason,
+        wildcard=wildcard,
+        expires_at=parse_time(expires),
+        source_report_id=report,
+    )
     typer.echo(_describe(entry, "added"))
 
 
 @app.command("confirm")
-def confirm_command(target: Target, by: By, list_name: ListName = DEFAULT_URL_LIST) -> None:
+def confirm_command(
+    ctx: typer.Context, target: Target, by: By, list_name: ListName = DEFAULT_URL_LIST
+) -> None:
     """Verify an entry as the second analyst (never the one who added it)."""
-    try:
-        entry = _service().confirm(target, by=by, list_name=list_name)
-    except BlocklistError as exc:
-        raise fail(exc) from None
+    entry = _service(ctx).confirm(target, by=by, list_name=list_name)
     typer.echo(_describe(entry, "confirmed"))
 
 
 @app.command("remove")
 def remove_command(
+    ctx: typer.Context,
     target: Target,
     by: By,
     reason: Annotated[str, typer.Option("--reason", help="Why it comes off.")] = "",
     list_name: ListName = DEFAULT_URL_LIST,
 ) -> None:
     """Take an entry off the list (from the next published version)."""
-    try:
-        entry = _service().remove(target, by=by, reason=reason, list_name=list_name)
-    except BlocklistError as exc:
-        raise fail(exc) from None
+    entry = _service(ctx).remove(target, by=by, reason=reason, list_name=list_name)
     typer.echo(_describe(entry, "removed"))
 
 
 @app.command("expire")
 def expire_command(
+    ctx: typer.Context,
     target: Target,
     by: By,
     at: Annotated[str | None, typer.Option("--at", help="When (ISO 8601; default now).")] = None,
     list_name: ListName = DEFAULT_URL_LIST,
 ) -> None:
     """Set when an entry stops being published."""
-    try:
-        entry = _service().expire(target, by=by, at=parse_time(at), list_name=list_name)
-    except BlocklistError as exc:
-        raise fail(exc) from None
+    entry = _service(ctx).expire(target, by=by, at=parse_time(at), list_name=list_name)
     typer.echo(_describe(entry, "expires"))
 
 
 @app.command("show")
 def show_command(
+    ctx: typer.Context,
     list_name: ListName = DEFAULT_URL_LIST,
     removed: Annotated[bool, typer.Option("--removed", help="Also removed entries.")] = False,
 ) -> None:
     """The list's entries with who added and confirmed each, and their state."""
-    try:
-        entries = _service().entries(list_name, include_removed=removed)
-    except BlocklistError as exc:
-        raise fail(exc) from None
+    entries = _service(ctx).entries(list_name, include_removed=removed)
     now = datetime.now(UTC)
     # One line per entry, tab-separated: targets are long and scripts read this.
     typer.echo("target\tstate\tadded by\tconfirmed by\tcategory\treason")
@@ -131,6 +122,7 @@ def show_command(
 
 @app.command("appeal")
 def appeal_command(
+    ctx: typer.Context,
     target: Target,
     by: By,
     appellant: Annotated[str, typer.Option("--appellant", help="Who appeals (name or contact).")],
@@ -138,17 +130,15 @@ def appeal_command(
     list_name: ListName = DEFAULT_URL_LIST,
 ) -> None:
     """Record a site owner's appeal against an entry."""
-    try:
-        appeal = _service().appeal(
-            target, appellant=appellant, statement=statement, by=by, list_name=list_name
-        )
-    except BlocklistError as exc:
-        raise fail(exc) from None
+    appeal = _service(ctx).appeal(
+        target, appellant=appellant, statement=statement, by=by, list_name=list_name
+    )
     typer.echo(f"appeal {appeal.id} against {appeal.target} recorded")
 
 
 @app.command("resolve")
 def resolve_command(
+    ctx: typer.Context,
     appeal_id: Annotated[int, typer.Argument(min=1, max=DB_INT_MAX, help="The appeal's number.")],
     by: By,
     uphold: Annotated[
@@ -157,10 +147,7 @@ def resolve_command(
     resolution: Annotated[str, typer.Option("--note", help="Why.")],
 ) -> None:
     """Decide an appeal."""
-    try:
-        appeal = _service().resolve_appeal(appeal_id, by=by, upheld=uphold, resolution=resolution)
-    except BlocklistError as exc:
-        raise fail(exc) from None
+    appeal = _service(ctx).resolve_appeal(appeal_id, by=by, upheld=uphold, resolution=resolution)
     typer.echo(f"appeal {appeal.id} against {appeal.target}: {appeal.status}")
 
 
@@ -169,6 +156,7 @@ add_version_commands(app, _service, default_list=DEFAULT_URL_LIST, list_help="Th
 
 @app.command("export")
 def export_command(
+    ctx: typer.Context,
     fmt: Annotated[str, typer.Option("--format", help=f"One of {', '.join(FORMATS)}.")],
     since: Annotated[
         int | None,
@@ -185,13 +173,10 @@ def export_command(
     list_name: ListName = DEFAULT_URL_LIST,
 ) -> None:
     """Write a published version (or its changes since a serial), signed with Ed25519."""
-    settings = Settings()
-    try:
-        exported = Exporter.from_settings(settings, _service(settings)).export(
-            list_name, fmt, since=since, serial=serial
-        )
-    except (BlocklistError, SignatureError) as exc:
-        raise fail(exc) from None
+    settings = settings_of(ctx)
+    exported = Exporter.from_settings(settings, _service(ctx)).export(
+        list_name, fmt, since=since, serial=serial
+    )
     if exported is None:
         typer.echo(f"{list_name}: nothing changed since serial {since}", err=True)
         return
@@ -208,6 +193,7 @@ def export_command(
 
 @app.command("verify")
 def verify_command(
+    ctx: typer.Context,
     file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="The exported file.")],
     signature: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="Its .sig file.")],
     key: Annotated[
@@ -220,7 +206,7 @@ def verify_command(
         if key is not None:
             public = public_key_from_pem(key.read_bytes())
         else:
-            path = signing_key_path(Settings())
+            path = signing_key_path(settings_of(ctx))
             if not path.exists():
                 raise SignatureError(f"no --key given and no signing key at {path}")
             public = load_or_create_signing_key(path).public_key()
@@ -231,10 +217,7 @@ def verify_command(
 
 
 @app.command("key")
-def key_command() -> None:
+def key_command(ctx: typer.Context) -> None:
     """Print the public key that verifies this instance's exports (made on first use)."""
-    try:
-        private = load_or_create_signing_key(signing_key_path(Settings()))
-    except SignatureError as exc:
-        raise fail(exc) from None
+    private = load_or_create_signing_key(signing_key_path(settings_of(ctx)))
     typer.echo(public_key_to_pem(private.public_key()).decode("ascii"), nl=False)

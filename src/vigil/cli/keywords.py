@@ -10,13 +10,13 @@ import typer
 
 from vigil.blocklists.keyword_diff import keyword_diff_to_json
 from vigil.blocklists.keyword_service import KeywordService
-from vigil.blocklists.keywords import HelpResource, KeywordError, MatchMode, keywords_to_json
-from vigil.blocklists.lists import DEFAULT_KEYWORD_LIST, BlocklistError
-from vigil.cli.db import cli_actor, open_database
-from vigil.cli.list_lifecycle import add_version_commands, fail, parse_time
-from vigil.config import Settings
+from vigil.blocklists.keywords import HelpResource, MatchMode, keywords_to_json
+from vigil.blocklists.lists import DEFAULT_KEYWORD_LIST
+from vigil.cli.db import cli_actor
+from vigil.cli.list_lifecycle import add_version_commands, parse_time
+from vigil.cli.state import sessions_of, settings_of
 from vigil.db.bounds import DB_BIGINT_MAX
-from vigil.signing import SignatureError, sign
+from vigil.signing import sign
 from vigil.signing.keyfile import load_or_create_signing_key, signing_key_path
 
 app = typer.Typer(
@@ -29,12 +29,13 @@ Term = Annotated[str, typer.Argument(help="The term, as searchers type it.")]
 Language = Annotated[str, typer.Option("--language", help="BCP 47 language of the term.")]
 
 
-def _service(settings: Settings | None = None) -> KeywordService:
-    return KeywordService(open_database(settings or Settings()), cli_actor())
+def _service(ctx: typer.Context) -> KeywordService:
+    return KeywordService(sessions_of(ctx), cli_actor())
 
 
 @app.command("add")
 def add_command(
+    ctx: typer.Context,
     term: Term,
     by: By,
     warning: Annotated[str, typer.Option("--warning", help="What the search engine shows.")],
@@ -48,21 +49,18 @@ def add_command(
     list_name: ListName = DEFAULT_KEYWORD_LIST,
 ) -> None:
     """Put a term forward; a second, different analyst must confirm it before it is published."""
-    try:
-        resource = HelpResource(name=help_name, url=help_url, language=language, phone=help_phone)
-        keyword = _service().add(
-            term,
-            by=by,
-            warning=warning,
-            help=resource,
-            language=language,
-            match=match,
-            category=category,
-            expires_at=parse_time(expires),
-            list_name=list_name,
-        )
-    except (BlocklistError, KeywordError) as exc:
-        raise fail(exc) from None
+    resource = HelpResource(name=help_name, url=help_url, language=language, phone=help_phone)
+    keyword = _service(ctx).add(
+        term,
+        by=by,
+        warning=warning,
+        help=resource,
+        language=language,
+        match=match,
+        category=category,
+        expires_at=parse_time(expires),
+        list_name=list_name,
+    )
     typer.echo(
         f"added {keyword.term!r} ({keyword.language}, {keyword.match}) to {list_name}: awaiting confirmation"
     )
@@ -70,18 +68,20 @@ def add_command(
 
 @app.command("confirm")
 def confirm_command(
-    term: Term, by: By, language: Language = "en", list_name: ListName = DEFAULT_KEYWORD_LIST
+    ctx: typer.Context,
+    term: Term,
+    by: By,
+    language: Language = "en",
+    list_name: ListName = DEFAULT_KEYWORD_LIST,
 ) -> None:
     """Verify a term as the second analyst (never the one who added it)."""
-    try:
-        _service().confirm(term, by=by, language=language, list_name=list_name)
-    except BlocklistError as exc:
-        raise fail(exc) from None
+    _service(ctx).confirm(term, by=by, language=language, list_name=list_name)
     typer.echo(f"confirmed {term!r} ({language}) on {list_name}")
 
 
 @app.command("remove")
 def remove_command(
+    ctx: typer.Context,
     term: Term,
     by: By,
     reason: Annotated[str, typer.Option("--reason", help="Why it comes off.")] = "",
@@ -89,15 +89,13 @@ def remove_command(
     list_name: ListName = DEFAULT_KEYWORD_LIST,
 ) -> None:
     """Take a term off the list (from the next published version)."""
-    try:
-        _service().remove(term, by=by, reason=reason, language=language, list_name=list_name)
-    except BlocklistError as exc:
-        raise fail(exc) from None
+    _service(ctx).remove(term, by=by, reason=reason, language=language, list_name=list_name)
     typer.echo(f"removed {term!r} ({language}) from {list_name}")
 
 
 @app.command("expire")
 def expire_command(
+    ctx: typer.Context,
     term: Term,
     by: By,
     at: Annotated[str | None, typer.Option("--at", help="When (ISO 8601; default now).")] = None,
@@ -105,20 +103,14 @@ def expire_command(
     list_name: ListName = DEFAULT_KEYWORD_LIST,
 ) -> None:
     """Set when a term stops being published."""
-    try:
-        _service().expire(term, by=by, at=parse_time(at), language=language, list_name=list_name)
-    except BlocklistError as exc:
-        raise fail(exc) from None
+    _service(ctx).expire(term, by=by, at=parse_time(at), language=language, list_name=list_name)
     typer.echo(f"{term!r} ({language}) expires {at or 'now'}")
 
 
 @app.command("show")
-def show_command(list_name: ListName = DEFAULT_KEYWORD_LIST) -> None:
+def show_command(ctx: typer.Context, list_name: ListName = DEFAULT_KEYWORD_LIST) -> None:
     """The live terms with who added and confirmed each."""
-    try:
-        entries = _service().entries(list_name)
-    except BlocklistError as exc:
-        raise fail(exc) from None
+    entries = _service(ctx).entries(list_name)
     typer.echo("term\tlanguage\tmatch\tadded by\tconfirmed by\thelp")
     for keyword, added_by, confirmed_by in entries:
         fields = (
@@ -139,15 +131,13 @@ add_version_commands(
 
 @app.command("check")
 def check_command(
+    ctx: typer.Context,
     query: Annotated[str, typer.Argument(help="A search query.")],
     language: Annotated[str | None, typer.Option("--language", help="The searcher's language.")] = None,
     list_name: ListName = DEFAULT_KEYWORD_LIST,
 ) -> None:
     """The listed terms a query matches (latest published version) and the warning to show."""
-    try:
-        result = _service().check(query, language=language, list_name=list_name)
-    except BlocklistError as exc:
-        raise fail(exc) from None
+    result = _service(ctx).check(query, language=language, list_name=list_name)
     if not result.matched:
         typer.echo("no listed term matched")
         return
@@ -161,6 +151,7 @@ def check_command(
 
 @app.command("export")
 def export_command(
+    ctx: typer.Context,
     since: Annotated[
         int | None,
         typer.Option("--since", min=0, max=DB_BIGINT_MAX, help="Only the changes since this serial."),
@@ -171,22 +162,15 @@ def export_command(
     list_name: ListName = DEFAULT_KEYWORD_LIST,
 ) -> None:
     """Write the latest version as JSON (or its changes since a serial), signed with Ed25519."""
-    settings = Settings()
-    service = _service(settings)
-    try:
-        latest = service.version(list_name)
-        if since == latest.serial:
-            typer.echo(f"{list_name}: nothing changed since serial {since}", err=True)
-            return
-        text = (
-            keywords_to_json(latest)
-            if since is None
-            else keyword_diff_to_json(service.diff(list_name, since))
-        )
-        data = text.encode("utf-8")
-        signature = sign(data, load_or_create_signing_key(signing_key_path(settings)))
-    except (BlocklistError, SignatureError) as exc:
-        raise fail(exc) from None
+    settings = settings_of(ctx)
+    service = _service(ctx)
+    latest = service.version(list_name)
+    if since == latest.serial:
+        typer.echo(f"{list_name}: nothing changed since serial {since}", err=True)
+        return
+    text = keywords_to_json(latest) if since is None else keyword_diff_to_json(service.diff(list_name, since))
+    data = text.encode("utf-8")
+    signature = sign(data, load_or_create_signing_key(signing_key_path(settings)))
     if output is None:
         sys.stdout.buffer.write(data)
         sys.stdout.flush()

@@ -15,7 +15,6 @@ from rich.console import Console
 from rich.table import Table
 
 from vigil.blocklists.lifecycle import Lifecycle
-from vigil.blocklists.lists import BlocklistError
 
 
 def fail(exc: Exception) -> typer.Exit:
@@ -36,7 +35,7 @@ def parse_time(text: str | None) -> datetime | None:
 
 def add_version_commands(
     app: typer.Typer,
-    service: Callable[[], Lifecycle[Any, Any, Any, Any]],
+    service: Callable[[typer.Context], Lifecycle[Any, Any, Any, Any]],
     *,
     default_list: str,
     list_help: str,
@@ -45,12 +44,11 @@ def add_version_commands(
     """Register ``publish`` and ``versions`` on ``app`` (``noun``: what the list holds: entries, terms)."""
 
     @app.command("publish")
-    def publish_command(list_name: str = typer.Option(default_list, "--list", help=list_help)) -> None:
+    def publish_command(
+        ctx: typer.Context, list_name: str = typer.Option(default_list, "--list", help=list_help)
+    ) -> None:
         """Publish the confirmed, unexpired entries as a new immutable version (none if nothing changed)."""
-        try:
-            result = service().publish(list_name)
-        except BlocklistError as exc:
-            raise fail(exc) from None
+        result = service(ctx).publish(list_name)
         if result.new_version:
             typer.echo(
                 f"{list_name} serial {result.serial}: {result.entries} {noun} "
@@ -60,12 +58,11 @@ def add_version_commands(
             typer.echo(f"{list_name}: unchanged since serial {result.serial} ({result.entries} {noun})")
 
     @app.command("versions")
-    def versions_command(list_name: str = typer.Option(default_list, "--list", help=list_help)) -> None:
+    def versions_command(
+        ctx: typer.Context, list_name: str = typer.Option(default_list, "--list", help=list_help)
+    ) -> None:
         """Every published version."""
-        try:
-            versions = service().versions(list_name)
-        except BlocklistError as exc:
-            raise fail(exc) from None
+        versions = service(ctx).versions(list_name)
         table = Table("serial", "published", "by", noun, "added", "removed")
         for v in versions:
             table.add_row(

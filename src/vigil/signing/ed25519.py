@@ -23,11 +23,13 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
+from vigil.errors import Invalid
+
 SIGNATURE_TAG: Final = "vigil-ed25519"
 SIGNATURE_BYTES: Final = 64
 
 
-class SignatureError(ValueError):
+class SignatureError(Invalid):
     """A signature that is malformed, made by another key, or does not match the data."""
 
 

@@ -70,7 +70,7 @@ def test_blocklist_lifecycle_export_and_verify(db_env: Settings, tmp_path: Path)
     )
     assert (
         "no incremental form"
-        in run("blocklist", "export", "--format", "hosts", "--since", "1", code=1).output
+        in run("blocklist", "export", "--format", "hosts", "--since", "1", code=2).output
     )
 
     run("blocklist", "remove", "dedicated.example", "--by", "carol", "--reason", "made-up")
@@ -95,7 +95,7 @@ def test_blocklist_appeals(db_env: Settings) -> None:
 
 
 def test_blocklist_user_errors(db_env: Settings) -> None:
-    assert "error:" in run("blocklist", "add", "ftp://x.example/", "--by", "alice", code=1).output
+    assert "error:" in run("blocklist", "add", "ftp://x.example/", "--by", "alice", code=2).output
     assert "unknown URL list" in run("blocklist", "publish", "--list", "nothing", code=1).output
     assert (
         "not an ISO 8601"

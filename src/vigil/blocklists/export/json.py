@@ -28,12 +28,13 @@ from typing import Any, Final
 from vigil.blocklists.entries import ENTRY_KINDS, ListEntry, parse_target
 from vigil.blocklists.envelope import Envelope, parse_time
 from vigil.blocklists.versions import ListVersion, VersionDiff
+from vigil.errors import Invalid
 
 FORMAT: Final = "vigil-blocklist"
 DIFF_FORMAT: Final = "vigil-blocklist-diff"
 
 
-class JsonFormatError(ValueError):
+class JsonFormatError(Invalid):
     """A document that is not a Vigil blocklist (or diff) of a supported version."""
 
 

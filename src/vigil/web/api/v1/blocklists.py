@@ -38,7 +38,7 @@ from vigil.signing import key_id, public_key_to_pem, sign
 from vigil.signing.keyfile import load_or_create_signing_key, signing_key_path
 from vigil.web.context import AppContext, context
 from vigil.web.policy import public, require
-from vigil.web.problems import PROBLEM_RESPONSES, Problem
+from vigil.web.problems import PROBLEM_RESPONSES, bad_request
 
 router = APIRouter(tags=["blocklists"], responses=PROBLEM_RESPONSES)
 #: Served at the site's root, beside the API: where consumers look for the key that signs the lists.
@@ -64,12 +64,6 @@ def etag_matches(header: str | None, etag: str) -> bool:
     return "*" in tags or any(tag.removeprefix("W/") == etag for tag in tags)
 
 
-def _problem(exc: BlocklistError) -> Problem:
-    text = str(exc)
-    missing = not isinstance(exc, ExportError) and ("unknown" in text or "has no" in text)
-    return Problem(404 if missing else 400, text)
-
-
 def _exporter(ctx: AppContext, who: Principal) -> Exporter:
     return Exporter.from_settings(ctx.settings, BlocklistService(ctx.sessions, who.actor))
 
@@ -79,7 +73,7 @@ def _signed(ctx: AppContext, who: Principal, name: str, fmt: str, since: int | N
     try:
         return _exporter(ctx, who).export(name, fmt, since=since)
     except BlocklistError as exc:
-        raise _problem(exc) from None
+        raise bad_request(exc) from None
 
 
 def _up_to_date(serial: int) -> Response:
@@ -96,7 +90,7 @@ def _download_etag(
             raise ExportError(f"the {chosen} format has no incremental form: use rpz or json with since")
         serial = exporter.service.latest_serial(name)
     except BlocklistError as exc:
-        raise _problem(exc) from None
+        raise bad_request(exc) from None
     return exporter.etag(name, chosen, serial, since), serial
 
 
@@ -165,7 +159,7 @@ def _keyword_document(ctx: AppContext, who: Principal, list_name: str, since: in
             else keyword_diff_to_json(service.diff(list_name, since))
         )
     except BlocklistError as exc:
-        raise _problem(exc) from None
+        raise bad_request(exc) from None
     return text, latest.serial
 
 
