@@ -11,6 +11,7 @@ from collections.abc import Callable
 import numpy as np
 from sqlalchemy.orm import Session, sessionmaker
 
+from vigil.errors import Invalid, NotFound
 from vigil.index import ExactIndex, PdqIndex
 from vigil.matching.entries import published_versions, version_rows
 from vigil.signals.base import IndexedSignalType
@@ -23,7 +24,7 @@ def signal_type_index(name: str) -> IndexedSignalType:
     try:
         return _indexed()[name]
     except KeyError:
-        raise ValueError(f"no index for signal type {name!r}; known: {', '.join(_indexed())}") from None
+        raise Invalid(f"no index for signal type {name!r}; known: {', '.join(_indexed())}") from None
 
 
 def list_index(
@@ -32,13 +33,13 @@ def list_index(
     signal: str,
     progress: Callable[[int, int], None] | None = None,
 ) -> PdqIndex | ExactIndex:
-    """The ``signal`` index of the latest published version of list ``name``; LookupError if none."""
+    """The ``signal`` index of the latest published version of list ``name``; NotFound if none."""
     hashes: list[str] = []
     ids: list[int] = []
     with sessions() as session:
         version = next((v for v in published_versions(session) if v.name == name), None)
         if version is None:
-            raise LookupError(f"hash list {name!r} has no published version")
+            raise NotFound(f"hash list {name!r} has no published version")
         for row in version_rows(session, version.list_id, version.version):
             if signal in IDENTITY_DIGESTS:
                 digest = getattr(row, signal)

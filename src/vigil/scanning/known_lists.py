@@ -11,6 +11,7 @@ from pathlib import Path
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from vigil.errors import NotFound
 from vigil.matching import Matcher
 from vigil.matching.snapshots import ListSnapshot
 from vigil.scanning.matching import EntryInfo, KnownLists
@@ -37,11 +38,11 @@ class SnapshotEntries(Mapping[int, EntryInfo]):
 
 
 def known_from_list(sessions: sessionmaker[Session], folder: Path, name: str) -> KnownLists:
-    """The latest published version of list ``name``; LookupError when it has none. ``folder`` is where
+    """The latest published version of list ``name``; NotFound when it has none. ``folder`` is where
     the API keeps its snapshots (``Settings.list_snapshot_dir``), so both reuse each other's builds."""
     matcher = Matcher(sessions, folder, poll_seconds=0)
     matcher.refresh()
     snap = matcher.lists().get(name)
     if snap is None:
-        raise LookupError(f"hash list {name!r} has no published version (vigil lists publish {name})")
+        raise NotFound(f"hash list {name!r} has no published version (vigil lists publish {name})")
     return KnownLists(dict(snap.indexes), SnapshotEntries(snap, name), name)
