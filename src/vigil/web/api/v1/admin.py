@@ -13,13 +13,12 @@ from vigil.auth.roles import ROLE_DESCRIPTIONS, Role
 from vigil.auth.service import (
     AuthError,
     IssuedToken,
-    TokenInfo,
-    UserInfo,
 )
 from vigil.db.bounds import DB_INT_MAX
 from vigil.web.context import AppContext, context
 from vigil.web.policy import require
 from vigil.web.problems import PROBLEM_RESPONSES, Problem, bad_request
+from vigil.web.records import RecordOut
 from vigil.web.roles import ADMIN, EVERYONE
 
 router = APIRouter(tags=["admin"], responses=PROBLEM_RESPONSES)
@@ -32,7 +31,7 @@ class RoleOut(BaseModel):
     description: str
 
 
-class UserOut(BaseModel):
+class UserOut(RecordOut):
     id: int
     name: str
     role: Role
@@ -41,20 +40,8 @@ class UserOut(BaseModel):
     created_by: str
     tokens: int
 
-    @classmethod
-    def of(cls, u: UserInfo) -> UserOut:
-        return cls(
-            id=u.id,
-            name=u.name,
-            role=u.role,
-            active=u.active,
-            created_at=u.created_at,
-            created_by=u.created_by,
-            tokens=u.tokens,
-        )
 
-
-class TokenOut(BaseModel):
+class TokenOut(RecordOut):
     id: int
     user_id: int
     user: str
@@ -62,18 +49,6 @@ class TokenOut(BaseModel):
     created_at: datetime
     created_by: str
     revoked_at: datetime | None
-
-    @classmethod
-    def of(cls, t: TokenInfo) -> TokenOut:
-        return cls(
-            id=t.id,
-            user_id=t.user_id,
-            user=t.user,
-            prefix=t.prefix,
-            created_at=t.created_at,
-            created_by=t.created_by,
-            revoked_at=t.revoked_at,
-        )
 
 
 class IssuedOut(BaseModel):

@@ -14,10 +14,10 @@ from vigil.db.bounds import DB_INT_MAX
 from vigil.hashlists.contributors import ContributorError
 from vigil.hashlists.records import media as media_records
 from vigil.hashlists.records import victims as victim_records
-from vigil.hashlists.records.victims import SeriesSummary, VictimRecord
 from vigil.web.context import AppContext, context
 from vigil.web.policy import require
 from vigil.web.problems import PROBLEM_RESPONSES, bad_request
+from vigil.web.records import RecordOut
 from vigil.web.roles import STAFF, VICTIM_ID
 
 router = APIRouter(tags=["records"], responses=PROBLEM_RESPONSES)
@@ -55,7 +55,7 @@ class MediaOut(BaseModel):
     victims: list[int]
 
 
-class SeriesOut(BaseModel):
+class SeriesOut(RecordOut):
     id: int
     name: str
     description: str
@@ -63,19 +63,8 @@ class SeriesOut(BaseModel):
     victims: int
     identified: int
 
-    @classmethod
-    def of(cls, s: SeriesSummary) -> SeriesOut:
-        return cls(
-            id=s.id,
-            name=s.name,
-            description=s.description,
-            created_at=s.created_at,
-            victims=s.victims,
-            identified=s.identified,
-        )
 
-
-class VictimOut(BaseModel):
+class VictimOut(RecordOut):
     id: int
     series_id: int
     series: str
@@ -86,21 +75,6 @@ class VictimOut(BaseModel):
     country: str | None
     created_at: datetime
     media: int
-
-    @classmethod
-    def of(cls, v: VictimRecord) -> VictimOut:
-        return cls(
-            id=v.id,
-            series_id=v.series_id,
-            series=v.series,
-            label=v.label,
-            identified=v.identified,
-            identified_on=v.identified_on,
-            identifying_agency=v.identifying_agency,
-            country=v.country,
-            created_at=v.created_at,
-            media=v.media,
-        )
 
 
 class SeriesDetail(SeriesOut):
