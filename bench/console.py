@@ -25,6 +25,8 @@ from typing import Any, Final
 
 from sqlalchemy import Engine, insert
 
+from bench.seeded import seeded_database
+
 BENCH_DIR: Final = Path(__file__).resolve().parent
 CACHE_DIR: Final = BENCH_DIR / ".cache" / "console"
 TARGET_MS: Final = 150.0
@@ -185,30 +187,12 @@ def build(engine: Engine, cases: int, media: int, queue_share: float) -> None:
 
 def prepare(cases: int, media: int, queue_share: float) -> Path:
     """A data folder (built once) with the database migrated and filled."""
-    from vigil.config import Settings
-    from vigil.db import migrate
-    from vigil.db.session import make_engine
 
-    folder = CACHE_DIR / f"c{cases}-m{media}-q{queue_share:g}"
-    if (folder / "ready").exists():
-        return folder
-    if folder.exists():
-        for path in sorted(folder.rglob("*"), reverse=True):
-            path.unlink() if path.is_file() else path.rmdir()
-    folder.mkdir(parents=True)
-    settings = Settings(data_dir=folder)
-    migrate.upgrade(settings)
-    engine = make_engine(settings)
-    start = time.perf_counter()
-    try:
+    def fill(engine: Engine) -> str:
         build(engine, cases, media, queue_share)
-        with engine.begin() as conn:
-            conn.exec_driver_sql("ANALYZE")
-    finally:
-        engine.dispose()
-    print(f"built {cases} cases, {media} media in {time.perf_counter() - start:.0f} s", flush=True)
-    (folder / "ready").write_text("ok\n")
-    return folder
+        return f"{cases} cases, {media} media"
+
+    return seeded_database(CACHE_DIR / f"c{cases}-m{media}-q{queue_share:g}", fill)
 
 
 def _times(client: Any, paths: list[str], headers: dict[str, str] | None = None) -> list[float]:

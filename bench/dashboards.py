@@ -31,6 +31,7 @@ from typing import Any, Final
 from sqlalchemy import Engine, insert
 
 from bench.console import _bulk, _p, _times
+from bench.seeded import seeded_database
 
 BENCH_DIR: Final = Path(__file__).resolve().parent
 CACHE_DIR: Final = BENCH_DIR / ".cache" / "dashboards"
@@ -212,33 +213,11 @@ def build(engine: Engine, cases: int, media: int) -> None:
 
 
 def prepare(cases: int, media: int) -> Path:
-    from vigil.config import Settings
-    from vigil.db import migrate
-    from vigil.db.session import make_engine
-
-    folder = CACHE_DIR / f"c{cases}-m{media}"
-    if (folder / "ready").exists():
-        return folder
-    if folder.exists():
-        for path in sorted(folder.rglob("*"), reverse=True):
-            path.unlink() if path.is_file() else path.rmdir()
-    folder.mkdir(parents=True)
-    settings = Settings(data_dir=folder)
-    migrate.upgrade(settings)
-    engine = make_engine(settings)
-    start = time.perf_counter()
-    try:
+    def fill(engine: Engine) -> str:
         build(engine, cases, media)
-        with engine.begin() as conn:
-            conn.exec_driver_sql("ANALYZE")
-    finally:
-        engine.dispose()
-    print(
-        f"built {cases} cases, {media} media, {YEARS} years in {time.perf_counter() - start:.0f} s",
-        flush=True,
-    )
-    (folder / "ready").write_text("ok\n")
-    return folder
+        return f"{cases} cases, {media} media, {YEARS} years"
+
+    return seeded_database(CACHE_DIR / f"c{cases}-m{media}", fill)
 
 
 def _signed_in(settings: Any) -> str:
