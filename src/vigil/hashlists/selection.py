@@ -25,6 +25,7 @@ from vigil.hashlists.models import (
     Media,
     MediaSignal,
 )
+from vigil.hashlists.votes import VOTE_COLUMNS
 from vigil.signals.registry import IDENTITY_DIGESTS
 
 RANGE: Final = 5000
@@ -189,17 +190,7 @@ class Selector:
         if not views:
             return views
         cl = Classification
-        votes = select(
-            cl.media_id,
-            cl.scheme_id,
-            cl.jurisdiction_id,
-            cl.category_id,
-            cl.contributor_id,
-            cl.analyst,
-            Contributor.country,
-            cl.classified_at,
-            cl.id,
-        ).join(Contributor, Contributor.id == cl.contributor_id)
+        votes = select(cl.media_id, *VOTE_COLUMNS).join(Contributor, Contributor.id == cl.contributor_id)
         for row in self.session.execute(votes.where(within(cl.media_id))):
             view = views[row.media_id]
             view.votes.append(Vote(*row[1:]))

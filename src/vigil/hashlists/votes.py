@@ -87,19 +87,24 @@ class MediaStatus:
     baseline: bool
 
 
+#: What a :class:`~vigil.hashlists.acceptance.Vote` is read from, in its fields' order (joined with the
+#: contributor, whose country is the vote's).
+VOTE_COLUMNS = (
+    Classification.scheme_id,
+    Classification.jurisdiction_id,
+    Classification.category_id,
+    Classification.contributor_id,
+    Classification.analyst,
+    Contributor.country,
+    Classification.classified_at,
+    Classification.id,
+)
+
+
 def media_status(session: Session, catalog: Catalog, media: Media) -> MediaStatus:
     cl = Classification
     rows = session.execute(
-        select(
-            cl.scheme_id,
-            cl.jurisdiction_id,
-            cl.category_id,
-            cl.contributor_id,
-            cl.analyst,
-            Contributor.country,
-            cl.classified_at,
-            cl.id,
-        )
+        select(*VOTE_COLUMNS)
         .join(Contributor, Contributor.id == cl.contributor_id)
         .where(cl.media_id == media.id)
     )

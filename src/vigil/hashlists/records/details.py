@@ -27,7 +27,7 @@ from vigil.hashlists.models import (
     Victim,
 )
 from vigil.hashlists.records.media import MediaRecord, record_of
-from vigil.hashlists.votes import MediaNotFoundError
+from vigil.hashlists.votes import VOTE_COLUMNS, MediaNotFoundError
 
 
 @dataclass(frozen=True)
@@ -83,14 +83,7 @@ def _votes(session: Session, catalog: Catalog, media_id: int) -> tuple[list[Vote
     cl = Classification
     rows = session.execute(
         select(
-            cl.scheme_id,
-            cl.jurisdiction_id,
-            cl.category_id,
-            cl.contributor_id,
-            cl.analyst,
-            Contributor.country,
-            cl.classified_at,
-            cl.id,
+            *VOTE_COLUMNS,
             cl.raw_code,
             Contributor.name,
         )
