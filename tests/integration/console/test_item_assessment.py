@@ -13,6 +13,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
+from typer.testing import CliRunner
 
 from tests.integration.console.helpers import field, make_staff, sign_in
 from tests.integration.console.seeding import attach, console_hotline, page_items, triage_page
@@ -20,6 +21,7 @@ from tests.integration.hotline.parts import Inbox, hotline_settings, smtp_server
 from tests.integration.hotline.servers import Site, http_site
 from vigil.audit.models import AuditEntry
 from vigil.auth.service import UserService
+from vigil.cli.main import app as cli
 from vigil.config import Settings
 from vigil.errors import Conflict, Invalid
 from vigil.hotline.caseview import case_view
@@ -124,7 +126,7 @@ def test_a_page_whose_items_are_all_not_illegal_can_be_rejected(
 
 
 def test_api_route_and_case_view(
-    world: tuple[Settings, Hotline, Site, Inbox], sessions: sessionmaker[Session]
+    world: tuple[Settings, Hotline, Site, Inbox], sessions: sessionmaker[Session], db_env: Settings
 ) -> None:
     settings, hotline, site, _ = world
     users = UserService(sessions, "test")
@@ -173,6 +175,11 @@ def test_api_route_and_case_view(
         assert again.status_code == 200  # still awaiting: an undetermined verdict keeps it in triage
     with sessions() as session:
         assert case_view(session, case_id)["assessments"][-1]["category"] == "2"  # type: ignore[index]
+    # The command line shows the analyst's assessment beside each item's outcome.
+    shown = CliRunner().invoke(cli, ["hotline", "case", str(case_id)])
+    assert shown.exit_code == 0, shown.output
+    assert "#0 unknown [assessed 2 (undetermined) by ana]" in shown.output
+    assert "#1 unknown [assessed not-illegal (not_illegal) by ana]" in shown.output
 
 
 def test_console_item_form_and_grid_by_item(
