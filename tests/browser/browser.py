@@ -88,9 +88,11 @@ def keyboard_unreachable(page: Any) -> list[str]:
         "() => { const els = [...document.querySelectorAll("
         "'a[href], button:not([disabled]), input:not([type=hidden]), select, textarea, [tabindex]')]"
         ".filter(e => e.offsetParent !== null && e.tabIndex >= 0)"
-        # A radio group is one Tab stop (arrow keys move inside it): its first radio stands for it.
-        ".filter(e => !(e.type === 'radio' && e.form && e.form.querySelector("
-        "'input[type=radio][name=\"' + e.name + '\"]') !== e));"
+        # A radio group is one Tab stop (arrow keys move inside it), which lands on its checked radio,
+        # or on its first when none is checked: that one stands for the group.
+        ".filter(e => { if (e.type !== 'radio' || !e.form) return true;"
+        " const group = 'input[type=radio][name=\"' + e.name + '\"]';"
+        " return (e.form.querySelector(group + ':checked') || e.form.querySelector(group)) === e; });"
         " els.forEach((e, i) => e.setAttribute('data-kb', String(i))); return els.length; }"
     )
     page.evaluate("() => { document.activeElement && document.activeElement.blur(); window.scrollTo(0, 0); }")

@@ -113,7 +113,11 @@ def case_command(
     for item in view["items"]:
         found = f" {item['scheme']} {item['category']} ({item['verdict']})" if item["verdict"] else ""
         why = f" - {item['error']}" if item["error"] else ""
-        typer.echo(f"  #{item['position']} {item['outcome']}{found}: {item['url']}{why}")
+        mine = item["assessment"]
+        judged = (
+            f" [assessed {mine['category']} ({mine['verdict']}) by {mine['assessed_by']}]" if mine else ""
+        )
+        typer.echo(f"  #{item['position']} {item['outcome']}{found}{judged}: {item['url']}{why}")
     for event in view["events"]:
         change = f"{event['from_state']} → {event['to_state']}" if event["kind"] == "state" else event["kind"]
         details = ", ".join(f"{k}={v}" for k, v in event["details"].items())

@@ -22,6 +22,7 @@ from vigil.hotline.models import (
     Forward,
     Hold,
     Hosting,
+    ItemAssessment,
     Notice,
     PageItem,
     Recheck,
@@ -76,6 +77,7 @@ SHOWN: Final[dict[type[Base], tuple[str, ...]]] = {
     Forward: ("id", "kind", "country", "recipient", "sent_at", "response_status", "remote_ref", "error"),
     Recheck: ("id", "checked_at", "outcome", "reason", "http_status"),
     PageItem: (
+        "id",
         "position",
         "url",
         "final_url",
@@ -91,6 +93,15 @@ SHOWN: Final[dict[type[Base], tuple[str, ...]]] = {
         "category",
         "verdict",
         "error",
+    ),
+    ItemAssessment: (
+        "item_id",
+        "jurisdiction",
+        "scheme",
+        "category",
+        "verdict",
+        "assessed_by",
+        "assessed_at",
     ),
 }
 SECTIONS: Final = (
@@ -111,6 +122,16 @@ def rows(session: Session, model: Any, case_id: int) -> list[dict[str, Any]]:
     return [{name: getattr(row, name) for name in fields} for row in found]
 
 
+def with_assessments(items: list[dict[str, Any]], assessments: list[dict[str, Any]]) -> None:
+    """Give each item its analyst's ``assessment`` (None while unassessed) and its ``suggestion``: the
+    category its match in the hash database carries here, shown to the analyst but never a verdict."""
+    by_item = {a["item_id"]: a for a in assessments}
+    for item in items:
+        found = by_item.get(item["id"])
+        item["assessment"] = {k: v for k, v in found.items() if k != "item_id"} if found else None
+        item["suggestion"] = item["category"] if item["outcome"] == "known" else None
+
+
 def case_view(session: Session, case_id: int) -> dict[str, Any] | None:
     """The case's page; None when there is no such case. ``matched_item`` is the page item whose known
     verdict decided the case (None for a picture reported directly, or a page nobody matched)."""
@@ -122,6 +143,7 @@ def case_view(session: Session, case_id: int) -> dict[str, Any] | None:
     view["state_reason"] = state_reason(session, case.id)
     for key, model in SECTIONS:
         view[key] = rows(session, model, case_id)
+    with_assessments(view["items"], rows(session, ItemAssessment, case_id))
     decided = [a for a in view["assessments"] if a["assessed_by"] == "hashdb" and a["media_id"] is not None]
     view["matched_item"] = next(
         (

@@ -23,6 +23,8 @@ from sqlalchemy.orm import Session
 from vigil.audit import journal
 from vigil.hashlists.catalog import CatalogError, load_catalog
 from vigil.hotline import actions, case_locks, caseview
+from vigil.hotline.item_assessment import ItemAssessor
+from vigil.hotline.item_rule import ItemsSay, items_say, jurisdiction_scheme, reject_refusal
 from vigil.hotline.lifecycle import CLOSED, WATCHED
 from vigil.hotline.metrics import TakedownFigures, takedown_figures
 from vigil.hotline.models import (
@@ -33,13 +35,14 @@ from vigil.hotline.models import (
     Forward,
     Hold,
     Hosting,
+    ItemAssessment,
     Notice,
     PageItem,
     Recheck,
     Report,
 )
 from vigil.hotline.runtime import Hotline
-from vigil.hotline.service import CaseNotFoundError, HotlineError, HotlineService
+from vigil.hotline.service import CaseLockedError, CaseNotFoundError, HotlineError, HotlineService
 from vigil.signals.images import open_image
 
 QUEUE_STATES: Final = ("new", "triage")
@@ -47,12 +50,6 @@ PREVIEW_SIDE: Final = 480
 #: Video types a preview may be played as (never autoplayed, muted: the template's business).
 VIDEO_TYPES: Final = frozenset({"video/mp4", "video/webm", "video/ogg"})
 #: Columns never shown: message bodies and signatures (on the notice's own page, if ever), sealed data.
-
-
-class CaseLockedError(HotlineError):
-    def __init__(self, case_id: int, holder: str) -> None:
-        super().__init__(f"case {case_id} is open by {holder}")
-        self.holder = holder
 
 
 @dataclass(frozen=True)
@@ -116,6 +113,8 @@ class CaseView:
     contacts: tuple[int, ...] = ()
     lock: case_locks.LockState | None = None
     active_holds: int = 0
+    #: What the page's items say of the case (None: no item to assess).
+    items_say: ItemsSay | None = None
 
     @property
     def state(self) -> str:
@@ -129,6 +128,12 @@ class CaseView:
         """The page item captured as this evidence, with its own match (None: the page or picture
         reported itself)."""
         return next((i for i in self.sections.get("items", []) if i.get("evidence_id") == evidence_id), None)
+
+    @property
+    def assessable_items(self) -> list[dict[str, Any]]:
+        """The page's items an analyst can assess (fetched), with their assessment and suggestion."""
+        ids = set(self.items_say.assessable) if self.items_say else set()
+        return [i for i in self.sections.get("items", []) if i.get("id") in ids]
 
 
 @dataclass(frozen=True)
@@ -149,6 +154,7 @@ SECTIONS: Final[Sequence[tuple[str, Any]]] = (
     ("holds", Hold),
     ("events", CaseEvent),
     ("items", PageItem),
+    ("item_assessments", ItemAssessment),
 )
 
 
@@ -290,6 +296,14 @@ class CaseDesk:
             view = CaseView(case={name: getattr(case, name) for name in caseview.CASE_FIELDS}, lock=lock)
             for name, model in SECTIONS:
                 view.sections[name] = caseview.rows(session, model, case_id)
+            caseview.with_assessments(view.sections["items"], view.sections["item_assessments"])
+            if view.sections["items"]:
+                try:
+                    scheme = jurisdiction_scheme(session, self.hl.settings.hotline_jurisdiction)
+                except CatalogError as exc:
+                    raise HotlineError(str(exc)) from None
+                found = items_say(session, scheme, case_id)
+                view.items_say = found if found.assessable else None
             view.contacts = tuple(
                 session.execute(
                     select(Report.id).where(Report.case_id == case_id, Report.reporter_contact.is_not(None))
@@ -347,6 +361,12 @@ class CaseDesk:
             )
         return self.service.assess(case_id, self.analyst, category)
 
+    def assess_items(self, case_id: int, decisions: dict[int, str | None]) -> ItemsSay:
+        """Assess items of the case (item id → category, not illegal, or None to withdraw), all or
+        nothing, holding the case's lock as every action does."""
+        self.check_lock(case_id)
+        return ItemAssessor(self.hl, self.actor).assess(case_id, self.analyst, decisions)
+
     def reject(self, case_id: int, reason: str) -> str:
         """Not illegal: the case closes without notice."""
         reason = reason.strip() or "not illegal"
@@ -354,6 +374,13 @@ class CaseDesk:
             case = self._hold_lock(session, case_id)
             if case.state not in QUEUE_STATES:
                 raise HotlineError(f"case {case_id} is {case.state}, not awaiting assessment")
+            try:
+                scheme = jurisdiction_scheme(session, self.hl.settings.hotline_jurisdiction)
+            except CatalogError as exc:
+                raise HotlineError(str(exc)) from None
+            refusal = reject_refusal(items_say(session, scheme, case_id))
+            if refusal is not None:
+                raise HotlineError(f"case {case_id}: {refusal}")
             self.hl.lifecycle.move(session, case, "rejected", self.analyst, reason=reason[:500])
             journal.append(session, self.actor, "hotline.reject", f"case/{case.id}", {"reason": reason[:500]})
             case_locks.release(session, case_id, self.analyst)

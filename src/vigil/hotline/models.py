@@ -277,3 +277,26 @@ class CaseEvent(Base):
     to_state: Mapped[str | None] = mapped_column(String(16))
     actor: Mapped[str] = mapped_column(String(200))
     details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
+class ItemAssessment(Base):
+    """An analyst's category for one item of a reported page under the hotline's jurisdiction, or
+    ``not-illegal`` (category :data:`ITEM_NOT_ILLEGAL`). One row per item: a later assessment replaces
+    it, and the audit journal keeps every one (docs/hotline.md, *Assessment per item*)."""
+
+    __tablename__ = "hotline_item_assessments"
+    __table_args__ = (CheckConstraint(_in("verdict", VERDICTS), name="verdict"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("hotline_cases.id"), index=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("hotline_page_items.id"), unique=True)
+    jurisdiction: Mapped[str] = mapped_column(String(32))
+    scheme: Mapped[str] = mapped_column(String(64))
+    category: Mapped[str] = mapped_column(String(32))
+    verdict: Mapped[str] = mapped_column(String(16))
+    assessed_by: Mapped[str] = mapped_column(String(200))
+    assessed_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+#: The category an item assessed as not illegal carries (no category of any scheme is spelt so).
+ITEM_NOT_ILLEGAL: Final = "not-illegal"

@@ -17,6 +17,7 @@ from vigil.hashlists.catalog import CatalogError, load_catalog
 from vigil.hotline import actions
 from vigil.hotline.fetch import Fetched, FetchError, FetchRefusedError
 from vigil.hotline.follow import FollowedPage, follow_page, record_items
+from vigil.hotline.item_rule import case_category, items_say, jurisdiction_scheme
 from vigil.hotline.known import identify, list_matches, worst
 from vigil.hotline.lifecycle import CLOSED
 from vigil.hotline.models import Assessment, Case, Evidence, Hold, Report
@@ -35,6 +36,14 @@ class CaseNotFoundError(NotFound):
 
 class HotlineError(Conflict, ValueError):
     """A request the hotline refuses in the case's state (wrong state, unknown category, closed case)."""
+
+
+class CaseLockedError(HotlineError):
+    """Another analyst has the case open in the console (``case_locks``)."""
+
+    def __init__(self, case_id: int, holder: str) -> None:
+        super().__init__(f"case {case_id} is open by {holder}")
+        self.holder = holder
 
 
 class InvalidReportError(Invalid, HotlineError):
@@ -330,8 +339,10 @@ class HotlineService:
             self.hl.lifecycle.move(session, case, "triage", by)
         return case.state
 
-    def assess(self, case_id: int, analyst: str, category: str, scheme: str | None = None) -> str:
-        """An analyst's verdict under the hotline's jurisdiction; an illegal one routes the case."""
+    def assess(self, case_id: int, analyst: str, category: str | None, scheme: str | None = None) -> str:
+        """An analyst's verdict under the hotline's jurisdiction; an illegal one routes the case. With
+        items assessed, the case is never less severe than the most severe of them, and without a
+        category (None or "") it takes that one (``item_rule.case_category``)."""
         with self.hl.sessions() as session, session.begin():
             case = self._case(session, case_id, lock=True)
             if case.state not in ("new", "triage"):
@@ -339,11 +350,18 @@ class HotlineService:
             catalog = load_catalog(session)
             try:
                 place = catalog.jurisdiction(self.hl.settings.hotline_jurisdiction)
+                rules = jurisdiction_scheme(session, place.code)
             except CatalogError as exc:
                 raise HotlineError(str(exc)) from None
             info = catalog.scheme_by_id(place.scheme_id)
             if scheme is not None and scheme != info.name:
                 raise HotlineError(f"jurisdiction {place.code} classifies with {info.name}, not {scheme}")
+            if category and category not in info.categories:
+                raise HotlineError(f"{category!r} is not a category of {info.name} ({info.describe_codes()})")
+            try:
+                category = case_category(items_say(session, rules, case_id), rules, category)
+            except ValueError as exc:
+                raise HotlineError(str(exc)) from None
             if category not in info.categories:
                 raise HotlineError(f"{category!r} is not a category of {info.name} ({info.describe_codes()})")
             verdict = place.verdicts.get(info.categories[category].id, "undetermined")

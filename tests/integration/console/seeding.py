@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 
 from fastapi import FastAPI
+from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from tests.integration.hotline.servers import Page, Site, StubResolver
@@ -13,6 +14,7 @@ from vigil.config import Settings
 from vigil.demo.images import scene
 from vigil.hotline.clock import SystemClock
 from vigil.hotline.ipdata import NoIpData
+from vigil.hotline.models import PageItem
 from vigil.hotline.runtime import Hotline, build_hotline
 from vigil.hotline.service import HotlineService
 from vigil.web.hotline import WebHotline
@@ -43,3 +45,29 @@ def triage_case(hotline: Hotline, site: Site, seed: int, host: str = "good.examp
     state = HotlineService(hotline, "system").process(done.case_id)
     assert state == "triage", state
     return done.case_id
+
+
+def triage_page(hotline: Hotline, site: Site, seeds: list[int], host: str = "good.example") -> int:
+    """A reported page showing one generated picture per seed (none known): a case in triage whose
+    items are captured and unknown, ready to be assessed item by item."""
+    images = []
+    for seed in seeds:
+        url = site.put(
+            host, f"/pics/{seed}.jpg", Page(body=jpeg(seed), headers={"Content-Type": "image/jpeg"})
+        )
+        images.append(f'<img src="{url}" alt="">')
+    html = f"<!doctype html><html><body>{''.join(images)}</body></html>"
+    page = site.put(
+        host, f"/page-{seeds[0]}.html", Page(body=html.encode(), headers={"Content-Type": "text/html"})
+    )
+    done = HotlineService(hotline, "test").submit(page, source="partner", submitted_by="partner-x")
+    state = HotlineService(hotline, "system").process(done.case_id)
+    assert state == "triage", state
+    return done.case_id
+
+
+def page_items(hotline: Hotline, case_id: int) -> list[int]:
+    """The ids of the case's page items, in page order."""
+    with hotline.sessions() as session:
+        query = select(PageItem.id).where(PageItem.case_id == case_id).order_by(PageItem.position)
+        return list(session.execute(query).scalars())

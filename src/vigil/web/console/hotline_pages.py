@@ -16,9 +16,9 @@ from fastapi.responses import RedirectResponse, Response
 
 from vigil.auth.console import ConsoleUser
 from vigil.auth.roles import STAFF, Role
-from vigil.hotline.desk import NOT_ILLEGAL, BatchResult, CaseDesk, CaseLockedError, QueueFilter
-from vigil.hotline.models import REPORT_SOURCES
-from vigil.hotline.service import CaseNotFoundError, HotlineError
+from vigil.hotline.desk import NOT_ILLEGAL, BatchResult, CaseDesk, QueueFilter
+from vigil.hotline.models import ITEM_NOT_ILLEGAL, REPORT_SOURCES
+from vigil.hotline.service import CaseLockedError, CaseNotFoundError, HotlineError
 from vigil.web.console import nav
 from vigil.web.console.guard import console_auth, console_user
 from vigil.web.console.render import page
@@ -46,12 +46,12 @@ Contact = Annotated[ConsoleUser, console_user(*CONTACT_READERS)]
 CaseId = Annotated[int, Path(ge=1, le=2**62)]
 
 
-def _desk(request: Request, user: ConsoleUser) -> CaseDesk:
+def desk_for(request: Request, user: ConsoleUser) -> CaseDesk:
     minutes = context(request).settings.console_case_lock_minutes
     return CaseDesk(web_hotline(request).hotline, user.name, timedelta(minutes=minutes))
 
 
-def _to_case(case_id: int) -> Response:
+def to_case(case_id: int) -> Response:
     return RedirectResponse(f"/console/cases/{case_id}", status_code=303)
 
 
@@ -70,7 +70,7 @@ async def queue(
         country=country.upper() if country.isalpha() else None,
         host=host.strip() or None,
     )
-    rows = await run_in_threadpool(_desk(request, user).queue, wanted)
+    rows = await run_in_threadpool(desk_for(request, user).queue, wanted)
     now = datetime.now(UTC)
     return page(
         request,
@@ -91,7 +91,7 @@ async def grid(request: Request, user: Analyst) -> Response:
 async def _grid_page(
     request: Request, user: ConsoleUser, result: BatchResult | None = None, status: int = 200
 ) -> Response:
-    desk = _desk(request, user)
+    desk = desk_for(request, user)
     tiles = await run_in_threadpool(desk.grid, QueueFilter(limit=GRID_SIZE))
     categories = await run_in_threadpool(desk.categories)
     await run_in_threadpool(console_auth(request).reviewing, user, True)
@@ -122,14 +122,14 @@ async def grid_submit(request: Request, user: Analyst) -> Response:
             if len(decisions) >= GRID_SIZE or len(number) > 18:
                 break
             decisions[int(number)] = value[:32]
-    result = await run_in_threadpool(_desk(request, user).classify, decisions)
+    result = await run_in_threadpool(desk_for(request, user).classify, decisions)
     return await _grid_page(request, user, result, 409 if result.refused else 200)
 
 
-async def _case_page(
+async def case_page(
     request: Request, user: ConsoleUser, case_id: int, error: str | None = None, status: int = 200
 ) -> Response:
-    desk = _desk(request, user)
+    desk = desk_for(request, user)
     try:
         view = await run_in_threadpool(desk.open, case_id)
     except CaseNotFoundError:
@@ -144,6 +144,7 @@ async def _case_page(
         view=view,
         categories=categories,
         error=error,
+        not_illegal=ITEM_NOT_ILLEGAL,
         may_assess=user.role in ANALYSTS,
         may_hold=user.role in HOLDERS,
         may_contact=user.role in CONTACT_READERS,
@@ -155,7 +156,7 @@ async def _case_page(
 
 @router.get("/console/cases/{case_id}", name="console.case")
 async def case(request: Request, user: Staff, case_id: CaseId) -> Response:
-    return await _case_page(request, user, case_id)
+    return await case_page(request, user, case_id)
 
 
 async def _act(request: Request, user: ConsoleUser, case_id: int, call: object, *args: object) -> Response:
@@ -165,10 +166,10 @@ async def _act(request: Request, user: ConsoleUser, case_id: int, call: object, 
     except CaseNotFoundError as exc:
         return page(request, "error.html", 404, message=str(exc))
     except CaseLockedError as exc:
-        return await _case_page(request, user, case_id, f"{exc}: it is locked to them.", 409)
+        return await case_page(request, user, case_id, f"{exc}: it is locked to them.", 409)
     except HotlineError as exc:
-        return await _case_page(request, user, case_id, str(exc), 409)
-    return _to_case(case_id)
+        return await case_page(request, user, case_id, str(exc), 409)
+    return to_case(case_id)
 
 
 @router.post("/console/cases/{case_id}/assess", name="console.assess")
@@ -179,7 +180,7 @@ async def assess(
     category: Annotated[str, Form(max_length=32)] = "",
     law_enforcement_first: Annotated[bool, Form()] = False,
 ) -> Response:
-    desk = _desk(request, user)
+    desk = desk_for(request, user)
     return await _act(request, user, case_id, desk.assess, case_id, category, law_enforcement_first)
 
 
@@ -187,13 +188,13 @@ async def assess(
 async def reject(
     request: Request, user: Analyst, case_id: CaseId, reason: Annotated[str, Form(max_length=500)] = ""
 ) -> Response:
-    desk = _desk(request, user)
+    desk = desk_for(request, user)
     return await _act(request, user, case_id, desk.reject, case_id, reason)
 
 
 @router.post("/console/cases/{case_id}/repeat-notice", name="console.repeat_notice")
 async def repeat_notice(request: Request, user: Analyst, case_id: CaseId) -> Response:
-    desk = _desk(request, user)
+    desk = desk_for(request, user)
     return await _act(request, user, case_id, desk.repeat_notice, case_id)
 
 
@@ -201,13 +202,13 @@ async def repeat_notice(request: Request, user: Analyst, case_id: CaseId) -> Res
 async def mark_removed(
     request: Request, user: Analyst, case_id: CaseId, reason: Annotated[str, Form(max_length=500)] = ""
 ) -> Response:
-    desk = _desk(request, user)
+    desk = desk_for(request, user)
     return await _act(request, user, case_id, desk.mark_removed, case_id, reason)
 
 
 @router.post("/console/cases/{case_id}/release", name="console.release")
 async def release(request: Request, user: Staff, case_id: CaseId) -> Response:
-    await run_in_threadpool(_desk(request, user).release, case_id)
+    await run_in_threadpool(desk_for(request, user).release, case_id)
     return RedirectResponse("/console/queue", status_code=303)
 
 
@@ -220,20 +221,20 @@ async def place_hold(
     until: Annotated[str, Form(max_length=10)] = "",
     reason: Annotated[str, Form(max_length=2000)] = "",
 ) -> Response:
-    desk = _desk(request, user)
+    desk = desk_for(request, user)
     try:
         day = datetime.fromisoformat(until).date()
     except ValueError:
-        return await _case_page(request, user, case_id, "Give the hold's end as a date (YYYY-MM-DD).", 422)
+        return await case_page(request, user, case_id, "Give the hold's end as a date (YYYY-MM-DD).", 422)
     if not agency.strip():
-        return await _case_page(request, user, case_id, "Name the agency asking for the hold.", 422)
+        return await case_page(request, user, case_id, "Name the agency asking for the hold.", 422)
     end = datetime.combine(day, time(23, 59), UTC)
     return await _act(request, user, case_id, desk.service.place_hold, case_id, agency.strip(), end, reason)
 
 
 @router.post("/console/cases/{case_id}/holds/{hold_id}/lift", name="console.lift_hold")
 async def lift_hold(request: Request, user: Holder, case_id: CaseId, hold_id: CaseId) -> Response:
-    desk = _desk(request, user)
+    desk = desk_for(request, user)
     return await _act(request, user, case_id, desk.service.lift_hold, hold_id)
 
 
@@ -242,7 +243,7 @@ async def preview(request: Request, user: Staff, case_id: CaseId, evidence_id: C
     if user.preferences.get("hide_previews"):
         return Response(status_code=404, headers={"Cache-Control": "no-store"})
     try:
-        found = await run_in_threadpool(_desk(request, user).preview, case_id, evidence_id)
+        found = await run_in_threadpool(desk_for(request, user).preview, case_id, evidence_id)
     except CaseNotFoundError:
         found = None
     if found is None:
@@ -258,7 +259,7 @@ async def preview(request: Request, user: Staff, case_id: CaseId, evidence_id: C
 @router.post("/console/cases/{case_id}/evidence/{evidence_id}/reveal", name="console.reveal")
 async def reveal(request: Request, user: Staff, case_id: CaseId, evidence_id: CaseId) -> Response:
     try:
-        await run_in_threadpool(_desk(request, user).reveal, case_id, evidence_id)
+        await run_in_threadpool(desk_for(request, user).reveal, case_id, evidence_id)
     except CaseNotFoundError:
         return Response(status_code=404)
     return Response(status_code=204)
@@ -266,7 +267,7 @@ async def reveal(request: Request, user: Staff, case_id: CaseId, evidence_id: Ca
 
 @router.post("/console/cases/{case_id}/reports/{report_id}/contact", name="console.contact")
 async def contact(request: Request, user: Contact, case_id: CaseId, report_id: CaseId) -> Response:
-    desk = _desk(request, user)
+    desk = desk_for(request, user)
     try:
         value = await run_in_threadpool(desk.service.reporter_contact, report_id)
     except CaseNotFoundError as exc:
@@ -276,5 +277,5 @@ async def contact(request: Request, user: Contact, case_id: CaseId, report_id: C
 
 @router.get("/console/figures", name="console.figures")
 async def figures(request: Request, user: Staff) -> Response:
-    found = await run_in_threadpool(_desk(request, user).figures)
+    found = await run_in_threadpool(desk_for(request, user).figures)
     return page(request, "figures.html", figures=asdict(found))

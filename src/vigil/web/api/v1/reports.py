@@ -17,6 +17,7 @@ from vigil.auth.authenticate import Principal
 from vigil.auth.roles import Role
 from vigil.db.bounds import DB_INT_MAX
 from vigil.hotline.caseview import case_view
+from vigil.hotline.item_assessment import MAX_DECISIONS, ItemAssessor
 from vigil.hotline.metrics import takedown_figures
 from vigil.hotline.notices import SIGNATURE_HEADER
 from vigil.hotline.service import HotlineService
@@ -59,8 +60,29 @@ class QueueItemOut(BaseModel):
 
 
 class AssessmentIn(BaseModel):
-    category: str = Field(max_length=32)
+    #: None: the case takes the most severe category of its assessed items.
+    category: str | None = Field(default=None, max_length=32)
     scheme: str | None = Field(default=None, max_length=64)
+
+
+class ItemDecisionIn(BaseModel):
+    item_id: int = Field(ge=1, le=DB_INT_MAX)
+    #: A category of the jurisdiction's scheme, ``not-illegal``, or None to withdraw the assessment.
+    category: str | None = Field(max_length=32)
+
+
+class ItemsAssessmentIn(BaseModel):
+    items: list[ItemDecisionIn] = Field(min_length=1, max_length=MAX_DECISIONS)
+
+
+class ItemsAssessmentOut(BaseModel):
+    case_id: int
+    #: item id → its category (or ``not-illegal``), every assessed item of the case.
+    assessed: dict[int, str]
+    #: The most severe category of an item: what the case takes when assessed without one.
+    worst: str | None
+    #: Every fetched item is assessed not illegal: the case may be rejected.
+    all_not_illegal: bool
 
 
 class HoldIn(BaseModel):
@@ -172,6 +194,28 @@ async def assess(
     service = HotlineService(web_hotline(request).hotline, who.actor)
     state = await run_in_threadpool(service.assess, case_id, who.name, body.category, body.scheme)
     return StateOut(case_id=case_id, state=state)
+
+
+@router.post("/cases/{case_id}/items/assessment", name="hotline.assess_items")
+async def assess_items(
+    request: Request,
+    who: Annotated[Principal, require(*ANALYSTS, audit="change")],
+    case_id: Annotated[int, Path(ge=1, le=DB_INT_MAX)],
+    body: Annotated[ItemsAssessmentIn, Body()],
+) -> ItemsAssessmentOut:
+    """Assess items of a reported page, all or none: a category, ``not-illegal``, or null (withdraw).
+    Refused (409) once the case is assessed or closed, or while another analyst has it open."""
+    decisions = {d.item_id: d.category for d in body.items}
+    if len(decisions) != len(body.items):
+        raise Problem(422, "an item is named twice")
+    assessor = ItemAssessor(web_hotline(request).hotline, who.actor)
+    say = await run_in_threadpool(assessor.assess, case_id, who.name, decisions)
+    return ItemsAssessmentOut(
+        case_id=case_id,
+        assessed=dict(say.assessed),
+        worst=say.worst.code if say.worst else None,
+        all_not_illegal=say.all_not_illegal,
+    )
 
 
 @router.post("/cases/{case_id}/holds", name="hotline.hold", status_code=201)
