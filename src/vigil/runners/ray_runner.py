@@ -87,6 +87,8 @@ class RayRunner:
     @contextmanager
     def start(self, options: RunnerOptions) -> Iterator[Executor]:
         ray = _import_ray()
+        # Ray's own variable names a cluster as well; ray.init would join it and refuse num_cpus.
+        address = options.address or os.environ.get("RAY_ADDRESS") or None
         started = False
         if not ray.is_initialized():
             kwargs: dict[str, Any] = {
@@ -94,16 +96,14 @@ class RayRunner:
                 "configure_logging": False,
                 "log_to_driver": True,
             }
-            if options.address is None:
+            if address is None:
                 kwargs["num_cpus"] = options.jobs or default_jobs()
                 # A Ray of this run only: its processes listen on loopback, never on the network.
                 kwargs["_node_ip_address"] = "127.0.0.1"
             try:
-                ray.init(address=options.address, **kwargs)
+                ray.init(address=address, **kwargs)
             except ConnectionError as exc:
-                raise RunnerUnavailableError(
-                    f"cannot reach the Ray cluster at {options.address}: {exc}"
-                ) from exc
+                raise RunnerUnavailableError(f"cannot reach the Ray cluster at {address}: {exc}") from exc
             started = True
         try:
             cpus = int(ray.cluster_resources().get("CPU", 1))

@@ -18,7 +18,8 @@ from vigil.index import ExactIndex, PdqIndex, snapshot
 from vigil.index.live import LiveIndex
 from vigil.scanning.matching import EntryInfo, KnownLists
 
-_KINDS: dict[str, type[LiveIndex[Any]]] = {"pdq": PdqIndex, "exact": ExactIndex}
+#: The index classes a shipped index is rebuilt as, by class name.
+_KINDS: dict[str, type[LiveIndex[Any]]] = {cls.__name__: cls for cls in (PdqIndex, ExactIndex)}
 
 
 @dataclass(frozen=True)
@@ -77,7 +78,7 @@ def ship(known: KnownLists) -> ShippedKnown | None:
         if not isinstance(index, PdqIndex | ExactIndex):
             raise TypeError(f"cannot ship a {type(index).__name__} index to remote workers")
         count, params, arrays = index.snapshot_parts()
-        kind = "pdq" if isinstance(index, PdqIndex) else "exact"
+        kind = type(index).__name__
         indexes[name] = ShippedIndex(kind, index.signal, count, params, arrays)
     entries: Any
     entries = known.entries.arrays() if isinstance(known.entries, SnapshotEntries) else dict(known.entries)

@@ -94,7 +94,11 @@ def open_object(url: str) -> Iterator[BinaryIO]:
 
 
 def failures() -> tuple[type[Exception], ...]:
-    """What the client raises for one object or listing that failed (the run goes on)."""
-    from botocore.exceptions import BotoCoreError, ClientError
+    """What the client raises for one object or listing that failed (the run goes on). Without boto3,
+    nothing: ``client()``'s error then ends the run with its message."""
+    try:
+        from botocore.exceptions import BotoCoreError, ClientError
+    except ImportError:
+        return ()
 
     return (BotoCoreError, ClientError)
