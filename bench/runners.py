@@ -11,6 +11,7 @@ as a command pays it once per run. Target (issue 18): Ray >= 0.85x the local run
 from __future__ import annotations
 
 import argparse
+import functools
 import os
 import secrets
 import shutil
@@ -106,8 +107,8 @@ def main(argv: list[str] | None = None) -> int:
                 with started(runner, jobs) as (executor, start_up):
                     hash_all(executor, folder)  # warm: page cache, numba, Ray's worker processes
                     scan_all(executor, folder, known, tmp)
-                    hashed = best(lambda e=executor: hash_all(e, folder), args.repeats)
-                    scanned = best(lambda e=executor: scan_all(e, folder, known, tmp), args.repeats)
+                    hashed = best(functools.partial(hash_all, executor, folder), args.repeats)
+                    scanned = best(functools.partial(scan_all, executor, folder, known, tmp), args.repeats)
                 rows[(runner, jobs)] = {
                     "start": start_up,
                     "hash": args.files / hashed,

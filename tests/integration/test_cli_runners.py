@@ -23,7 +23,8 @@ def vigil(*args: str | Path) -> subprocess.CompletedProcess[str]:
 
 def test_unknown_runner_is_a_usage_error(tmp_path: Path) -> None:
     (tmp_path / "a.txt").write_text("benign\n")
-    for command in (["hash", tmp_path], ["scan", tmp_path, "--report", tmp_path / "r"]):
+    commands: list[list[str | Path]] = [["hash", tmp_path], ["scan", tmp_path, "--report", tmp_path / "r"]]
+    for command in commands:
         res = vigil(*command, "--runner", "dask")
         assert res.returncode == 2 and "unknown runner 'dask' (known: local, ray)" in res.stderr
         assert res.stdout == ""
