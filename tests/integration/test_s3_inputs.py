@@ -15,7 +15,10 @@ import pytest
 from tests.s3_server import S3Server, s3_server
 from vigil.demo.images import scene
 from vigil.index import ExactIndex, PdqIndex
+from vigil.scanning.matching import KnownLists
+from vigil.scanning.runners.local import ScanRequest, run_scan
 from vigil.signals.content import hash_file
+from vigil.storage import s3
 
 pytestmark = pytest.mark.slow
 
@@ -102,3 +105,22 @@ def test_scan_objects_matches_like_files(server: S3Server, tree: Path, tmp_path:
     assert [m["entry_id"] for m in items["s3://evidence/case/notes.txt"]["matches"]] == [42]
     assert not items["s3://evidence/case/b/img2.jpg"]["matches"]
     assert all(i["error"] is None for i in items.values())
+
+
+def test_thumbnails_made_again_from_objects(
+    server: S3Server, tree: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A preview not kept while scanning (over the cap) is made again at report time from the object."""
+    for name, value in server.env.items():
+        monkeypatch.setenv(name, value)
+    s3.client.cache_clear()  # this process's client, made from the server's settings
+    try:
+        pages = {}
+        for label, cap in (("kept", 64 << 20), ("remade", 0)):
+            request = ScanRequest(["s3://evidence/case/"], tmp_path / label, jobs=1, preview_bytes=cap)
+            run_scan(request, KnownLists())
+            pages[label] = (tmp_path / label / "report.html").read_text()
+    finally:
+        s3.client.cache_clear()
+    assert pages["kept"].count("data:image/jpeg;base64,") == 6
+    assert pages["kept"] == pages["remade"]
