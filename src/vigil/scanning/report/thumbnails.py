@@ -40,13 +40,14 @@ def item_bytes(path: str, archive_of: Mapping[str, str | None], limits: ArchiveL
 
 def _stored_bytes(path: str, most: int) -> bytes | None:
     """Up to ``most`` bytes of a file or an object; None if unreadable."""
+    unreadable: tuple[type[Exception], ...] = (OSError, *s3.failures())
     try:
         if s3.is_s3(path):
             with s3.open_object(path) as body:
                 return body.read(most)
         with open(path, "rb") as f:
             return f.read(most)
-    except (OSError, *s3.failures()):
+    except unreadable:
         return None
 
 
