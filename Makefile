@@ -12,12 +12,12 @@ install: $(STAMP)
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m pip install --quiet -e '.[dev,ray,s3]'
 	touch $(STAMP)
 
 # The peers the benchmarks run against (python-threatexchange, FAISS) and their corpora's packages.
 $(BENCH_STAMP): $(STAMP)
-	$(BIN)/python -m pip install --quiet -e '.[dev,bench]'
+	$(BIN)/python -m pip install --quiet -e '.[dev,ray,s3,bench]'
 	touch $(BENCH_STAMP)
 
 # The embedded default (SQLite in ./data): hash the demo images, migrate, seed a benign demo list and

@@ -26,4 +26,7 @@ def vigil_formats() -> Sequence[Any]:
 
 @hookimpl
 def vigil_runners() -> Sequence[Any]:
-    return []
+    from vigil.runners.local import LocalRunner
+    from vigil.runners.ray_runner import RayRunner
+
+    return [LocalRunner(), RayRunner()]

@@ -6,6 +6,7 @@ ahead of the consumer, so that memory stays flat over millions of inputs.
 
 from __future__ import annotations
 
+import functools
 import os
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
@@ -36,11 +37,18 @@ def _init(state: object) -> None:
     _state = state
 
 
-def _run_chunk(fn: Callable[[In, object], Out], chunk: list[In]) -> list[Out]:
-    return [fn(item, _state) for item in chunk]
+def _run_chunk(fn: Callable[[list[In], object], list[Out]], chunk: list[In]) -> list[Out]:
+    return fn(chunk, _state)
 
 
-def _chunks(items: Iterable[In], size: int) -> Iterator[list[In]]:
+def each(fn: Callable[[In, State], Out], chunk: list[In], state: State) -> list[Out]:
+    """A per-item function over one chunk (``functools.partial(each, fn)`` is a batch function that
+    pickles by reference, as every pool needs)."""
+    return [fn(item, state) for item in chunk]
+
+
+def chunks(items: Iterable[In], size: int) -> Iterator[list[In]]:
+    """``items`` lazily cut into lists of ``size`` (the last one shorter)."""
     it = iter(items)
     while chunk := list(islice(it, size)):
         yield chunk
@@ -59,14 +67,28 @@ def ordered_map(
 
     ``fn`` must be a module-level function; ``state`` is sent once to each worker, not with every chunk.
     """
+    return ordered_batches(functools.partial(each, fn), items, state, jobs, chunk=chunk, in_flight=in_flight)
+
+
+def ordered_batches(
+    fn: Callable[[list[In], State], list[Out]],
+    items: Iterable[In],
+    state: State,
+    jobs: int | None = None,
+    *,
+    chunk: int = 8,
+    in_flight: int = 4,
+) -> Iterator[Out]:
+    """The same with a function of a whole chunk (one answer per item, in order): for work that is
+    cheaper a batch at a time, like matching."""
     jobs = jobs or default_jobs()
     if jobs == 1:
-        for item in items:
-            yield fn(item, state)
+        for part in chunks(items, chunk):
+            yield from fn(part, state)
         return
     pending: deque[Future[list[Out]]] = deque()
     with ProcessPoolExecutor(max_workers=jobs, initializer=_init, initargs=(state,)) as pool:
-        for part in _chunks(items, chunk):
+        for part in chunks(items, chunk):
             pending.append(pool.submit(_run_chunk, fn, part))  # type: ignore[arg-type]
             if len(pending) >= jobs * in_flight:
                 yield from pending.popleft().result()

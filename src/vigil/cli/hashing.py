@@ -14,6 +14,7 @@ from rich.console import Console
 from rich.table import Table
 
 from vigil.cli.progress import file_progress
+from vigil.cli.runner_options import RunnerAddress, RunnerName, start_runner
 from vigil.cli.state import settings_of
 from vigil.config import Settings
 from vigil.parallel import MAX_JOBS
@@ -57,15 +58,18 @@ def hash_command(
     jobs: Annotated[
         int | None, typer.Option("--jobs", "-j", min=1, max=MAX_JOBS, help="Processes (default: all cores).")
     ] = (None),
+    runner: RunnerName = "local",
+    runner_address: RunnerAddress = None,
 ) -> None:
     """Hash files: MD5, SHA-1, SHA-256 of every file; PDQ of every image. Exit 1 if any file failed."""
     settings = settings_of(ctx)
     options = options_from(settings, exact=exact, dihedral=dihedral)
-    results = hash_many(iter_paths(paths), options, jobs or settings.hash_jobs)
-    err = Console(stderr=True)
-    if err.is_terminal:
-        results = _with_progress(results, sum(1 for _ in iter_paths(paths)), err)
-    failed = _write(results, output_format, dihedral, sys.stdout)
+    with start_runner(runner, jobs or settings.hash_jobs, runner_address) as executor:
+        results = hash_many(iter_paths(paths), options, executor=executor)
+        err = Console(stderr=True)
+        if err.is_terminal:
+            results = _with_progress(results, sum(1 for _ in iter_paths(paths)), err)
+        failed = _write(results, output_format, dihedral, sys.stdout)
     raise typer.Exit(1 if failed else 0)
 
 

@@ -11,6 +11,7 @@ from rich.progress import TextColumn
 
 from vigil.cli.hashing import options_from
 from vigil.cli.progress import file_progress
+from vigil.cli.runner_options import RunnerAddress, RunnerName, start_runner
 from vigil.cli.state import settings_of
 from vigil.config import Settings
 from vigil.db.bounds import DB_INT_MAX
@@ -71,6 +72,8 @@ def scan_command(
         int, typer.Option(min=0, max=DB_INT_MAX, help="Review-queue thumbnails in report.html.")
     ] = 200,
     exact: Annotated[bool, typer.Option("--exact", help="Decode images at full resolution.")] = False,
+    runner: RunnerName = "local",
+    runner_address: RunnerAddress = None,
 ) -> None:
     """Hash and match every file and archive member; write report.json, summary.csv and report.html."""
     settings = settings_of(ctx)
@@ -94,14 +97,18 @@ def scan_command(
     )
     err = Console(stderr=True)
     try:
-        if err.is_terminal:
-            with file_progress(err, "scanning", TextColumn("{task.fields[items]} items")) as progress:
-                task = progress.add_task("scan", total=count_entries(request), items=0)
-                data = run_scan(
-                    request, known, lambda done, items: progress.update(task, completed=done, items=items)
-                )
-        else:
-            data = run_scan(request, known)
+        with start_runner(runner, request.jobs, runner_address) as executor:
+            if err.is_terminal:
+                with file_progress(err, "scanning", TextColumn("{task.fields[items]} items")) as progress:
+                    task = progress.add_task("scan", total=count_entries(request), items=0)
+                    data = run_scan(
+                        request,
+                        known,
+                        lambda done, items: progress.update(task, completed=done, items=items),
+                        executor=executor,
+                    )
+            else:
+                data = run_scan(request, known, executor=executor)
     except CheckpointError as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(2) from exc

@@ -9,6 +9,8 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 
+import numpy as np
+import numpy.typing as npt
 from sqlalchemy.orm import Session, sessionmaker
 
 from vigil.errors import NotFound
@@ -29,6 +31,10 @@ class SnapshotEntries(Mapping[int, EntryInfo]):
             raise KeyError(row)
         entry_id, category = self._snap.entry(row)
         return EntryInfo(list_name=self._name, category=category, entry_id=entry_id)
+
+    def arrays(self) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int16], tuple[str, ...]]:
+        """Entry ids, category numbers and names: what remote workers get (``scanning.shipped``)."""
+        return self._snap.entry_ids, self._snap.categories, self._snap.category_names
 
     def __len__(self) -> int:
         return len(self._snap.entry_ids)

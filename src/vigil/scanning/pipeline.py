@@ -18,6 +18,7 @@ from vigil.scanning.walk import Found
 from vigil.signals.content import HashOptions, internal_error, os_error_reason, signals_from_read
 from vigil.signals.crypto import StreamRead, read_and_digest
 from vigil.signals.values import Signals
+from vigil.storage import s3
 
 #: Separates an archive's path from a member's name in display paths: ``case/a.zip!photos/1.jpg``.
 SEP = "!"
@@ -108,19 +109,35 @@ def scan_found(found: Found, options: ScanOptions) -> list[ScanItem]:
     if found.error or found.skip:
         warnings = [found.note] if found.note else []
         return [ScanItem(found.ordinal, found.path, error=found.error, warnings=warnings, skipped=found.skip)]
-    try:
-        st = os.stat(found.path)
-        if not stat.S_ISREG(st.st_mode):
-            kind = "FIFO" if stat.S_ISFIFO(st.st_mode) else "device or special file"
-            return [ScanItem(found.ordinal, found.path, error=f"not scanned: {kind}")]
-        with open(found.path, "rb") as stream:
-            read = read_and_digest(stream, keep_up_to=_keep(options))
-    except OSError as exc:
-        return [ScanItem(found.ordinal, found.path, error=os_error_reason(exc))]
+    read = _read_object(found, options) if s3.is_s3(found.path) else _read_file(found, options)
+    if isinstance(read, ScanItem):
+        return [read]
     items = _expanded(found.ordinal, found.path, read, options)
     if found.note and items:
         items[0].warnings.insert(0, found.note)
     return items
+
+
+def _read_file(found: Found, options: ScanOptions) -> StreamRead | ScanItem:
+    """The file read and digested, or the item that says why it was not."""
+    try:
+        st = os.stat(found.path)
+        if not stat.S_ISREG(st.st_mode):
+            kind = "FIFO" if stat.S_ISFIFO(st.st_mode) else "device or special file"
+            return ScanItem(found.ordinal, found.path, error=f"not scanned: {kind}")
+        with open(found.path, "rb") as stream:
+            return read_and_digest(stream, keep_up_to=_keep(options))
+    except OSError as exc:
+        return ScanItem(found.ordinal, found.path, error=os_error_reason(exc))
+
+
+def _read_object(found: Found, options: ScanOptions) -> StreamRead | ScanItem:
+    """The same for an object of an object store, streamed (no local copy)."""
+    try:
+        with s3.open_object(found.path) as body:
+            return read_and_digest(body, keep_up_to=_keep(options))
+    except s3.failures() as exc:
+        return ScanItem(found.ordinal, found.path, error=s3.reason(exc))
 
 
 def scan_bytes(ordinal: int, name: str, data: bytes, options: ScanOptions) -> list[ScanItem]:

@@ -6,6 +6,8 @@ import os
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
+from vigil.storage import s3
+
 
 @dataclass(frozen=True, slots=True)
 class Found:
@@ -33,10 +35,10 @@ def walk(inputs: Iterable[str], exclude: Iterable[str] = ()) -> Iterator[Found]:
     Symlinks are followed only when their target is a file inside one of the scanned trees; folders are
     never entered through a link (loops, and links out of a seized tree into the examiner's own disk).
     Folders in ``exclude`` (the scan's report folder, whose checkpoint grows while the scan runs) are
-    listed as skipped, not entered.
+    listed as skipped, not entered. ``s3://bucket/prefix`` inputs give their objects in key order.
     """
     inputs = list(inputs)
-    roots = tuple(os.path.realpath(p) for p in inputs)
+    roots = tuple(os.path.realpath(p) for p in inputs if not s3.is_s3(p))
     excluded = frozenset(os.path.realpath(p) for p in exclude)
     ordinal = 0
 
@@ -73,5 +75,12 @@ def walk(inputs: Iterable[str], exclude: Iterable[str] = ()) -> Iterator[Found]:
             return
         yield emit(path)
 
+    def objects(url: str) -> Iterator[Found]:
+        try:
+            for name in s3.list_objects(url):
+                yield emit(name)
+        except s3.failures() as exc:
+            yield emit(url, f"cannot list: {s3.reason(exc)}")
+
     for item in inputs:
-        yield from visit(item)
+        yield from objects(item) if s3.is_s3(item) else visit(item)

@@ -2,12 +2,22 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
 from collections.abc import Iterable, Iterator
 
-from vigil.parallel import ordered_map
-from vigil.signals.content import HashOptions, HashResult, hash_file, internal_error, os_error_reason
+from vigil.parallel import each
+from vigil.runners.base import Executor, local_executor
+from vigil.signals.content import (
+    HashOptions,
+    HashResult,
+    hash_file,
+    hash_stream,
+    internal_error,
+    os_error_reason,
+)
+from vigil.storage import s3
 
 #: Files per task sent to a worker: large enough to amortise IPC, small enough to balance load.
 CHUNK = 8
@@ -23,9 +33,12 @@ Item = str | HashResult
 
 def iter_paths(inputs: Iterable[str]) -> Iterator[Item]:
     """Files named by ``inputs``, folders recursed in sorted order; symlinked folders are not followed
-    (they are yielded as entries, so that ``hash_file`` reports them)."""
+    (they are yielded as entries, so that ``hash_file`` reports them). ``s3://bucket/prefix`` yields
+    the objects under it in key order."""
     for item in inputs:
-        if os.path.isdir(item) and not os.path.islink(item):
+        if s3.is_s3(item):
+            yield from _list_objects(item)
+        elif os.path.isdir(item) and not os.path.islink(item):
             yield from _walk(item)
         else:
             yield item
@@ -49,9 +62,27 @@ def _walk(folder: str) -> Iterator[Item]:
             yield entry.path
 
 
+def _list_objects(url: str) -> Iterator[Item]:
+    try:
+        yield from s3.list_objects(url)
+    except s3.failures() as exc:
+        yield HashResult(url, error=f"cannot list: {s3.reason(exc)}")
+
+
+def hash_object(url: str, options: HashOptions) -> HashResult:
+    """One object of an object store, streamed."""
+    try:
+        with s3.open_object(url) as body:
+            return hash_stream(url, body, options)
+    except s3.failures() as exc:
+        return HashResult(url, error=s3.reason(exc))
+
+
 def _hash_one(item: Item, options: HashOptions) -> HashResult:
     if isinstance(item, HashResult):
         return item
+    if s3.is_s3(item):
+        return hash_object(item, options)
     try:
         # Reports its own OSErrors and decoding failures per file, digests kept; what escapes is a bug.
         return hash_file(item, options)
@@ -60,6 +91,12 @@ def _hash_one(item: Item, options: HashOptions) -> HashResult:
         return HashResult(item, error=internal_error(exc))
 
 
-def hash_many(paths: Iterable[Item], options: HashOptions, jobs: int | None = None) -> Iterator[HashResult]:
-    """Hash ``paths`` (lazily consumed) with ``jobs`` processes; results come in input order."""
-    return ordered_map(_hash_one, paths, options, jobs, chunk=CHUNK, in_flight=IN_FLIGHT_PER_WORKER)
+def hash_many(
+    paths: Iterable[Item], options: HashOptions, jobs: int | None = None, executor: Executor | None = None
+) -> Iterator[HashResult]:
+    """Hash ``paths`` (lazily consumed) with ``jobs`` local processes, or on a started runner's
+    ``executor``; results come in input order."""
+    executor = executor or local_executor(jobs)
+    return executor.map_batches(
+        functools.partial(each, _hash_one), paths, options, chunk=CHUNK, in_flight=IN_FLIGHT_PER_WORKER
+    )

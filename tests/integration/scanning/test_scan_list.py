@@ -6,14 +6,20 @@ import csv
 import io
 import json
 import os
+import pickle
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
+from vigil.config import Settings
+from vigil.db.session import make_engine, make_session_factory
 from vigil.demo.images import scene
 from vigil.index import load_index
+from vigil.scanning.known_lists import known_from_list
+from vigil.scanning.pipeline import ScanOptions, scan_bytes
+from vigil.scanning.shipped import ship, unship
 from vigil.signals.content import hash_bytes
 
 pytestmark = pytest.mark.slow
@@ -99,3 +105,18 @@ def test_scan_against_published_list(tmp_path: Path) -> None:
 
     missing = vigil(env, "scan", tree, "--report", tmp_path / "r2", "--list", "nope")
     assert missing.returncode == 2 and "no published version" in missing.stderr
+
+    # A remote runner's workers get the published list as shipped arrays (scanning/shipped.py): after a
+    # trip through pickle, as through an object store, they match exactly as the mapped list does.
+    settings = Settings(data_dir=tmp_path / "data", database_url=None)
+    mapped = known_from_list(make_session_factory(make_engine(settings)), settings.list_snapshot_dir, "demo")
+    shipped = ship(mapped)
+    assert shipped is not None
+    remote = unship(pickle.loads(pickle.dumps(shipped)))
+    files = sorted(tree.iterdir())
+    want = [i for n, p in enumerate(files) for i in scan_bytes(n, p.name, p.read_bytes(), ScanOptions())]
+    got = [i for n, p in enumerate(files) for i in scan_bytes(n, p.name, p.read_bytes(), ScanOptions())]
+    mapped.match(want, 31, 48)
+    remote.match(got, 31, 48)
+    assert [i.to_json() for i in got] == [i.to_json() for i in want]
+    assert [m.category for i in got for m in i.matches] == ["vics-us:1", "vics-us:2"]

@@ -15,17 +15,15 @@ from vigil.scanning.filetypes import sniff
 from vigil.scanning.pipeline import SEP, ScanOptions
 from vigil.signals.content import hash_bytes
 from vigil.signals.preview import PREVIEW_SIDE
+from vigil.storage import s3
 
 
 def item_bytes(path: str, archive_of: Mapping[str, str | None], limits: ArchiveLimits) -> bytes | None:
-    """The content of a file on disk or of a member, through its containers; None if unreadable."""
+    """The content of a file on disk, an object (``s3://``) or a member, through its containers; None
+    if unreadable."""
     container = archive_of.get(path)
     if container is None:
-        try:
-            with open(path, "rb") as f:
-                return f.read(limits.max_member_bytes + 1)
-        except OSError:
-            return None
+        return _stored_bytes(path, limits.max_member_bytes + 1)
     outer = item_bytes(container, archive_of, limits)
     if outer is None:
         return None
@@ -38,6 +36,19 @@ def item_bytes(path: str, archive_of: Mapping[str, str | None], limits: ArchiveL
     except (ArchiveError, ValueError):
         return None
     return None
+
+
+def _stored_bytes(path: str, most: int) -> bytes | None:
+    """Up to ``most`` bytes of a file or an object; None if unreadable."""
+    unreadable: tuple[type[Exception], ...] = (OSError, *s3.failures())
+    try:
+        if s3.is_s3(path):
+            with s3.open_object(path) as body:
+                return body.read(most)
+        with open(path, "rb") as f:
+            return f.read(most)
+    except unreadable:
+        return None
 
 
 def make_preview(path: str, archive_of: Mapping[str, str | None], options: ScanOptions) -> bytes | None:

@@ -1,4 +1,6 @@
-"""The local runner: processes on this machine, a checkpoint on disk, the report at the end."""
+"""A scan run: the walk, the pure pipeline over a runner (local processes by default, or Ray), matching,
+a checkpoint on disk, the report at the end. The runner changes where the per-entry work runs, never
+what is written: the checkpoint and reports are the same byte for byte."""
 
 from __future__ import annotations
 
@@ -9,7 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from vigil import __version__
-from vigil.parallel import ordered_map
+from vigil.runners.base import Executor, local_executor
 from vigil.scanning.checkpoint import Checkpoint
 from vigil.scanning.matching import KnownLists
 from vigil.scanning.pipeline import ScanItem, ScanOptions, scan_found
@@ -18,6 +20,7 @@ from vigil.scanning.report.csv_report import write_csv
 from vigil.scanning.report.html_report import write_html
 from vigil.scanning.report.json_report import write_json
 from vigil.scanning.report.model import ReportData
+from vigil.scanning.shipped import ShippedKnown, ship, unship
 from vigil.scanning.similarity import pdq_neighbours
 from vigil.scanning.triage import (
     ItemKey,
@@ -75,6 +78,25 @@ class ScanRequest:
 Progress = Callable[[int, int], None]
 
 
+@dataclass(frozen=True)
+class ScanWork:
+    """What every worker gets once: the options and, for a remote runner, the known lists to match its
+    own batches against (the local runner's parent matches, against the lists it has mapped)."""
+
+    options: ScanOptions
+    known: ShippedKnown | None = None
+    threshold: int = PDQ.default_threshold
+    near_threshold: int = 48
+
+
+def scan_entries(entries: list[Found], work: ScanWork) -> list[list[ScanItem]]:
+    """A batch of walked entries → their items, matched when the work carries the known lists."""
+    out = [_scan_entry(found, work.options) for found in entries]
+    if work.known is not None:
+        unship(work.known).match([i for items in out for i in items], work.threshold, work.near_threshold)
+    return out
+
+
 def _scan_entry(found: Found, options: ScanOptions) -> list[ScanItem]:
     try:
         return scan_found(found, options)
@@ -93,15 +115,25 @@ def run_scan(
     known: KnownLists,
     progress: Progress | None = None,
     neighbours: NeighbourFinder = pdq_neighbours,
+    executor: Executor | None = None,
 ) -> ReportData:
+    """Scan on ``executor`` (a started runner; default: ``request.jobs`` local processes)."""
+    executor = executor or local_executor(request.jobs)
     checkpoint = Checkpoint(request.report_dir, request.preview_bytes)
     start = checkpoint.start(request.params(), resume=request.resume)
     done, item_count = start, 0
     batch: list[list[ScanItem]] = []
+    work = ScanWork(
+        request.worker_options(),
+        ship(known) if executor.remote else None,
+        request.threshold,
+        request.near_threshold,
+    )
 
     def flush() -> None:
-        flat = [item for items in batch for item in items]
-        known.match(flat, request.threshold, request.near_threshold)
+        if work.known is None:
+            flat = [item for items in batch for item in items]
+            known.match(flat, request.threshold, request.near_threshold)
         for items in batch:
             checkpoint.append(items[0].ordinal, items, _unknown_previews(items))
         batch.clear()
@@ -110,9 +142,7 @@ def run_scan(
         todo = (f for f in request.walk() if f.ordinal >= start)
         # 32 entries ahead per worker, as many as `vigil hash` keeps: a slow file at the head of the
         # order must not leave the other workers idle.
-        for items in ordered_map(
-            _scan_entry, todo, request.worker_options(), request.jobs, chunk=4, in_flight=8
-        ):
+        for items in executor.map_batches(scan_entries, todo, work, chunk=4, in_flight=8):
             batch.append(items)
             done += 1
             item_count += len(items)
