@@ -4,7 +4,6 @@ hidden by the preference), and the victim-identification figures page."""
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 import pytest
