@@ -95,8 +95,10 @@ def test_series_page_notes_previews_and_figures(
                 f"/console/cases/{case_id}/evidence/{evidence_id}/reveal", headers={"X-CSRF-Token": csrf}
             )
             assert reveal.status_code == 204
-            note_url = f"/console/series/{series_id}/victims/{victim}/notes"
-            assert ana.post(note_url, data={"csrf": csrf, "text": "mine"}).status_code == 403
+            note_url = f"/console/series/{series_id}/notes"
+            assert (
+                ana.post(note_url, data={"csrf": csrf, "victim": victim, "text": "mine"}).status_code == 403
+            )
             ana.post("/console/preferences", data={"csrf": csrf, "hide_previews": "true", "language": ""})
             hidden = ana.get(f"/console/series/{series_id}")
             assert "Preview hidden (your preference)." in hidden.text and preview not in hidden.text
@@ -105,17 +107,18 @@ def test_series_page_notes_previews_and_figures(
             page = ivy.get(f"/console/series/{series_id}")
             assert f'action="{note_url}"' in page.text and "No notes." in page.text
             csrf = field(page.text, "csrf")
-            assert ivy.post(note_url, data={"csrf": csrf, "text": " "}).status_code == 422
-            other = ivy.post(
-                f"/console/series/{series_id}/victims/999999/notes", data={"csrf": csrf, "text": "a"}
-            )
+            assert ivy.post(note_url, data={"csrf": csrf, "victim": victim, "text": " "}).status_code == 422
+            other = ivy.post(note_url, data={"csrf": csrf, "victim": 999999, "text": "a"})
             assert other.status_code == 404
             added = ivy.post(
-                note_url, data={"csrf": csrf, "text": "Known <b>school</b> uniform"}, follow_redirects=False
+                note_url,
+                data={"csrf": csrf, "victim": victim, "text": "Known <b>school</b> uniform"},
+                follow_redirects=False,
             )
-            assert added.status_code == 303 and added.headers["location"].endswith(f"#notes-{victim}")
+            assert added.status_code == 303 and added.headers["location"].endswith("#notes")
             after = ivy.get(f"/console/series/{series_id}").text
-            assert "Known &lt;b&gt;school&lt;/b&gt; uniform" in after and "console:ivy" in after
+            assert "<td>victim open</td>" in after and "Known &lt;b&gt;school&lt;/b&gt; uniform" in after
+            assert "<td>console:ivy</td>" in after
 
             figures = ivy.get("/console/victims")
             assert figures.status_code == 200 and figures.text.count("<svg") == 1

@@ -112,7 +112,7 @@ CONSOLE: Final[dict[tuple[str, str], frozenset[Role]]] = {
     ("GET", "/console/series/{series_id}"): CSTAFF,
     ("POST", "/console/series/{series_id}/victims/{victim_id}/identify"): frozenset({A, INV}),
     # Administration (issue 15, part 2).
-    ("POST", "/console/series/{series_id}/victims/{victim_id}/notes"): frozenset({A, INV}),
+    ("POST", "/console/series/{series_id}/notes"): frozenset({A, INV}),
     ("GET", "/console/victims"): CSTAFF,
     ("GET", "/console/admin/users"): frozenset({A}),
     ("GET", "/console/admin/users/{user_id}"): frozenset({A}),

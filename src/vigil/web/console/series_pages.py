@@ -134,12 +134,12 @@ async def identify(
     return RedirectResponse(f"/console/series/{series_id}#victim-{victim_id}", status_code=303)
 
 
-@router.post("/console/series/{series_id}/victims/{victim_id}/notes", name="console.victim_note")
+@router.post("/console/series/{series_id}/notes", name="console.victim_note")
 async def add_note(
     request: Request,
     user: Identifier,
     series_id: RowId,
-    victim_id: RowId,
+    victim_id: Annotated[int, Form(alias="victim", ge=1, le=2**62)],
     text: Annotated[str, Form(max_length=10_000)] = "",
 ) -> Response:
     def record() -> None:
@@ -156,7 +156,7 @@ async def add_note(
     except Invalid as exc:  # empty or too long
         message = str(exc)
         return await _series_page(request, user, series_id, message[:1].upper() + message[1:] + ".", 422)
-    return RedirectResponse(f"/console/series/{series_id}#notes-{victim_id}", status_code=303)
+    return RedirectResponse(f"/console/series/{series_id}#notes", status_code=303)
 
 
 @router.get("/console/victims", name="console.victim_figures")
