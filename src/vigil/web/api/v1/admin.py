@@ -62,6 +62,8 @@ class TokenOut(BaseModel):
     created_at: datetime
     created_by: str
     revoked_at: datetime | None
+    #: When the token last opened a request (to about a minute); None if never.
+    last_used_at: datetime | None = None
 
     @classmethod
     def of(cls, t: TokenInfo) -> TokenOut:
@@ -73,6 +75,7 @@ class TokenOut(BaseModel):
             created_at=t.created_at,
             created_by=t.created_by,
             revoked_at=t.revoked_at,
+            last_used_at=t.last_used_at,
         )
 
 
