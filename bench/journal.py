@@ -229,8 +229,8 @@ def main(argv: list[str] | None = None) -> int:
     print(f"{'read':<24}{'keyset p50':>12}{'p95':>9}{'OFFSET p50':>12}{'p95':>9}{'OFFSET/keyset':>15}")
     for label, (k, o) in results.items():
         ratio = statistics.median(o) / max(statistics.median(k), 1e-6)
-        keyset = f"{_p(k, 0.5):>12.2f}{_p(k, 0.95):>9.2f}"
-        print(f"{label:<24}{keyset}{_p(o, 0.5):>12.2f}{_p(o, 0.95):>9.2f}{ratio:>14.1f}x")
+        left = f"{_p(k, 0.5):>12.2f}{_p(k, 0.95):>9.2f}"
+        print(f"{label:<24}{left}{_p(o, 0.5):>12.2f}{_p(o, 0.95):>9.2f}{ratio:>14.1f}x")
     print(f"\n{'through the app':<28}{'p50':>9}{'p95':>9}")
     for label, times in served.items():
         print(f"{label:<28}{_p(times, 0.5):>9.1f}{_p(times, 0.95):>9.1f}")
