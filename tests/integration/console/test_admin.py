@@ -205,7 +205,9 @@ def test_admin_pages(db_settings: Settings, sessions: sessionmaker[Session]) -> 
         seqs_first = [int(s) for s in re.findall(r"<tr><td>(\d+)</td>", first.text)]
         seqs_second = [int(s) for s in re.findall(r"<tr><td>(\d+)</td>", second.text)]
         assert len(seqs_first) == 50 and seqs_second and max(seqs_second) == min(seqs_first) - 1
-        verified = admin.post("/console/admin/journal/verify", data={"csrf": csrf})
+        verified = admin.post("/console/admin/journal/verify", data={"csrf": csrf, "actor": "console:root"})
         assert verified.status_code == 200 and "The chain is intact" in verified.text
+        assert 'name="actor" value="console:root"' in verified.text  # the filter is kept
+        assert "<td>test</td>" not in verified.text
     actions = [a for _, a, _ in _actions(sessions)]
     assert actions[-1] == "audit.verify" and "tokens.issue" in actions and "users.role" in actions

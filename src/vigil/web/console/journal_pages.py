@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Annotated
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Form, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
 
@@ -26,6 +26,7 @@ nav.register("Journal", "/console/admin/journal", (Role.admin,), rank=80)
 
 Admin = Annotated[ConsoleUser, console_user(Role.admin)]
 Text = Annotated[str, Query(max_length=500)]
+FormText = Annotated[str, Form(max_length=500)]
 
 
 def _day(value: str) -> date | None:
@@ -97,7 +98,16 @@ async def journal_page(
 
 
 @router.post("/console/admin/journal/verify", name="console.journal_verify")
-async def verify(request: Request, user: Admin) -> Response:
-    """Walk the whole chain (journalled as ``audit.verify``) and show the result above the newest page."""
+async def verify(
+    request: Request,
+    user: Admin,
+    actor: FormText = "",
+    action: FormText = "",
+    subject: FormText = "",
+    since: Annotated[str, Form(max_length=10)] = "",
+    until: Annotated[str, Form(max_length=10)] = "",
+) -> Response:
+    """Walk the whole chain (journalled as ``audit.verify``) and show the result above the newest page
+    of the filter the admin was looking at."""
     result = await run_in_threadpool(browse.check, context(request).sessions, user.actor)
-    return await _journal_page(request, verification=result)
+    return await _journal_page(request, actor, action, subject, since, until, verification=result)
