@@ -84,6 +84,13 @@ def append(
 class Verification:
     entries: int = 0
     problems: list[str] = field(default_factory=list)
+    #: The sequence number of the first entry that is missing, altered or out of the chain.
+    first_broken: int | None = None
+
+    def note(self, seq: int, text: str) -> None:
+        self.problems.append(text)
+        if self.first_broken is None:
+            self.first_broken = seq
 
     @property
     def ok(self) -> bool:
@@ -103,19 +110,20 @@ def verify(session: Session) -> Verification:
     for entry in _entries(session):
         result.entries += 1
         if entry.seq != expected_seq:
-            result.problems.append(f"entries {expected_seq}..{entry.seq - 1} are missing (deleted)")
+            result.note(expected_seq, f"entries {expected_seq}..{entry.seq - 1} are missing (deleted)")
         if entry.prev_hash != prev:
-            result.problems.append(f"entry {entry.seq}: does not follow the entry before it")
+            result.note(entry.seq, f"entry {entry.seq}: does not follow the entry before it")
         recomputed = entry_hash(
             entry.seq, entry.at, entry.actor, entry.action, entry.subject, entry.details, entry.prev_hash
         )
         if recomputed != entry.entry_hash:
-            result.problems.append(f"entry {entry.seq}: altered (its hash does not match its content)")
+            result.note(entry.seq, f"entry {entry.seq}: altered (its hash does not match its content)")
         expected_seq, prev = entry.seq + 1, entry.entry_hash
     head = session.get(AuditHead, 1)
     last_seq = expected_seq - 1
     if head is not None and (head.seq != last_seq or head.entry_hash != prev):
-        result.problems.append(
-            f"the journal ends at entry {last_seq} but its head names entry {head.seq}: entries removed"
+        result.note(
+            last_seq + 1,
+            f"the journal ends at entry {last_seq} but its head names entry {head.seq}: entries removed",
         )
     return result

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, Integer, String, Text
+from sqlalchemy import CheckConstraint, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from vigil.db.base import Base, UTCDateTime
@@ -14,6 +14,13 @@ class AuditEntry(Base):
     """One journal entry. ``entry_hash`` covers every other column and the previous entry's hash."""
 
     __tablename__ = "audit_entries"
+    #: The console's filters (actor, action, object, time), each a keyset on ``seq`` (migration 0014).
+    __table_args__ = (
+        Index("ix_audit_entries_actor_seq", "actor", "seq"),
+        Index("ix_audit_entries_action_seq", "action", "seq"),
+        Index("ix_audit_entries_subject_seq", "subject", "seq"),
+        Index("ix_audit_entries_at", "at"),
+    )
 
     #: Assigned by the journal (previous + 1), not by the database: a gap means a deleted entry.
     seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)

@@ -6,18 +6,27 @@ cache's time to live.
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import timedelta
+from typing import Final
 
-from sqlalchemy import select
+from sqlalchemy import select, update
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from vigil.auth.models import ApiToken, User
 from vigil.auth.roles import Role
 from vigil.auth.tokens import plausible, same_digest, token_digest
+from vigil.db.base import utcnow
 
+log = logging.getLogger(__name__)
+
+#: ``last_used_at`` is written at most this often per token (a busy client costs no write per request).
+TOUCH_EVERY: Final = timedelta(minutes=1)
 #: Cached principals past which the cache is emptied (an attacker cannot grow it: only valid tokens enter).
 MAX_CACHED = 10_000
 
@@ -79,12 +88,26 @@ class Authenticator:
         if not same_digest(stored.token_hash, digest) or stored.revoked_at is not None or not user.active:
             return None
         principal = Principal(user.id, user.name, Role(user.role), stored.id)
+        self._touch(stored)
         if self._ttl > 0:
             with self._lock:
                 if len(self._cache) >= MAX_CACHED:
                     self._cache.clear()
                 self._cache[digest] = (principal, self._clock() + self._ttl)
         return principal
+
+    def _touch(self, token: ApiToken) -> None:
+        """Note the token's use for the administration page; only on a cache miss, once a minute."""
+        now = utcnow()
+        if token.last_used_at is not None and now - token.last_used_at < TOUCH_EVERY:
+            return
+        try:
+            with self._sessions() as session, session.begin():
+                session.execute(update(ApiToken).where(ApiToken.id == token.id).values(last_used_at=now))
+        except OperationalError:
+            # A busy or read-only database must not refuse a valid token: the note of use waits for
+            # the next cache miss.
+            log.warning("could not note the use of token %s", token.id, exc_info=True)
 
     def forget(self, token_id: int | None = None, user_id: int | None = None) -> None:
         """Drop cached principals of a token or a user (after a revocation or a user's disabling)."""

@@ -133,6 +133,21 @@ class ConsoleAuth:
                 {"name": name, "totp_reset": reset_totp},
             )
 
+    def reset_totp(self, who: str | int, actor: str) -> None:
+        """Forget a staff user's authenticator (a lost phone): they enrol again at their next sign-in,
+        and their open sessions end now. The password is kept."""
+        with self.sessions() as session, session.begin():
+            query = select(User).where(User.id == who if isinstance(who, int) else User.name == who)
+            user = session.execute(query).scalar_one_or_none()
+            if user is None:
+                raise UnknownUserError(f"no user {who!r}")
+            if Role(user.role) not in STAFF:
+                raise AuthError(f"the {user.role} role has no console (staff only)")
+            cred = self._credential(session, user.id)
+            cred.totp_secret = cred.totp_confirmed_at = cred.totp_last_step = None
+            session.execute(delete(ConsoleSession).where(ConsoleSession.user_id == user.id))
+            journal.append(session, actor, "console.totp.reset", f"user/{user.id}", {"name": user.name})
+
     def enrol_totp(self, name: str, secret: str, actor: str) -> None:
         """Enrol an authenticator for a staff user from a secret the operator hands over (the demo's
         analyst): confirmed at once, so the first sign-in asks for a code rather than enrolment."""
@@ -293,6 +308,7 @@ class ConsoleAuth:
             else:
                 failed = False
                 cred.totp_last_step, cred.failed_signins, cred.blocked_until = step, 0, None
+                cred.last_signin_at = now
                 if cred.totp_confirmed_at is None:
                     cred.totp_confirmed_at = now
                     journal.append(

@@ -27,6 +27,8 @@ class ConsoleCredential(Base):
     failed_signins: Mapped[int] = mapped_column(Integer, default=0)
     #: No password is even checked before this (the back-off after failures).
     blocked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: The last completed sign-in (second factor accepted), shown on the administration's users page.
+    last_signin_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     #: Per-user console preferences (hide previews ...).
     preferences: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
 

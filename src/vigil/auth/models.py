@@ -39,3 +39,6 @@ class ApiToken(Base):
     created_by: Mapped[str] = mapped_column(String(200))
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     revoked_by: Mapped[str | None] = mapped_column(String(200))
+    #: When the token last opened a request, to a minute or so (written at most once a minute, and
+    #: only when the authenticator's cache misses: see ``vigil.auth.authenticate``).
+    last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

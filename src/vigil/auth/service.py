@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from vigil.audit import journal
+from vigil.auth.accounts import Account, accounts
 from vigil.auth.models import ApiToken, User
 from vigil.auth.roles import Role
 from vigil.auth.tokens import new_token, shown_prefix, token_digest
@@ -53,6 +54,7 @@ class TokenInfo:
     created_at: datetime
     created_by: str
     revoked_at: datetime | None
+    last_used_at: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,7 +87,14 @@ def _user_info(session: Session, user: User) -> UserInfo:
 
 def _token_info(token: ApiToken, user: User) -> TokenInfo:
     return TokenInfo(
-        token.id, user.id, user.name, token.prefix, token.created_at, token.created_by, token.revoked_at
+        token.id,
+        user.id,
+        user.name,
+        token.prefix,
+        token.created_at,
+        token.created_by,
+        token.revoked_at,
+        token.last_used_at,
     )
 
 
@@ -99,10 +108,39 @@ def _find_user(session: Session, who: str | int) -> User:
     return user
 
 
+class LastAdminError(Conflict, AuthError):
+    """The change would leave no active admin (nobody could manage users any more)."""
+
+
+class SelfChangeError(Conflict, AuthError):
+    """An admin may not disable or demote themselves (another admin must)."""
+
+
+def _other_active_admins(session: Session, user: User) -> int:
+    return int(
+        session.execute(
+            select(func.count())
+            .select_from(User)
+            .where(User.role == Role.admin.value, User.active.is_(True), User.id != user.id)
+        ).scalar_one()
+    )
+
+
 class UserService:
-    def __init__(self, sessions: sessionmaker[Session], actor: str) -> None:
+    def __init__(self, sessions: sessionmaker[Session], actor: str, user_id: int | None = None) -> None:
         self.sessions = sessions
         self.actor = actor
+        #: The acting user's id, when known: they may not disable or demote themselves.
+        self.user_id = user_id
+
+    def _guard_admin_loss(self, session: Session, user: User, what: str) -> None:
+        """Refuse to take an active admin away when it is the acting user or the last one."""
+        if user.role != Role.admin.value or not user.active:
+            return
+        if self.user_id is not None and user.id == self.user_id:
+            raise SelfChangeError(f"an admin cannot {what} themselves")
+        if _other_active_admins(session, user) == 0:
+            raise LastAdminError(f"{user.name!r} is the last active admin")
 
     def add_user(self, name: str, role: str) -> IssuedToken:
         """Create a user with a first token."""
@@ -157,13 +195,42 @@ class UserService:
             return _token_info(token, user)
 
     def set_active(self, who: str | int, active: bool) -> UserInfo:
+        """Disable a user (no token or console session of theirs works) or enable them again; never
+        yourself, never the last active admin."""
         with self.sessions() as session, session.begin():
             user = _find_user(session, who)
+            if not active:
+                self._guard_admin_loss(session, user, "disable")
             if user.active != active:
                 user.active = active
                 action = "users.enable" if active else "users.disable"
                 journal.append(session, self.actor, action, f"user/{user.id}", {"name": user.name})
             return _user_info(session, user)
+
+    def set_role(self, who: str | int, role: str) -> UserInfo:
+        """Give a user another role (journalled with the old one); an admin may not demote themselves,
+        nor the last active admin be demoted."""
+        chosen = _role(role)
+        with self.sessions() as session, session.begin():
+            user = _find_user(session, who)
+            if user.role == chosen.value:
+                return _user_info(session, user)
+            if chosen is not Role.admin:
+                self._guard_admin_loss(session, user, "demote")
+            before, user.role = user.role, chosen.value
+            journal.append(
+                session,
+                self.actor,
+                "users.role",
+                f"user/{user.id}",
+                {"name": user.name, "from": before, "to": chosen.value},
+            )
+            return _user_info(session, user)
+
+    def accounts(self) -> list[Account]:
+        """Every user with their console sign-in state (the administration's users page)."""
+        with self.sessions() as session:
+            return accounts(session)
 
     def users(self) -> list[UserInfo]:
         with self.sessions() as session:

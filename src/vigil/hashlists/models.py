@@ -230,6 +230,19 @@ class MediaVictim(Base):
     provenance_id: Mapped[int] = mapped_column(ForeignKey("provenance.id"), index=True)
 
 
+class VictimNote(Base):
+    """An investigator's note on a victim (never identity: that stays with the identifying agency)."""
+
+    __tablename__ = "victim_notes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    victim_id: Mapped[int] = mapped_column(ForeignKey("victims.id"), index=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    #: The journal's actor name of who wrote it (``console:NAME``, ``api:NAME``).
+    author: Mapped[str] = mapped_column(String(200))
+    text: Mapped[str] = mapped_column(Text)
+
+
 class HashList(Base):
     """A named selection: explicit members plus the media its rules select (see ``lists.SelectionRules``)."""
 

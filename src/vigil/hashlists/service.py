@@ -40,6 +40,7 @@ from vigil.hashlists.summary import ImportSummary
 from vigil.hashlists.victims import (
     VictimFigures,
     VictimNotFoundError,
+    add_note,
     add_victim,
     ensure_series,
     identify_victim,
@@ -315,6 +316,23 @@ class HashDatabase:
                 f"victim/{victim_id}",
                 {"on": on.isoformat(), "agency": agency},
             )
+
+    def add_victim_note(self, victim_id: int, text: str) -> int:
+        """An investigator's note on a victim, signed by the actor; journalled (the note's id and
+        length: the text stays in its table)."""
+        with self.sessions() as session, session.begin():
+            victim = session.get(Victim, victim_id)
+            if victim is None:
+                raise VictimNotFoundError(f"no victim {victim_id}")
+            note = add_note(session, victim, text, self.actor)
+            journal.append(
+                session,
+                self.actor,
+                "victims.note",
+                f"victim/{victim_id}",
+                {"note": note.id, "length": len(note.text)},
+            )
+            return note.id
 
     def link_media_victim(self, digest: str, victim_id: int, contributor: str) -> bool:
         with self.sessions() as session, session.begin():

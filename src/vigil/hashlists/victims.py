@@ -12,8 +12,8 @@ from typing import Final
 from sqlalchemy import distinct, func, select
 from sqlalchemy.orm import Session
 
-from vigil.errors import Conflict, NotFound
-from vigil.hashlists.models import Contributor, Media, MediaVictim, Provenance, Series, Victim
+from vigil.errors import Conflict, Invalid, NotFound
+from vigil.hashlists.models import Contributor, Media, MediaVictim, Provenance, Series, Victim, VictimNote
 
 GOAL_GROWTH: Final = 0.10
 
@@ -43,6 +43,26 @@ def add_victim(
     session.add(victim)
     session.flush()
     return victim
+
+
+#: A note is a working remark, not a file: longer texts belong in the agency's own case system.
+MAX_NOTE: Final = 4000
+
+
+class VictimNoteError(Invalid, ValueError):
+    pass
+
+
+def add_note(session: Session, victim: Victim, text: str, author: str) -> VictimNote:
+    text = text.strip()
+    if not text:
+        raise VictimNoteError("a note needs some text")
+    if len(text) > MAX_NOTE:
+        raise VictimNoteError(f"a note has at most {MAX_NOTE} characters")
+    note = VictimNote(victim_id=victim.id, text=text, author=author[:200])
+    session.add(note)
+    session.flush()
+    return note
 
 
 def identify_victim(session: Session, victim: Victim, on: date, agency: Contributor) -> Victim:

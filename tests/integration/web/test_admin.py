@@ -29,8 +29,10 @@ def test_add_user_token_works_once_stored_hashed_then_revoked(api: Api) -> None:
         "role": "member",
         "token_id": stored.id,
     }
+    assert issued["token"]["last_used_at"] is None
     listed = api.get(Role.admin, f"/api/v1/users/{issued['user']['id']}/tokens").json()
     assert "secret" not in listed[0] and listed[0]["prefix"] == secret[:12]
+    assert listed[0]["last_used_at"] is not None  # the /me call above
     revoked = api.client.delete(f"/api/v1/tokens/{stored.id}", headers=api.headers(Role.admin))
     assert revoked.status_code == 200 and revoked.json()["revoked_at"]
     assert api.client.get("/api/v1/me", headers={"Authorization": f"Bearer {secret}"}).status_code == 401

@@ -32,3 +32,12 @@ def test_add_list_issue_revoke(db_env: Settings) -> None:
     assert runner.invoke(app, ["users", "add", "acme", "--role", "isp"]).exit_code == 1
     assert runner.invoke(app, ["users", "add", "x", "--role", "boss"]).exit_code != 0
     assert runner.invoke(app, ["tokens", "revoke", "999"]).exit_code == 1
+
+
+def test_the_last_admin_is_never_disabled(db_env: Settings) -> None:
+    runner = CliRunner()
+    assert runner.invoke(app, ["users", "add", "root", "--role", "admin"]).exit_code == 0
+    refused = runner.invoke(app, ["users", "disable", "root"])
+    assert refused.exit_code == 1 and "last active admin" in refused.output
+    assert runner.invoke(app, ["users", "add", "ops", "--role", "admin"]).exit_code == 0
+    assert runner.invoke(app, ["users", "disable", "root"]).exit_code == 0

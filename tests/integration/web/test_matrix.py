@@ -111,6 +111,18 @@ CONSOLE: Final[dict[tuple[str, str], frozenset[Role]]] = {
     ("GET", "/console/series"): CSTAFF,
     ("GET", "/console/series/{series_id}"): CSTAFF,
     ("POST", "/console/series/{series_id}/victims/{victim_id}/identify"): frozenset({A, INV}),
+    # Administration (issue 15, part 2).
+    ("POST", "/console/series/{series_id}/notes"): frozenset({A, INV}),
+    ("GET", "/console/victims"): CSTAFF,
+    ("GET", "/console/admin/users"): frozenset({A}),
+    ("GET", "/console/admin/users/{user_id}"): frozenset({A}),
+    ("POST", "/console/admin/users/{user_id}/role"): frozenset({A}),
+    ("POST", "/console/admin/users/{user_id}/active"): frozenset({A}),
+    ("POST", "/console/admin/users/{user_id}/reset-totp"): frozenset({A}),
+    ("POST", "/console/admin/users/{user_id}/tokens"): frozenset({A}),
+    ("POST", "/console/admin/users/{user_id}/tokens/{token_id}/revoke"): frozenset({A}),
+    ("GET", "/console/admin/journal"): frozenset({A}),
+    ("POST", "/console/admin/journal/verify"): frozenset({A}),
 }
 EXPECTED.update(
     {

@@ -10,7 +10,15 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from vigil.errors import NotFound
-from vigil.hashlists.models import Contributor, Media, MediaSeries, MediaVictim, Series, Victim
+from vigil.hashlists.models import (
+    Contributor,
+    Media,
+    MediaSeries,
+    MediaVictim,
+    Series,
+    Victim,
+    VictimNote,
+)
 
 
 class RecordNotFoundError(NotFound):
@@ -125,3 +133,39 @@ def series_media(
         .limit(limit)
     )
     return [(i, sha256, md5) for i, sha256, md5 in rows]
+
+
+@dataclass(frozen=True)
+class NoteView:
+    id: int
+    victim_id: int
+    at: datetime
+    author: str
+    text: str
+
+
+def series_notes(session: Session, series_id: int) -> dict[int, list[NoteView]]:
+    """The notes on a series' victims, by victim, oldest first."""
+    rows = session.execute(
+        select(VictimNote)
+        .join(Victim, Victim.id == VictimNote.victim_id)
+        .where(Victim.series_id == series_id)
+        .order_by(VictimNote.id)
+    ).scalars()
+    found: dict[int, list[NoteView]] = {}
+    for n in rows:
+        found.setdefault(n.victim_id, []).append(NoteView(n.id, n.victim_id, n.at, n.author, n.text))
+    return found
+
+
+def identified_by_agency(session: Session) -> list[tuple[str, int]]:
+    """Victims identified per identifying agency, most first."""
+    count = func.count(Victim.id)
+    rows = session.execute(
+        select(Contributor.name, count)
+        .join(Victim, Victim.identifying_agency_id == Contributor.id)
+        .where(Victim.identified.is_(True))
+        .group_by(Contributor.name)
+        .order_by(count.desc(), Contributor.name)
+    )
+    return [(name, int(n)) for name, n in rows]

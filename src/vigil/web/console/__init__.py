@@ -10,12 +10,14 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from vigil.web.console import (
+    admin_pages,
     assets,
     dashboard_pages,
     hashdb_pages,
     hotline_pages,
     invitations,
     item_pages,
+    journal_pages,
     preferences,
     series_pages,
     sign_in,
@@ -35,5 +37,7 @@ def install(app: FastAPI) -> None:
         dashboard_pages,
         hashdb_pages,
         series_pages,
+        admin_pages,
+        journal_pages,
     ):
         app.include_router(module.router)

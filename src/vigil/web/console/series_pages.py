@@ -1,6 +1,8 @@
 """Series and victims for investigators (``/console/series``): each series with its victims under their
-pseudonymous labels and its media; an identification (date and agency) is recorded by investigators and
-admins only, through :meth:`vigil.hashlists.service.HashDatabase.identify_victim` (journalled)."""
+pseudonymous labels and its media, as a grid of blurred previews where the hotline captured them; an
+identification (date and agency) and notes on a victim are recorded by investigators and admins only,
+through :class:`vigil.hashlists.service.HashDatabase` (journalled). ``/console/victims`` shows the
+victim-identification figures."""
 
 from __future__ import annotations
 
@@ -13,9 +15,13 @@ from fastapi.responses import RedirectResponse, Response
 
 from vigil.auth.console import ConsoleUser
 from vigil.auth.roles import STAFF, Role
+from vigil.dashboards import goal_line, victims_chart
 from vigil.errors import Conflict, Invalid, NotFound
 from vigil.hashlists.records import details, victims
 from vigil.hashlists.service import HashDatabase
+from vigil.hashlists.victims import VictimFigures
+from vigil.hashlists.victims import victim_figures as figures_of
+from vigil.hotline.captures import Capture, captures
 from vigil.web.console import nav
 from vigil.web.console.guard import console_user
 from vigil.web.console.render import page
@@ -23,12 +29,20 @@ from vigil.web.context import context
 
 router = APIRouter(include_in_schema=False)
 nav.register("Series", "/console/series", tuple(STAFF), rank=60)
+nav.register("Victims", "/console/victims", tuple(STAFF), rank=60)
 
 #: Who records an identification: law enforcement (and admins), as the API's VICTIM_ID.
 IDENTIFIERS: Final = (Role.admin, Role.investigator)
 Staff = Annotated[ConsoleUser, console_user(*STAFF)]
 Identifier = Annotated[ConsoleUser, console_user(*IDENTIFIERS)]
 RowId = Annotated[int, Path(ge=1, le=2**62)]
+SeriesPage = tuple[
+    victims.SeriesRecord,
+    list[tuple[int, str | None, str | None]],
+    dict[int, Capture],
+    dict[int, list[victims.NoteView]],
+    list[str],
+]
 
 
 @router.get("/console/series", name="console.series_list")
@@ -43,17 +57,22 @@ async def series_list(request: Request, user: Staff) -> Response:
 async def _series_page(
     request: Request, user: ConsoleUser, series_id: int, error: str | None = None, status: int = 200
 ) -> Response:
-    def read() -> tuple[victims.SeriesRecord, list[tuple[int, str | None, str | None]], list[str]]:
+    may_identify = user.role in IDENTIFIERS
+
+    def read() -> SeriesPage:
         with context(request).sessions() as session:
             record = victims.series_record(session, series_id)
+            media = victims.series_media(session, series_id)
             return (
                 record,
-                victims.series_media(session, series_id),
+                media,
+                captures(session, [m[0] for m in media]),
+                victims.series_notes(session, series_id) if may_identify else {},
                 details.vote_choices(session).contributors,
             )
 
     try:
-        record, media, agencies = await run_in_threadpool(read)
+        record, media, captured, notes, agencies = await run_in_threadpool(read)
     except NotFound as exc:
         return page(request, "error.html", 404, message=str(exc))
     return page(
@@ -62,8 +81,11 @@ async def _series_page(
         status,
         s=record,
         media=media,
+        captured=captured,
+        notes=notes,
+        hide_previews=bool(user.preferences.get("hide_previews")),
         agencies=agencies,
-        may_identify=user.role in IDENTIFIERS,
+        may_identify=may_identify,
         today=date.today().isoformat(),
         error=error,
     )
@@ -110,3 +132,52 @@ async def identify(
             request, user, series_id, str(exc), 409 if isinstance(exc, Conflict) else 422
         )
     return RedirectResponse(f"/console/series/{series_id}#victim-{victim_id}", status_code=303)
+
+
+@router.post("/console/series/{series_id}/notes", name="console.victim_note")
+async def add_note(
+    request: Request,
+    user: Identifier,
+    series_id: RowId,
+    victim_id: Annotated[int, Form(alias="victim", ge=1, le=2**62)],
+    text: Annotated[str, Form(max_length=10_000)] = "",
+) -> Response:
+    def record() -> None:
+        with context(request).sessions() as session:
+            found = victims.victim_record(session, victim_id)
+        if found.series_id != series_id:
+            raise victims.RecordNotFoundError(f"no victim {victim_id} in series {series_id}")
+        HashDatabase(context(request).sessions, user.actor).add_victim_note(victim_id, text)
+
+    try:
+        await run_in_threadpool(record)
+    except NotFound as exc:
+        return page(request, "error.html", 404, message=str(exc))
+    except Invalid as exc:  # empty or too long
+        message = str(exc)
+        return await _series_page(request, user, series_id, message[:1].upper() + message[1:] + ".", 422)
+    return RedirectResponse(f"/console/series/{series_id}#notes", status_code=303)
+
+
+@router.get("/console/victims", name="console.victim_figures")
+async def victim_figures(request: Request, user: Staff) -> Response:
+    """The victim-identification figures: per year against the goal, per agency, per series."""
+
+    def read() -> tuple[VictimFigures, list[tuple[str, int]], list[victims.SeriesSummary]]:
+        with context(request).sessions() as session:
+            return (
+                figures_of(session),
+                victims.identified_by_agency(session),
+                victims.series_list(session),
+            )
+
+    figures, agencies, series = await run_in_threadpool(read)
+    return page(
+        request,
+        "victim_figures.html",
+        v=figures,
+        goal=goal_line(figures),
+        chart=victims_chart,
+        agencies=agencies,
+        series=series,
+    )

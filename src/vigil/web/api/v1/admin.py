@@ -49,6 +49,8 @@ class TokenOut(RecordOut):
     created_at: datetime
     created_by: str
     revoked_at: datetime | None
+    #: When the token last opened a request (to about a minute); None if never.
+    last_used_at: datetime | None = None
 
 
 class IssuedOut(BaseModel):
