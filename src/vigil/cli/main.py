@@ -66,6 +66,7 @@ GROUPS: dict[str, Callable[[], typer.Typer]] = {
     "users": _app("users"),
     "tokens": _app("users", "tokens_app"),
     "psi": _app("psi"),
+    "exchanges": _app("exchanges"),
 }
 
 

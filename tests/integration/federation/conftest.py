@@ -2,4 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
+pytest.importorskip("threatexchange")
+
 from tests.db_fixtures import db_env, db_settings, sessions  # noqa: F401
