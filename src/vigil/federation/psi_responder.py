@@ -70,6 +70,7 @@ class PsiResponder:
         max_sessions: int = 4,
         batch: int = MAX_BATCH,
         clock: Callable[[], float] = time.time,
+        values: Callable[[str], list[str]] | None = None,
     ) -> None:
         self.sessions = sessions
         self.root = root
@@ -79,6 +80,8 @@ class PsiResponder:
         self.max_sessions = max_sessions
         self.batch = max(1, min(batch, MAX_BATCH))
         self.clock = clock
+        #: This side's values of a set; default: its holdings in the database (the bench gives its own).
+        self.values = values
 
     # -- sessions on disk ----------------------------------------------------------------------------
 
@@ -146,7 +149,7 @@ class PsiResponder:
             sets: dict[str, dict[str, int]] = {}
             with self.sessions() as db:
                 for index, name in enumerate(names):
-                    values = holdings(db, name, self.max_items)
+                    values = self.values(name) if self.values else holdings(db, name, self.max_items)
                     digests = [value_digest(name, v) for v in values]
                     secrets.SystemRandom().shuffle(digests)
                     (folder / f"ours-{index}.bin").write_bytes(b"".join(digests))
