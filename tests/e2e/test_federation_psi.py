@@ -1,5 +1,5 @@
 """Issue 17, private set intersection, through public interfaces only: two instances, each with its own
-database (one SQLite, the other SQLite or PostgreSQL), each served by ``vigil serve`` on loopback, compare
+database (one SQLite, the other PostgreSQL), each served by ``vigil serve`` on loopback, compare
 their holdings with ``vigil psi compare`` in both directions. Each learns the common digests and series
 (the initiator) or only their count (the responder); both journals say so and still verify."""
 
@@ -28,6 +28,7 @@ def _compared(base: str, admin: str) -> list[dict[str, Any]]:
 
 
 @pytest.mark.slow
+@pytest.mark.parametrize("db_settings", ["postgresql"], indirect=True)
 def test_two_instances_learn_what_they_hold_in_common(
     db_settings: Settings,  # noqa: F811
     tmp_path: Path,

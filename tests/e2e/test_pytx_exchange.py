@@ -1,7 +1,7 @@
 """Issue 17, python-threatexchange fetching from Vigil: pytx's own ``threatexchange`` command, with Vigil's
 extension added to its configuration (``vigil.federation.pytx_exchange``), fetches a list of a served Vigil
-(SQLite or PostgreSQL) with a peer's token, then fetches again after a new version: only the delta, from
-its checkpoint."""
+(SQLite here; tests/e2e/test_federation_psi.py serves one on PostgreSQL) with a peer's token, then
+fetches again after a new version: only the delta, from its checkpoint."""
 
 from __future__ import annotations
 
@@ -50,6 +50,7 @@ def _fetched(env: dict[str, str]) -> set[tuple[str, str]]:
 
 
 @pytest.mark.slow
+@pytest.mark.parametrize("db_settings", ["sqlite"], indirect=True)
 def test_threatexchange_fetches_a_vigil_list_and_then_its_delta(
     db_settings: Settings,  # noqa: F811
     tmp_path: Path,

@@ -13,6 +13,7 @@ from rich.console import Console
 from vigil.cli.db import cli_actor
 from vigil.cli.progress import file_progress
 from vigil.cli.state import sessions_of, settings_of
+from vigil.db.bounds import DB_INT_MAX
 
 app = typer.Typer(
     name="exchanges", help="Fetch from python-threatexchange exchanges into lists.", no_args_is_help=True
@@ -51,7 +52,8 @@ def fetch_command(
     ] = None,
     kind: Annotated[str | None, typer.Option(help="Kind of a new contributor (hotline, ngo, …).")] = None,
     max_updates: Annotated[
-        int | None, typer.Option(min=1, help="Stop after this many records (the next fetch resumes).")
+        int | None,
+        typer.Option(min=1, max=DB_INT_MAX, help="Stop after this many records (the next fetch resumes)."),
     ] = None,
 ) -> None:
     """Fetch what is new since the last fetch (the API and config are remembered after the first)."""
