@@ -14,6 +14,7 @@ from pydantic import BaseModel, Field
 
 from vigil.auth.authenticate import Principal
 from vigil.auth.roles import Role
+from vigil.db.bounds import DB_INT_MAX
 from vigil.federation.psi_responder import MAX_BATCH, PsiResponder
 from vigil.web.context import AppContext, context
 from vigil.web.policy import require
@@ -28,7 +29,7 @@ OCTETS = "application/octet-stream"
 
 class StartIn(BaseModel):
     #: The initiator's sets and how many values each holds (it will send that many points).
-    sets: dict[str, Annotated[int, Field(ge=0)]] = Field(max_length=32)
+    sets: dict[str, Annotated[int, Field(ge=0, le=DB_INT_MAX)]] = Field(max_length=32)
 
 
 class StartOut(BaseModel):
@@ -98,7 +99,7 @@ def points(
     ctx: Ctx,
     session: SessionId,
     name: SetName,
-    offset: Annotated[int, Query(ge=0, le=2**31 - 1)] = 0,
+    offset: Annotated[int, Query(ge=0, le=DB_INT_MAX)] = 0,
     limit: Annotated[int, Query(ge=1, le=MAX_BATCH)] = 1024,
 ) -> Response:
     """Round 1: this side's values of a set blinded by its scalar, a page at a time."""
