@@ -45,10 +45,7 @@ def compare_command(
     settings = settings_of(ctx)
     secret = _token(token, token_file)
     console = Console(stderr=True)
-    with file_progress(
-        console,
-        "PSI",
-    ) as bar:
+    with file_progress(console, "PSI (values blinded and compared)") as bar:
         task = bar.add_task("psi", total=None)
         result = compare(
             url,
@@ -63,13 +60,9 @@ def compare_command(
     if out is not None:
         out.write_text(json.dumps(data, indent=1) + "\n", encoding="utf-8")
     if as_json:
-        json.dump(
-            data
-            if out is None
-            else {**data, "sets": {n: {**s, "common": len(s["common"])} for n, s in data["sets"].items()}},
-            sys.stdout,
-            indent=1,
-        )
+        if out is not None:  # the values went to the file: print their counts
+            data["sets"] = {n: {**s, "common": len(s["common"])} for n, s in data["sets"].items()}
+        json.dump(data, sys.stdout, indent=1)
         sys.stdout.write("\n")
         return
     for item in result.sets:
