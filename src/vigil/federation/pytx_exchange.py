@@ -79,6 +79,8 @@ class VigilSignalExchangeAPI(
 
     def __init__(self, collab: VigilCollabConfig, token: str, client: httpx.Client | None = None) -> None:
         self.collab = collab
+        #: Delta entries asked for a page (the API's maximum is 10 000).
+        self.page_size = PAGE
         self.client = client or httpx.Client(
             base_url=collab.url.rstrip("/"), headers={"Authorization": f"Bearer {token}"}, timeout=120
         )
@@ -111,7 +113,7 @@ class VigilSignalExchangeAPI(
         return cls(collab, token)
 
     def _page(self, since: int, until: int | None, cursor: int) -> dict[str, t.Any]:
-        params: dict[str, int] = {"since": since, "cursor": cursor, "limit": PAGE}
+        params: dict[str, int] = {"since": since, "cursor": cursor, "limit": self.page_size}
         if until:
             params["until"] = until
         response = self.client.get(f"/api/v1/lists/{self.collab.list}/delta", params=params)
