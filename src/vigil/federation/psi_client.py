@@ -20,7 +20,7 @@ import httpx
 from sqlalchemy.orm import Session, sessionmaker
 
 from vigil.audit import journal
-from vigil.errors import Unavailable
+from vigil.errors import Conflict, Unavailable
 from vigil.federation.psi import POINT_BYTES, TAG_BYTES, Blinder, PsiError, split, tag
 from vigil.federation.psi_responder import PsiResponder, SetCount, Started
 from vigil.federation.psi_sets import check_sets, holdings
@@ -29,7 +29,11 @@ API: str = "/api/v1/federation/psi"
 
 
 class PeerError(Unavailable):
-    """The peer could not be reached, or answered an error."""
+    """The peer could not be reached, or failed (5xx): try again later."""
+
+
+class PeerRefusedError(Conflict):
+    """The peer refused the request (4xx: a wrong token, a set it does not know, too many sessions)."""
 
 
 class PsiTransport(Protocol):
@@ -66,7 +70,8 @@ class HttpTransport:
             detail = response.text[:300]
             with contextlib.suppress(ValueError):
                 detail = str(response.json().get("detail", detail))
-            raise PeerError(f"the peer answered {response.status_code}: {detail}")
+            error = PeerError if response.status_code >= 500 else PeerRefusedError
+            raise error(f"the peer answered {response.status_code}: {detail}")
         self.wire.received += len(response.content)
         return response
 
