@@ -6,6 +6,7 @@ fetches again after a new version: only the delta, from its checkpoint."""
 from __future__ import annotations
 
 import csv
+import json
 import os
 import random
 import subprocess
@@ -83,3 +84,15 @@ def test_threatexchange_fetches_a_vigil_list_and_then_its_delta(
         got = _fetched(tx_env)
         assert {("video_md5", i.md5) for i in first + second} <= got
         assert {("pdq", pdqs[i.md5]) for i in second} <= got
+        # Both ways at once: another Vigil fetches the list through pytx with the same class.
+        other = Instance.of(
+            "other", Settings(data_dir=tmp_path / "other-data", database_url=None), tmp_path / "o"
+        )
+        other.vigil("db", "upgrade")
+        (tmp_path / "token").write_text(token)
+        config = json.dumps({"url": url, "list": "partners", "token_file": str(tmp_path / "token")})
+        api = "vigil.federation.pytx_exchange:VigilSignalExchangeAPI"
+        done = other.vigil("exchanges", "fetch", "vigil-partners", "--list", "from-vigil",
+                           "--contributor", "Partner hotline", "--kind", "hotline",
+                           "--api", api, "--config", config)  # fmt: skip
+        assert "10 records, 10 media added to from-vigil" in done.stdout, done.stdout

@@ -13,6 +13,7 @@ fetch stopped anywhere resumes from the last saved checkpoint and at worst impor
 
 from __future__ import annotations
 
+import csv
 import dataclasses
 import importlib
 import json
@@ -38,9 +39,10 @@ from threatexchange.utils import dataclass_json
 from vigil.audit import journal
 from vigil.errors import Invalid, NotFound
 from vigil.federation.pytx_names import to_vigil
-from vigil.formats.pytx import PYTX
+from vigil.formats.csv import CSV
 from vigil.hashlists.service import HashDatabase
 from vigil.hashlists.summary import ImportSummary
+from vigil.signals.registry import IDENTITY_DIGESTS
 
 BUILT_IN: t.Final = (
     StaticSampleSignalExchangeAPI,
@@ -52,8 +54,8 @@ BUILT_IN: t.Final = (
 )
 #: The pytx signal types Vigil asks exchanges for (those it has a type for).
 SIGNAL_TYPES: t.Final = (PdqSignal, VideoMD5Signal, VideoSHA256Signal)
-#: Signals imported at once (one import, one provenance) while fetching.
-FLUSH_SIGNALS: t.Final = 20_000
+#: Records imported at once (one import, one provenance) while fetching.
+FLUSH_RECORDS: t.Final = 20_000
 
 
 class ExchangeError(Invalid):
@@ -192,7 +194,8 @@ class ExchangeFetcher:
         folder.mkdir(parents=True, exist_ok=True)
         result = FetchResult(name, state["api"])
         keys: dict[str, list[list[str]]] = state["keys"]
-        pending: list[tuple[str, str]] = []
+        #: Record key → its signals, for keys that brought new ones since the last import.
+        pending: dict[str, list[list[str]]] = {}
 
         def flush(new_checkpoint: t.Any) -> None:
             if pending:
@@ -216,12 +219,13 @@ class ExchangeFetcher:
                 signals = sorted([st.get_name(), s] for st, by_value in converted.items() for s in by_value)
                 fresh = [s for s in signals if s not in keys.get(text, [])]
                 keys[text] = signals
-                pending.extend((kind_, value_) for kind_, value_ in fresh)
+                if fresh:
+                    pending[text] = signals
             result.updates += len(delta.updates)
             last = delta.checkpoint
             if progress:
                 progress(len(delta.updates))
-            if len(pending) >= FLUSH_SIGNALS:
+            if len(pending) >= FLUSH_RECORDS:
                 flush(last)
             if max_updates is not None and result.updates >= max_updates:
                 result.complete = False
@@ -249,18 +253,33 @@ class ExchangeFetcher:
         self,
         folder: Path,
         name: str,
-        signals: list[tuple[str, str]],
+        records: dict[str, list[list[str]]],
         list_name: str,
         contributor: str,
         kind: str | None,
     ) -> ImportSummary:
-        """The signals as a pytx file in Vigil's names, imported by the hash database (journalled there)."""
-        path = folder / f"{name}.pytx.txt"
-        lines = [f"{vigil} {value}" for pytx, value in signals if (vigil := to_vigil(pytx)) is not None]
-        path.write_text("\n".join(lines) + "\n", encoding="ascii")
+        """One CSV row per record (its signals, in Vigil's names, stay one media item), imported by the
+        hash database (journalled there)."""
+        columns = [c for st in SIGNAL_TYPES if (c := to_vigil(st.get_name())) is not None]
+        path = folder / f"{name}.csv"
+        with path.open("w", newline="", encoding="ascii") as out:
+            writer = csv.writer(out)
+            writer.writerow(columns)
+            for record in records.values():
+                by_type: dict[str, list[str]] = {}
+                for pytx, value in record:
+                    if (vigil := to_vigil(pytx)) is not None:
+                        by_type.setdefault(vigil, []).append(value)
+                # A column holds one digest; perceptual hashes may be several, separated by spaces.
+                writer.writerow(
+                    [
+                        " ".join(by_type.get(c, [])[: None if c not in IDENTITY_DIGESTS else 1])
+                        for c in columns
+                    ]
+                )
         try:
             return HashDatabase(self.sessions, self.actor).import_file(
-                path, PYTX, contributor, kind=kind, list_name=list_name
+                path, CSV, contributor, kind=kind, list_name=list_name
             )
         finally:
             path.unlink(missing_ok=True)
