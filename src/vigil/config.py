@@ -184,6 +184,15 @@ class Settings(BaseSettings):
         default=60.0, ge=0, description="How long the dashboards' figures are reused before recomputing."
     )
 
+    # Federation: private set intersection with peers (docs/federation-psi-pytx.md).
+    psi_max_items: int = Field(
+        default=5_000_000, gt=0, description="Values a set may hold in a PSI session, on either side."
+    )
+    psi_session_seconds: float = Field(
+        default=3600.0, gt=0, description="A PSI session (and its secret scalar) is forgotten after this."
+    )
+    psi_max_sessions: int = Field(default=4, ge=1, description="PSI sessions this instance answers at once.")
+
     @property
     def sqlalchemy_url(self) -> str:
         if self.database_url:

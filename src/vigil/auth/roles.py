@@ -26,7 +26,7 @@ ROLE_DESCRIPTIONS: Final = {
     Role.investigator: "law enforcement: lookups, hash lists, media, series and victims",
     Role.member: "industry: hash lookups only",
     Role.isp: "ISPs and search engines: list downloads only",
-    Role.peer: "federated Vigil instances: list downloads",
+    Role.peer: "federated Vigil instances: list downloads, private set intersection",
 }
 
 #: Roles that work inside the hotline or with it: they see every list, whoever it is meant for.

@@ -65,6 +65,8 @@ GROUPS: dict[str, Callable[[], typer.Typer]] = {
     "keywords": _app("keywords"),
     "users": _app("users"),
     "tokens": _app("users", "tokens_app"),
+    "psi": _app("psi"),
+    "exchanges": _app("exchanges"),
 }
 
 

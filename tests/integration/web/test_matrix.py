@@ -39,6 +39,12 @@ EXPECTED: Final[dict[tuple[str, str], str | set[Role]]] = {
     ("GET", "/api/v1/lists"): LISTS,
     ("GET", "/api/v1/lists/{name}/versions"): LISTS,
     ("GET", "/api/v1/lists/{name}/delta"): LISTS,
+    # Private set intersection: peers only (docs/federation-psi-pytx.md).
+    ("POST", "/api/v1/federation/psi/sessions"): {PEER},
+    ("POST", "/api/v1/federation/psi/sessions/{session}/sets/{name}/blind"): {PEER},
+    ("GET", "/api/v1/federation/psi/sessions/{session}/sets/{name}/points"): {PEER},
+    ("POST", "/api/v1/federation/psi/sessions/{session}/sets/{name}/back"): {PEER},
+    ("POST", "/api/v1/federation/psi/sessions/{session}/finish"): {PEER},
     ("GET", "/api/v1/lists/{name}/export"): LISTS,
     ("POST", "/api/v1/lists/{name}/publish"): {A, AN},
     ("GET", "/api/v1/media/{digest}"): STAFF,
@@ -167,6 +173,7 @@ def _request(api: Api, method: str, path: str) -> dict[str, Any]:
         "report_id": "999999",
         "media_id": "999999",
         "token": "x" * 43,
+        "session": "0" * 32,
     }
     if path == "/console/static/{name}":
         values["name"] = "console.css"

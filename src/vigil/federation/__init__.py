@@ -1,0 +1,1 @@
+"""Federation: instances and exchanges sharing what they hold, or learning what they hold in common."""

@@ -1,0 +1,285 @@
+"""Fetching from any python-threatexchange ``SignalExchangeAPI`` into a Vigil list, from a checkpoint.
+
+An exchange is named here (``vigil exchanges fetch NAME``) and configured once by its API (pytx's name of
+a built-in exchange: ``sample``, ``local_file``, ``ncmec``, ``stop_ncii``, ``fb_threatexchange``, ``tat``,
+or ``module:Class`` of any other) and its collaboration config (the API's config dataclass, as JSON).
+State lives in ``data_dir/exchanges/NAME/state.json``: the configuration, the API's last checkpoint, and
+what each fetched record key converted to, so that a later update or deletion of a key is understood.
+
+Signals are imported into the list through the hash database's own import (one all-or-nothing import per
+flush, journalled; importing a signal twice changes nothing), and only then is the checkpoint saved: a
+fetch stopped anywhere resumes from the last saved checkpoint and at worst imports some signals again.
+"""
+
+from __future__ import annotations
+
+import csv
+import dataclasses
+import importlib
+import json
+import typing as t
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from enum import Enum
+from pathlib import Path
+
+from sqlalchemy.orm import Session, sessionmaker
+from threatexchange.exchanges.impl.fb_threatexchange_api import FBThreatExchangeSignalExchangeAPI
+from threatexchange.exchanges.impl.file_api import LocalFileSignalExchangeAPI
+from threatexchange.exchanges.impl.ncmec_api import NCMECSignalExchangeAPI
+from threatexchange.exchanges.impl.static_sample import StaticSampleSignalExchangeAPI
+from threatexchange.exchanges.impl.stop_ncii_api import StopNCIISignalExchangeAPI
+from threatexchange.exchanges.impl.techagainstterrorism_api import TATSignalExchangeAPI
+from threatexchange.exchanges.signal_exchange_api import SignalExchangeAPI
+from threatexchange.signal_type.md5 import VideoMD5Signal
+from threatexchange.signal_type.pdq.signal import PdqSignal
+from threatexchange.signal_type.sha256 import VideoSHA256Signal
+from threatexchange.utils import dataclass_json
+
+from vigil.audit import journal
+from vigil.errors import Invalid, NotFound
+from vigil.federation.pytx_names import to_vigil
+from vigil.formats.csv import CSV
+from vigil.hashlists.service import HashDatabase
+from vigil.hashlists.summary import ImportSummary
+from vigil.signals.registry import IDENTITY_DIGESTS
+
+BUILT_IN: t.Final = (
+    StaticSampleSignalExchangeAPI,
+    LocalFileSignalExchangeAPI,
+    StopNCIISignalExchangeAPI,
+    NCMECSignalExchangeAPI,
+    FBThreatExchangeSignalExchangeAPI,
+    TATSignalExchangeAPI,
+)
+#: The pytx signal types Vigil asks exchanges for (those it has a type for).
+SIGNAL_TYPES: t.Final = (PdqSignal, VideoMD5Signal, VideoSHA256Signal)
+#: Records imported at once (one import, one provenance) while fetching.
+FLUSH_RECORDS: t.Final = 20_000
+
+
+class ExchangeError(Invalid):
+    """The exchange's API or configuration is refused as given."""
+
+
+class UnknownExchangeError(NotFound):
+    """No exchange of that name has been fetched before (and no API was given)."""
+
+
+@dataclass
+class FetchResult:
+    name: str
+    api: str
+    updates: int = 0
+    #: Record keys deleted by the exchange (their signals stay in the list; see the module docstring).
+    deleted: int = 0
+    imports: list[ImportSummary] = field(default_factory=list)
+    checkpoint: dict[str, t.Any] | None = None
+    #: False when stopped by ``max_updates`` before the exchange had nothing more.
+    complete: bool = True
+
+    @property
+    def added(self) -> int:
+        return sum(s.added for s in self.imports)
+
+
+def resolve_api(spec: str) -> type[SignalExchangeAPI[t.Any, t.Any, t.Any, t.Any, t.Any]]:
+    """A built-in exchange by its pytx name, or any ``module:Class``."""
+    if ":" in spec:
+        module, _, name = spec.partition(":")
+        try:
+            found = getattr(importlib.import_module(module), name)
+        except (ImportError, AttributeError) as exc:
+            raise ExchangeError(f"no exchange API {spec!r}: {exc}") from None
+    else:
+        found = next((api for api in BUILT_IN if api.get_name() == spec), None)
+        if found is None:
+            known = ", ".join(api.get_name() for api in BUILT_IN)
+            raise ExchangeError(f"no built-in exchange API {spec!r}; known: {known}, or module:Class")
+    if not (isinstance(found, type) and issubclass(found, SignalExchangeAPI)):
+        raise ExchangeError(f"{spec!r} is not a python-threatexchange SignalExchangeAPI")
+    return found
+
+
+def collab_config(
+    api: type[SignalExchangeAPI[t.Any, t.Any, t.Any, t.Any, t.Any]], name: str, config: dict[str, t.Any]
+) -> t.Any:
+    """The API's collaboration config from JSON fields (enum members by name or value)."""
+    cls = api.get_config_cls()
+    init = {f.name: f for f in dataclasses.fields(cls) if f.init}
+    data: dict[str, t.Any] = {"name": name, "enabled": True, **config}
+    if "api" in init:
+        data["api"] = api.get_name()
+    unknown = sorted(set(data) - set(init))
+    if unknown:
+        raise ExchangeError(
+            f"the {api.get_name()} config has no field {', '.join(unknown)}; it has {', '.join(init)}"
+        )
+    for key, value in data.items():
+        kind = t.get_type_hints(cls).get(key)
+        if (
+            isinstance(kind, type)
+            and issubclass(kind, Enum)
+            and isinstance(value, str)
+            and value in kind.__members__
+        ):
+            data[key] = kind[value].value
+    try:
+        return dataclass_json.dataclass_load_dict(data, cls)
+    except Exception as exc:  # dacite's errors name the field and the type it wanted
+        raise ExchangeError(f"invalid {api.get_name()} config: {exc}") from None
+
+
+class ExchangeFetcher:
+    def __init__(self, sessions: sessionmaker[Session], data_dir: Path, actor: str) -> None:
+        self.sessions = sessions
+        self.root = data_dir / "exchanges"
+        self.actor = actor
+
+    def _folder(self, name: str) -> Path:
+        if not name or not all(c.isalnum() or c in "-_." for c in name) or name.startswith("."):
+            raise ExchangeError("an exchange name is letters, digits, '-', '_' and '.'")
+        return self.root / name
+
+    def state(self, name: str) -> dict[str, t.Any]:
+        path = self._folder(name) / "state.json"
+        if not path.is_file():
+            raise UnknownExchangeError(f"no exchange {name!r} has been fetched")
+        state: dict[str, t.Any] = json.loads(path.read_text(encoding="utf-8"))
+        return state
+
+    def _save(self, folder: Path, state: dict[str, t.Any]) -> None:
+        tmp = folder / "state.json.tmp"
+        tmp.write_text(json.dumps(state), encoding="utf-8")
+        tmp.replace(folder / "state.json")
+
+    def _load(self, name: str, api: str | None, config: dict[str, t.Any] | None) -> dict[str, t.Any]:
+        """The exchange's state; a new one for a first fetch or for another source under the same name."""
+        try:
+            state = self.state(name)
+        except UnknownExchangeError:
+            if api is None:
+                raise
+            return {"api": api, "config": config or {}, "checkpoint": None, "keys": {}}
+        if api is not None and (api != state["api"] or (config is not None and config != state["config"])):
+            # What was fetched from the other source says nothing about this one.
+            return {"api": api, "config": config or {}, "checkpoint": None, "keys": {}}
+        return state
+
+    def fetch(
+        self,
+        name: str,
+        list_name: str,
+        contributor: str,
+        *,
+        api: str | None = None,
+        config: dict[str, t.Any] | None = None,
+        kind: str | None = None,
+        max_updates: int | None = None,
+        progress: Callable[[int], None] | None = None,
+    ) -> FetchResult:
+        folder = self._folder(name)
+        state = self._load(name, api, config)
+        api_cls = resolve_api(state["api"])
+        collab = collab_config(api_cls, name, state["config"])
+        try:
+            exchange = api_cls.for_collab(collab)
+        except Exception as exc:  # missing credentials and the like, as the API words them
+            raise ExchangeError(f"cannot open the {api_cls.get_name()} exchange: {exc}") from None
+        checkpoint = None
+        if state["checkpoint"] is not None:
+            checkpoint = dataclass_json.dataclass_load_dict(state["checkpoint"], api_cls.get_checkpoint_cls())
+            if checkpoint.is_stale():
+                checkpoint, state["keys"] = None, {}
+        folder.mkdir(parents=True, exist_ok=True)
+        result = FetchResult(name, state["api"])
+        keys: dict[str, list[list[str]]] = state["keys"]
+        #: Record key → its signals, for keys that brought new ones since the last import.
+        pending: dict[str, list[list[str]]] = {}
+
+        def flush(new_checkpoint: t.Any) -> None:
+            if pending:
+                result.imports.append(self._import(folder, name, pending, list_name, contributor, kind))
+                pending.clear()
+            state["checkpoint"] = (
+                None if new_checkpoint is None else dataclass_json.dataclass_dump_dict(new_checkpoint)
+            )
+            self._save(folder, state)
+
+        last = None
+        for delta in exchange.fetch_iter(list(SIGNAL_TYPES), checkpoint):
+            for key, update in delta.updates.items():
+                text = json.dumps(key)
+                # An API may mark a deletion in the value (NCMEC's tombstones): its merge says None.
+                value = None if update is None else api_cls.fetch_value_merge(None, update)
+                if value is None:
+                    result.deleted += keys.pop(text, None) is not None
+                    continue
+                converted = api_cls.naive_convert_to_signal_type(list(SIGNAL_TYPES), collab, {key: value})
+                signals = sorted([st.get_name(), s] for st, by_value in converted.items() for s in by_value)
+                fresh = [s for s in signals if s not in keys.get(text, [])]
+                keys[text] = signals
+                if fresh:
+                    pending[text] = signals
+            result.updates += len(delta.updates)
+            last = delta.checkpoint
+            if progress:
+                progress(len(delta.updates))
+            if len(pending) >= FLUSH_RECORDS:
+                flush(last)
+            if max_updates is not None and result.updates >= max_updates:
+                result.complete = False
+                break
+        flush(last if last is not None else checkpoint)
+        result.checkpoint = state["checkpoint"]
+        with self.sessions() as session, session.begin():
+            journal.append(
+                session,
+                self.actor,
+                "federation.exchange.fetch",
+                f"exchange/{name}",
+                {
+                    "api": state["api"],
+                    "list": list_name,
+                    "updates": result.updates,
+                    "deleted": result.deleted,
+                    "added": result.added,
+                    "complete": result.complete,
+                },
+            )
+        return result
+
+    def _import(
+        self,
+        folder: Path,
+        name: str,
+        records: dict[str, list[list[str]]],
+        list_name: str,
+        contributor: str,
+        kind: str | None,
+    ) -> ImportSummary:
+        """One CSV row per record (its signals, in Vigil's names, stay one media item), imported by the
+        hash database (journalled there)."""
+        columns = [c for st in SIGNAL_TYPES if (c := to_vigil(st.get_name())) is not None]
+        path = folder / f"{name}.csv"
+        with path.open("w", newline="", encoding="ascii") as out:
+            writer = csv.writer(out)
+            writer.writerow(columns)
+            for record in records.values():
+                by_type: dict[str, list[str]] = {}
+                for pytx, value in record:
+                    if (vigil := to_vigil(pytx)) is not None:
+                        by_type.setdefault(vigil, []).append(value)
+                # A column holds one digest; perceptual hashes may be several, separated by spaces.
+                writer.writerow(
+                    [
+                        " ".join(by_type.get(c, [])[: None if c not in IDENTITY_DIGESTS else 1])
+                        for c in columns
+                    ]
+                )
+        try:
+            return HashDatabase(self.sessions, self.actor).import_file(
+                path, CSV, contributor, kind=kind, list_name=list_name
+            )
+        finally:
+            path.unlink(missing_ok=True)
