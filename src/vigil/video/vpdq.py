@@ -18,8 +18,9 @@ import numpy as np
 import numpy.typing as npt
 
 from vigil.signals.pdq_fast import pdq_from_rgb_sampled
-from vigil.video.decode import VideoDecodeError, VideoLimits, open_video
+from vigil.video.decode import VideoDecodeError, open_video
 from vigil.video.frames import Sampling
+from vigil.video.limits import VideoLimits
 from vigil.video.matching import NBYTES, Frames
 
 DEFAULT_SECONDS_PER_HASH = 1.0

@@ -11,8 +11,10 @@ from pathlib import Path
 import pytest
 
 from tests.videofiles import clip, y4m_header
-from vigil.video.decode import NotAVideoError, VideoDecodeError, VideoLimits, looks_like_video, open_video
+from vigil.video.decode import NotAVideoError, VideoDecodeError, open_video
 from vigil.video.frames import InvalidSamplingError, Sampling
+from vigil.video.limits import VideoLimits
+from vigil.video.magic import looks_like_video
 
 
 def opened(data: bytes | str | Path, limits: VideoLimits) -> None:
