@@ -3,6 +3,7 @@ or Debian package needed."""
 
 from __future__ import annotations
 
+import io
 import tempfile
 from fractions import Fraction
 from pathlib import Path
@@ -83,3 +84,25 @@ def y4m_header(width: int, height: int, payload: int = 64) -> bytes:
     """A YUV4MPEG2 file announcing ``width`` x ``height`` frames, with only a few bytes of one frame: a
     few hundred bytes that would decode to gigabytes."""
     return f"YUV4MPEG2 W{width} H{height} F25:1 Ip A1:1 C420jpeg\n".encode() + b"FRAME\n" + b"\x80" * payload
+
+
+def reencode(data: bytes, size: tuple[int, int], codec: str = "mpeg4", container: str = "avi") -> bytes:
+    """``data`` decoded and encoded again at another size, codec and container (a re-encoded copy)."""
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / f"copy.{container}"
+        with (
+            av.open(io.BytesIO(data), mode="r") as source,
+            av.open(str(path), mode="w", format=container) as box,
+        ):
+            decoded = source.streams.video[0]
+            stream = box.add_stream(codec, rate=decoded.average_rate)
+            assert isinstance(stream, VideoStream)
+            stream.width, stream.height = size
+            stream.pix_fmt = "yuv420p"
+            for frame in source.decode(decoded):
+                pixels = frame.to_ndarray(width=size[0], height=size[1], format="rgb24")
+                for packet in stream.encode(av.VideoFrame.from_ndarray(pixels, format="rgb24")):
+                    box.mux(packet)
+            for packet in stream.encode():
+                box.mux(packet)
+        return path.read_bytes()
