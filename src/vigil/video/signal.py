@@ -37,6 +37,18 @@ def frames_to_text(frames: Frames) -> str:
     )
 
 
+def to_pytx(value: str) -> str:
+    """python-threatexchange's serialisation of a vPDQ (what HMA's ``vpdq`` signal type exchanges): a
+    JSON list of ``"hex,quality,timestamp"`` strings. Frame numbers are not part of it."""
+    frames = frames_from_text(value)
+    return json.dumps(
+        [
+            f"{bytes(h).hex()},{int(q)},{t:.3f}"
+            for h, q, t in zip(frames.hashes, frames.qualities, frames.timestamps, strict=True)
+        ]
+    )
+
+
 def _bad(why: str, value: str) -> InvalidSignalError:
     return InvalidSignalError(f"not a vPDQ hash: {why} (value starts {value[:80]!r})")
 
