@@ -60,8 +60,8 @@ class RawLookupResponse(BaseModel):
 
 def _signal_type(name: str) -> str:
     """Vigil's type for HMA's name; a type only Vigil knows (a plugin's) goes by its own name."""
-    kind = SIGNAL_TYPES.get(name) or (name if name in lookup_signals() else None)
-    if kind is None:
+    kind = SIGNAL_TYPES.get(name, name)
+    if kind not in lookup_signals():  # vpdq is hashed but not yet looked up
         raise Problem(400, f"No such SignalType '{name}'")
     return kind
 
@@ -206,6 +206,8 @@ async def lookup_upload(
     chosen = parse_lists(banks)
     out: dict[str, BankMatches] = {}
     for kind, value in hashes.items():
+        if SIGNAL_TYPES[kind] not in lookup_signals():
+            continue
         # Content is matched through the one entry point every process uses; HMA's hashers give one
         # PDQ per photo (no rotations), so neither does this answer.
         name = SIGNAL_TYPES[kind]
