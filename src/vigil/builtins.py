@@ -13,8 +13,9 @@ def vigil_signal_types() -> Sequence[Any]:
     from vigil.signals.crypto import MD5, SHA1, SHA256
     from vigil.signals.pdq import PDQ
     from vigil.signals.url import URL
+    from vigil.video.signal import VPDQ
 
-    return [PDQ, MD5, SHA1, SHA256, URL]
+    return [PDQ, MD5, SHA1, SHA256, VPDQ, URL]
 
 
 @hookimpl

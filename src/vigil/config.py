@@ -83,6 +83,19 @@ class Settings(BaseSettings):
     vpdq_distance_threshold: int = Field(
         default=31, ge=0, le=256, description="PDQ distance at which two frames match."
     )
+    vpdq_seconds_per_hash: float = Field(
+        default=1.0, ge=0, description="Seconds between hashed frames of a video (0: every frame)."
+    )
+
+    # Video decoding limits (docs/limits.md): a video from outside is hostile input.
+    video_max_seconds: float = Field(default=4 * 3600.0, gt=0, description="Longer videos are refused.")
+    video_max_frames: int = Field(default=1_000_000, gt=0, description="Videos with more frames: refused.")
+    video_max_pixels: int = Field(
+        default=7680 * 4320, gt=0, description="Frames larger than this (8K) are refused, header first."
+    )
+    video_max_bytes: int = Field(
+        default=8 * 1024**3, gt=0, description="Larger files get their digests but are not decoded."
+    )
 
     # The hotline (notice and takedown, docs/hotline.md).
     hotline_name: str = Field(default="Vigil hotline", description="Signs notices and forwards.")

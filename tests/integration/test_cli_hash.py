@@ -19,7 +19,7 @@ from vigil.demo.images import scene
 
 pytestmark = pytest.mark.slow
 
-KEYS = ["path", "size", "md5", "sha1", "sha256", "pdq", "pdq_quality", "error"]
+KEYS = ["path", "size", "md5", "sha1", "sha256", "pdq", "pdq_quality", "vpdq", "vpdq_quality", "error"]
 
 
 def vigil(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
@@ -156,3 +156,30 @@ def test_corrupt_images_of_every_codec_keep_their_digests(tmp_path: Path) -> Non
         else:
             assert str(row["error"]).startswith("corrupt or truncated image: "), row
             assert row["pdq"] is None
+
+
+@pytest.mark.slow
+def test_videos_get_their_vpdq(tmp_path: Path) -> None:
+    """A generated clip: digests and vPDQ (one frame a second, or as asked); a corrupt copy keeps its
+    digests and says why it has no vPDQ."""
+    from tests.videofiles import clip
+
+    data = clip(30, 10)
+    (tmp_path / "clip.mp4").write_bytes(data)
+    (tmp_path / "cut.mp4").write_bytes(data[:300])
+    out = vigil("hash", str(tmp_path))
+    assert out.returncode == 1  # the cut copy failed
+    rows = {Path(r["path"]).name: r for r in map(json.loads, out.stdout.splitlines())}
+    good, cut = rows["clip.mp4"], rows["cut.mp4"]
+    assert list(good) == KEYS
+    assert good["error"] is None and good["pdq"] is None and good["sha256"]
+    assert [line.split(",")[0] for line in good["vpdq"].split("\n")] == ["0", "10", "20"]
+    assert 50 <= good["vpdq_quality"] <= 100
+    assert cut["vpdq"] is None and cut["sha256"] and "video" in cut["error"]
+    every = vigil("hash", "--seconds-per-hash", "0", str(tmp_path / "clip.mp4"))
+    assert every.returncode == 0
+    assert len(json.loads(every.stdout)["vpdq"].split("\n")) == 30
+    table = vigil("hash", "--format", "table", str(tmp_path / "clip.mp4"))
+    assert table.returncode == 0 and "3 frames" in table.stdout
+    bad = vigil("hash", "--seconds-per-hash", "-1", str(tmp_path / "clip.mp4"))
+    assert bad.returncode == 2

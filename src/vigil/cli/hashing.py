@@ -19,10 +19,12 @@ from vigil.cli.state import settings_of
 from vigil.config import Settings
 from vigil.parallel import MAX_JOBS
 from vigil.signals.batch import hash_many, iter_paths
-from vigil.signals.content import HashOptions, HashResult
+from vigil.signals.content import HashOptions, HashResult, VideoOptions
 from vigil.signals.crypto import SHA256
 from vigil.signals.pdq import PDQ
 from vigil.signals.values import Signals, layout
+from vigil.video.limits import VideoLimits
+from vigil.video.signal import VPDQ
 
 
 def csv_columns(*, dihedral: bool) -> list[str]:
@@ -39,9 +41,21 @@ class OutputFormat(StrEnum):
     table = "table"
 
 
-def options_from(settings: Settings, *, exact: bool, dihedral: bool) -> HashOptions:
+def options_from(
+    settings: Settings,
+    *,
+    exact: bool,
+    dihedral: bool,
+    videos: bool = False,
+    seconds_per_hash: float | None = None,
+) -> HashOptions:
+    """``videos``: decode videos for their vPDQ (``vigil hash``; scans do not yet)."""
+    video = None
+    if videos:
+        every = settings.vpdq_seconds_per_hash if seconds_per_hash is None else seconds_per_hash
+        video = VideoOptions(VideoLimits.from_settings(settings), every)
     return HashOptions(
-        limits=settings.image_limits(), fast=settings.pdq_fast and not exact, dihedral=dihedral
+        limits=settings.image_limits(), fast=settings.pdq_fast and not exact, dihedral=dihedral, video=video
     )
 
 
@@ -60,10 +74,22 @@ def hash_command(
     ] = (None),
     runner: RunnerName = "local",
     runner_address: RunnerAddress = None,
+    seconds_per_hash: Annotated[
+        float | None,
+        typer.Option(
+            "--seconds-per-hash",
+            min=0,
+            help="Seconds between the frames of a video that vPDQ hashes; 0: every frame "
+            "(default VIGIL_VPDQ_SECONDS_PER_HASH, 1).",
+        ),
+    ] = None,
 ) -> None:
-    """Hash files: MD5, SHA-1, SHA-256 of every file; PDQ of every image. Exit 1 if any file failed."""
+    """Hash files: MD5, SHA-1, SHA-256 of every file; PDQ of every image; vPDQ of every video. Exit 1 if
+    any file failed."""
     settings = settings_of(ctx)
-    options = options_from(settings, exact=exact, dihedral=dihedral)
+    options = options_from(
+        settings, exact=exact, dihedral=dihedral, videos=True, seconds_per_hash=seconds_per_hash
+    )
     with start_runner(runner, jobs or settings.hash_jobs, runner_address) as executor:
         results = hash_many(iter_paths(paths), options, executor=executor)
         err = Console(stderr=True)
@@ -81,10 +107,14 @@ def _with_progress(results: Iterator[HashResult], total: int, console: Console) 
             yield result
 
 
+def _frames_cell(vpdq: str | None) -> str:
+    return "" if vpdq is None else f"{vpdq.count(chr(10)) + 1} frames"
+
+
 def _write(results: Iterator[HashResult], fmt: OutputFormat, dihedral: bool, out: TextIO) -> bool:
     failed = False
     if fmt is OutputFormat.table:
-        table = Table("path", "size", SHA256.name, PDQ.name, "q", "error")
+        table = Table("path", "size", SHA256.name, PDQ.name, "q", VPDQ.name, "error")
         for r in results:
             failed |= r.error is not None
             table.add_row(
@@ -93,6 +123,7 @@ def _write(results: Iterator[HashResult], fmt: OutputFormat, dihedral: bool, out
                 (r.signals.get(SHA256.name) or "")[:16],
                 r.signals.get(PDQ.name) or "",
                 "" if (quality := r.signals.quality_of(PDQ.name)) is None else str(quality),
+                _frames_cell(r.signals.get(VPDQ.name)),
                 r.error or "",
             )
         Console(file=out, width=200).print(table)

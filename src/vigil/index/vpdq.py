@@ -47,9 +47,9 @@ from vigil.video.matching import (
     percent,
     ranges,
 )
+from vigil.video.signal import VPDQ
 
-# The vPDQ signal type's name (the registry's, once hashing registers it).
-SIGNAL: Final = "vpdq"
+SIGNAL: Final = VPDQ.name
 FORMAT: Final = 1
 _OWN_ARRAYS: Final = {
     "frame_numbers": "<i4",

@@ -34,6 +34,8 @@ from vigil.signals.pdq import (
 from vigil.signals.pdq_fast import fast_pdq
 from vigil.signals.preview import jpeg_preview
 from vigil.signals.values import Signals
+from vigil.video.limits import VideoLimits
+from vigil.video.magic import looks_like_video
 
 #: Fast mode decodes so that the shorter side keeps at least this many pixels, and computes from that
 #: decode the 64x64 buffer that PDQ would compute at full resolution (signals/pdq_fast.py). The
@@ -51,6 +53,15 @@ class HashOptions:
     fast_min_side: int = FAST_MIN_SIDE
     #: > 0: keep a JPEG preview of this side for each image of good quality (``HashResult.preview``).
     preview: int = 0
+    #: Videos get their vPDQ with these options; None: videos get their digests only.
+    video: VideoOptions | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class VideoOptions:
+    limits: VideoLimits = field(default_factory=VideoLimits)
+    #: Seconds between hashed frames (Meta's ``seconds_per_hash``; 0: every frame).
+    seconds_per_hash: float = 1.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,6 +130,27 @@ def _with_image(digests: Signals, signal: PdqHash | PdqDihedral | None) -> Signa
     return Signals(digests.size, values, {PDQ.name: signal.quality})
 
 
+def _with_video(name: str, digests: Signals, source: bytes | str | None, options: VideoOptions) -> HashResult:
+    """The digests and the vPDQ of a video (``video/vpdq.py``); decoding problems become the error."""
+    # Imported on the first video: PyAV (FFmpeg) is not loaded by processes that meet none.
+    from vigil.video.decode import VideoDecodeError
+    from vigil.video.signal import VPDQ, frames_to_text
+    from vigil.video.vpdq import hash_video
+
+    if source is None:
+        return HashResult(name, digests, "video not decoded: its bytes are no longer available")
+    try:
+        found = hash_video(source, options.limits, options.seconds_per_hash)
+    except VideoDecodeError as exc:
+        return HashResult(name, digests, str(exc))
+    except Exception as exc:  # a bug in Vigil must not cost the file its digests
+        log.exception("internal error computing the vPDQ of %s", name)
+        return HashResult(name, digests, internal_error(exc))
+    values = {**digests.values, VPDQ.name: frames_to_text(found.frames)}
+    quality = {} if found.mean_quality is None else {VPDQ.name: found.mean_quality}
+    return HashResult(name, Signals(digests.size, values, quality), found.problem)
+
+
 def internal_error(exc: BaseException) -> str:
     """The per-file reason of a failure in Vigil itself (logged with its traceback by the caller)."""
     return f"internal error: {type(exc).__name__}: {exc}"[:200]
@@ -128,13 +160,19 @@ def hash_stream(name: str, stream: BinaryIO, options: HashOptions) -> HashResult
     return signals_from_read(name, read_and_digest(stream, keep_up_to=options.limits.max_bytes), options)
 
 
-def signals_from_read(name: str, read: StreamRead, options: HashOptions) -> HashResult:
-    """Signals of content already read and digested (the scanner reads once, then hashes and unpacks)."""
+def signals_from_read(
+    name: str, read: StreamRead, options: HashOptions, path: str | None = None
+) -> HashResult:
+    """Signals of content already read and digested (the scanner reads once, then hashes and unpacks).
+    ``path``: where the content can be read again (a video too large to keep in memory is decoded
+    from there)."""
     d = read.digests
     digests = Signals(d.size, d.values())
     too_big = read.data is None or len(read.data) > options.limits.max_bytes
     if d.size == 0:
         return HashResult(name, digests, "empty file")
+    if options.video is not None and looks_like_video(read.head):
+        return _with_video(name, digests, read.data if read.data is not None else path, options.video)
     if too_big:
         if looks_like_image(read.head) or _claims_image(name):
             return HashResult(
@@ -183,6 +221,7 @@ def hash_file(path: str, options: HashOptions | None = None) -> HashResult:
         if not stat.S_ISREG(st.st_mode):
             return HashResult(path, error=f"not hashed: {_file_kind(st.st_mode)}")
         with open(path, "rb") as stream:
-            return hash_stream(path, stream, options)
+            read = read_and_digest(stream, keep_up_to=options.limits.max_bytes)
+        return signals_from_read(path, read, options, path)
     except OSError as exc:
         return HashResult(path, error=os_error_reason(exc))

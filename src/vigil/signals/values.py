@@ -37,6 +37,8 @@ class Layout:
     graded: tuple[str, ...]
     #: Written only when computed: plugins' digest types.
     optional: tuple[str, ...]
+    #: Graded types with rotations and flips (``<name>_dihedral``): those of images.
+    varied: tuple[str, ...] = ()
 
     @property
     def names(self) -> tuple[str, ...]:
@@ -53,7 +55,8 @@ def layout() -> Layout:
     identity = tuple(n for n in content if n in registry.IDENTITY_DIGESTS)
     graded = tuple(n for n, kind in content.items() if not isinstance(kind, DigestSignalType))
     optional = tuple(n for n in content if n not in identity and n not in graded)
-    return Layout(identity + graded, graded, optional)
+    varied = tuple(n for n in graded if "image" in content[n].content_kinds)
+    return Layout(identity + graded, graded, optional, varied)
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,7 +109,7 @@ class Signals:
 
     def variants_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {}
-        for name in layout().graded:
+        for name in layout().varied:
             found = self.variants.get(name)
             out[name + VARIANTS] = list(found) if found else None
         return out
@@ -130,6 +133,7 @@ class Signals:
             grade = data.get(name + QUALITY)
             if grade is not None:
                 quality[name] = int(grade)
+        for name in shape.varied:
             found = data.get(name + VARIANTS)
             if found:
                 variants[name] = tuple(str(v) for v in found)

@@ -16,7 +16,8 @@ from vigil.db.session import make_engine, make_session_factory
 from vigil.matching import Matcher
 from vigil.matching.usage import LookupCounter
 from vigil.plugins import build_registry
-from vigil.signals.content import HashOptions
+from vigil.signals.content import HashOptions, VideoOptions
+from vigil.video.limits import VideoLimits
 from vigil.web import console, problems, stop_page
 from vigil.web.api import docs, hma
 from vigil.web.api.v1 import (
@@ -57,7 +58,11 @@ def _context(settings: Settings) -> AppContext:
         auth=Authenticator(sessions, settings.api_token_cache_seconds),
         matcher=Matcher.from_settings(settings, sessions),
         limiter=RateLimiter(settings.api_rate_per_second, settings.api_rate_burst),
-        hash_options=HashOptions(limits=settings.image_limits(), fast=settings.pdq_fast),
+        hash_options=HashOptions(
+            limits=settings.image_limits(),
+            fast=settings.pdq_fast,
+            video=VideoOptions(VideoLimits.from_settings(settings), settings.vpdq_seconds_per_hash),
+        ),
         formats=dict(build_registry().formats),
         lookups=LookupCounter(sessions, settings.lookup_count_flush_seconds),
     )

@@ -37,7 +37,7 @@ def signals_model() -> type[SignalsBase]:
             fields[name + QUALITY] = (int | None, ...)
     for name in shape.optional:
         fields[name] = (str | None, None)
-    for name in shape.graded:
+    for name in shape.varied:
         fields[name + VARIANTS] = (list[str] | None, None)
     fields["error"] = (str | None, None)
     return create_model("Signals", __base__=SignalsBase, **fields)

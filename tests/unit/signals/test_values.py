@@ -22,15 +22,19 @@ def test_json_keys_are_those_vigil_hash_has_always_written() -> None:
     )
     assert signals.to_json() == {
         "size": 10, "md5": "m", "sha1": "s1", "sha256": "s2", "pdq": PDQ, "pdq_quality": 90,
+        "vpdq": None, "vpdq_quality": None,
     }  # fmt: skip
+    # A video's vPDQ has no rotations: only images' types get <name>_dihedral.
     assert list(signals.to_json(variants=True)) == [
-        "size", "md5", "sha1", "sha256", "pdq", "pdq_quality", "pdq_dihedral",
+        "size", "md5", "sha1", "sha256", "pdq", "pdq_quality", "vpdq", "vpdq_quality", "pdq_dihedral",
     ]  # fmt: skip
     assert Signals().to_json(variants=True) == dict.fromkeys(
-        ["size", "md5", "sha1", "sha256", "pdq", "pdq_quality", "pdq_dihedral"]
+        ["size", "md5", "sha1", "sha256", "pdq", "pdq_quality", "vpdq", "vpdq_quality", "pdq_dihedral"]
     )
     result = HashResult("a.jpg", signals, error="x")
-    assert list(result.as_dict()) == ["path", "size", "md5", "sha1", "sha256", "pdq", "pdq_quality", "error"]
+    assert list(result.as_dict()) == [
+        "path", "size", "md5", "sha1", "sha256", "pdq", "pdq_quality", "vpdq", "vpdq_quality", "error",
+    ]  # fmt: skip
     assert result.as_dict(dihedral=True)["pdq_dihedral"] == list(VARIANTS)
 
 
@@ -59,7 +63,8 @@ def test_a_plugin_digest_is_one_more_key() -> None:
     assert hashed.get("sha512") == digest
     out = hashed.to_json(variants=True)
     assert list(out) == [
-        "size", "md5", "sha1", "sha256", "pdq", "pdq_quality", "sha512", "pdq_dihedral",
+        "size", "md5", "sha1", "sha256", "pdq", "pdq_quality", "vpdq", "vpdq_quality", "sha512",
+        "pdq_dihedral",
     ]  # fmt: skip
     assert Signals.from_json(out) == hashed
     # Written only when computed; an older checkpoint's "extra" mapping still reads.

@@ -21,6 +21,7 @@ from vigil.matching import ListMatch
 from vigil.matching.signals import lookup_signals
 from vigil.signals.content import HashResult
 from vigil.signals.values import Signals
+from vigil.video.signal import VPDQ, to_pytx
 from vigil.web.context import AppContext, context
 from vigil.web.matching import audience, canonical, parse_lists
 from vigil.web.policy import require
@@ -31,9 +32,17 @@ from vigil.web.uploads import hash_upload
 router = APIRouter(tags=["hma"], responses=PROBLEM_RESPONSES)
 
 #: HMA signal type → Vigil's. HMA's video_md5 is the MD5 of the file, as Vigil's md5.
-SIGNAL_TYPES: Final = {"pdq": "pdq", "video_md5": "md5", "md5": "md5", "sha1": "sha1", "sha256": "sha256"}
+#: HMA's vpdq (python-threatexchange's vPDQ extension) is Vigil's vpdq, written in pytx's form.
+SIGNAL_TYPES: Final = {
+    "pdq": "pdq",
+    "video_md5": "md5",
+    "md5": "md5",
+    "sha1": "sha1",
+    "sha256": "sha256",
+    "vpdq": "vpdq",
+}
 #: HMA content type → the HMA signal types its hashers produce.
-CONTENT_TYPES: Final[dict[str, tuple[str, ...]]] = {"photo": ("pdq",), "video": ("video_md5",)}
+CONTENT_TYPES: Final[dict[str, tuple[str, ...]]] = {"photo": ("pdq",), "video": ("video_md5", "vpdq")}
 
 
 class MatchWithDistance(BaseModel):
@@ -51,8 +60,8 @@ class RawLookupResponse(BaseModel):
 
 def _signal_type(name: str) -> str:
     """Vigil's type for HMA's name; a type only Vigil knows (a plugin's) goes by its own name."""
-    kind = SIGNAL_TYPES.get(name) or (name if name in lookup_signals() else None)
-    if kind is None:
+    kind = SIGNAL_TYPES.get(name, name)
+    if kind not in lookup_signals():  # vpdq is hashed but not yet looked up
         raise Problem(400, f"No such SignalType '{name}'")
     return kind
 
@@ -152,7 +161,7 @@ def _hmahashes(content_type: str, hashed: HashResult, types: str | None) -> dict
         if value is None and content_type == "photo":
             raise Problem(400, f"cannot hash the photo: {hashed.error or 'not an image'}")
         if value is not None:
-            out[hma_name] = value
+            out[hma_name] = to_pytx(value) if SIGNAL_TYPES[hma_name] == VPDQ.name else value
     return out
 
 
@@ -161,9 +170,11 @@ async def _hash_form(
 ) -> dict[str, str]:
     content_type, upload = _one_upload(photo, video)
     options = dataclasses.replace(ctx.hash_options, dihedral=False)
-    if content_type == "video":
-        # The MD5 of the bytes is all HMA's video hasher gives; no decoding needed.
-        options = dataclasses.replace(options, limits=dataclasses.replace(options.limits, max_bytes=0))
+    if content_type == "video" and types is not None and "vpdq" not in types.split(","):
+        # The MD5 of the bytes is all that was asked for: nothing to decode.
+        options = dataclasses.replace(
+            options, limits=dataclasses.replace(options.limits, max_bytes=0), video=None
+        )
     signals = await hash_upload(upload, ctx.settings.api_max_upload_bytes, options)
     return _hmahashes(content_type, signals, types)
 
@@ -176,7 +187,7 @@ async def hash_media(
     video: Annotated[UploadFile | None, File(description="A video (HMA content type 'video').")] = None,
     types: Annotated[str | None, Query(max_length=200)] = None,
 ) -> dict[str, str]:
-    """``{"pdq": "<hex>"}`` for a photo, ``{"video_md5": "<hex>"}`` for a video."""
+    """``{"pdq": "<hex>"}`` for a photo, ``{"video_md5": "<hex>", "vpdq": "<pytx JSON>"}`` for a video."""
     return await _hash_form(ctx, photo, video, types)
 
 
@@ -195,9 +206,12 @@ async def lookup_upload(
     chosen = parse_lists(banks)
     out: dict[str, BankMatches] = {}
     for kind, value in hashes.items():
+        if SIGNAL_TYPES[kind] not in lookup_signals():
+            continue
         # Content is matched through the one entry point every process uses; HMA's hashers give one
         # PDQ per photo (no rotations), so neither does this answer.
-        only = Signals(values={SIGNAL_TYPES[kind]: value})
+        name = SIGNAL_TYPES[kind]
+        only = Signals(values={name: VPDQ.normalize(value) if name == VPDQ.name else value})
         match = partial(ctx.matcher.match_content, only, lists=chosen, audience=audience(who), dihedral=False)
         out[kind] = _by_bank(match())
     ctx.count_lookups(who)

@@ -115,7 +115,8 @@ async def media_upload(request: Request, user: Staff, file: Annotated[UploadFile
         data = await read_upload(file, ctx.settings.api_max_upload_bytes)
     except Problem as exc:
         return _search_page(request, error=exc.detail, status=exc.status)
-    options = dataclasses.replace(ctx.hash_options, dihedral=True)
+    # The hash database is searched by digests and PDQ: a video's vPDQ is not computed (not yet searched).
+    options = dataclasses.replace(ctx.hash_options, dihedral=True, video=None)
     hashed = await run_in_threadpool(hash_bytes, file.filename or "upload", data, options)
     signals = hashed.signals
     del data

@@ -21,10 +21,21 @@ router = APIRouter(tags=["hashing"], responses=PROBLEM_RESPONSES)
 async def hash_content(
     who: Annotated[Principal, require(*LOOKUP)],
     ctx: Annotated[AppContext, Depends(context)],
-    file: Annotated[UploadFile, File(description="The content to hash (any file; images also get PDQ).")],
+    file: Annotated[
+        UploadFile, File(description="The content to hash (any file; images also get PDQ, videos vPDQ).")
+    ],
     dihedral: Annotated[bool, Query(description="Also the PDQ hashes of the 8 rotations and flips.")] = False,
+    seconds_per_hash: Annotated[
+        float | None,
+        Query(ge=0, le=3600, description="Seconds between a video's hashed frames (0: every frame)."),
+    ] = None,
 ) -> Signals:
-    """MD5, SHA-1 and SHA-256 of any file; PDQ and its quality for images."""
+    """MD5, SHA-1 and SHA-256 of any file; PDQ and its quality for images; vPDQ (Meta's text form: one
+    ``frame,quality,hex,timestamp`` line per hashed frame) and its mean frame quality for videos."""
     options = dataclasses.replace(ctx.hash_options, dihedral=dihedral)
+    if seconds_per_hash is not None and options.video is not None:
+        options = dataclasses.replace(
+            options, video=dataclasses.replace(options.video, seconds_per_hash=seconds_per_hash)
+        )
     hashed = await hash_upload(file, ctx.settings.api_max_upload_bytes, options)
     return Signals.of(hashed, dihedral=dihedral)
