@@ -63,7 +63,10 @@ def _fail(exc: Exception) -> typer.Exit:
 
 def _print_summary(summary: ImportSummary) -> None:
     out = Console(soft_wrap=True)
-    verb = "imported" if summary.changed else "nothing changed (already imported)"
+    if summary.dry_run:
+        verb = "dry run, nothing written" + ("" if summary.changed else "; nothing would change")
+    else:
+        verb = "imported" if summary.changed else "nothing changed (already imported)"
     out.print(f"{summary.source}: {verb}, {summary.records} records from {summary.contributor}")
     out.print(
         f"  added {summary.added}, merged {summary.merged}, "
@@ -98,6 +101,10 @@ def import_command(
         str | None,
         typer.Option("--jurisdiction", help="Jurisdiction of the categories (default: by scheme)."),
     ] = None,
+    dry_run: Annotated[
+        bool,
+        typer.Option("--dry-run", help="Say what would be added, merged, skipped, rejected; write nothing."),
+    ] = False,
 ) -> None:
     """Import a hash set: all or nothing; importing the same file twice changes nothing."""
     settings = settings_of(ctx)
@@ -123,6 +130,7 @@ def import_command(
             jurisdiction=jurisdiction,
             progress=progress,
             limits=_read_limits(settings),
+            dry_run=dry_run,
         )
     except USER_ERRORS as exc:
         typer.echo(f"error: {file.name}: {exc}; nothing was imported", err=True)
