@@ -13,10 +13,9 @@ from rich.table import Table
 
 from vigil.cli.db import cli_actor
 from vigil.cli.state import sessions_of, settings_of
-from vigil.config import Settings
 from vigil.db.bounds import DB_INT_MAX
 from vigil.formats.base import FormatError, HashSetFormat
-from vigil.formats.limits import ReadLimits
+from vigil.formats.limits import limits_of
 from vigil.formats.registry import get_format
 from vigil.formats.vics import VicsFormat
 from vigil.hashlists.catalog import CatalogError
@@ -34,17 +33,6 @@ USER_ERRORS = (FormatError, CatalogError, ContributorError, ListError, ValueErro
 
 def _service(ctx: typer.Context) -> HashDatabase:
     return HashDatabase(sessions_of(ctx), cli_actor())
-
-
-def _read_limits(settings: Settings) -> ReadLimits:
-    return ReadLimits(
-        max_records=settings.import_max_records,
-        max_record_bytes=settings.import_max_record_bytes,
-        max_depth=settings.import_max_depth,
-        max_record_values=settings.import_max_record_values,
-        max_string_chars=settings.import_max_string_chars,
-        max_signal_chars=settings.import_max_signal_chars,
-    )
 
 
 def _format(name: str, profile: str | None = None) -> HashSetFormat:
@@ -129,7 +117,7 @@ def import_command(
             scheme=scheme,
             jurisdiction=jurisdiction,
             progress=progress,
-            limits=_read_limits(settings),
+            limits=limits_of(settings),
             dry_run=dry_run,
         )
     except USER_ERRORS as exc:

@@ -11,10 +11,13 @@ from fastapi import FastAPI
 
 from vigil.web.console import (
     assets,
+    blocklist_pages,
     dashboard_pages,
     hashdb_pages,
     hotline_pages,
     invitations,
+    keyword_pages,
+    list_pages,
     preferences,
     series_pages,
     sign_in,
@@ -33,5 +36,8 @@ def install(app: FastAPI) -> None:
         dashboard_pages,
         hashdb_pages,
         series_pages,
+        list_pages,
+        blocklist_pages,
+        keyword_pages,
     ):
         app.include_router(module.router)
