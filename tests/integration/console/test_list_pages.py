@@ -117,6 +117,8 @@ def test_blocklist_and_keyword_pages(db_settings: Settings, sessions: sessionmak
         sign_in(ana, "ana", {})
         page = ana.get("/console/blocklists")
         assert page.status_code == 200 and "Two-analyst rule" in page.text
+        french = ana.get("/console/blocklists", headers={"Accept-Language": "fr"}).text
+        assert "Règle des deux analystes" in french and "Listes de blocage" in french
         csrf = field(page.text, "csrf")
         propose = {"csrf": csrf, "target": "bad.example", "category": "csam", "reason": "case 7"}
         assert ana.post("/console/blocklists/main/propose", data=propose).status_code == 200
