@@ -145,6 +145,12 @@ def test_blocklist_and_keyword_pages(db_settings: Settings, sessions: sessionmak
         assert sorted(signatures) == ["hosts", "json", "proxy", "rpz"]  # of version 1
         key = public_key_from_pem(bob.get("/.well-known/vigil-blocklist-key").content)
 
+        expire = {"csrf": csrf, "target": "bad.example", "at": "2999-01-01 00:00"}
+        expiring = ana.post("/console/blocklists/main/expire", data=expire)
+        assert expiring.status_code == 200 and "2999-01-01 00:00 UTC" in expiring.text
+        wrong = ana.post("/console/blocklists/main/expire", data=expire | {"at": "soon"})
+        assert wrong.status_code == 422 and "is not a date and time" in wrong.text
+
         appeal = {"csrf": csrf, "target": "bad.example", "appellant": "owner@bad.example", "statement": "no"}
         assert ana.post("/console/blocklists/main/appeal", data=appeal).status_code == 200
         text = ana.get("/console/blocklists").text
@@ -210,6 +216,7 @@ def test_blocklist_and_keyword_pages(db_settings: Settings, sessions: sessionmak
         ("blocklists.add", "console:ana"),
         ("blocklists.confirm", "console:bob"),
         ("blocklists.publish", "console:bob"),
+        ("blocklists.expire", "console:ana"),
         ("blocklists.appeal", "console:ana"),
         ("blocklists.appeal.rejected", "console:bob"),
         ("keywords.add", "console:ana"),
