@@ -31,7 +31,7 @@ ALLOWED: dict[str, str] = {
     "hashlists/service.py": "the audit journal's 'sha256' of an imported file (not a signal)",
     "blocklists/export/json.py": "the blocklist JSON export's 'sha256' of a URL (its published schema)",
     "index/exact.py": "widths of built-in digests' index files from before types carried widths",
-    "web/api/v1/lists.py": "'md5' as the file extension of md5sum exports, not a signal type",
+    "web/list_exports.py": "'md5' as the file extension of md5sum exports, not a signal type",
 }
 
 
