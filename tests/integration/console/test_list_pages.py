@@ -66,9 +66,20 @@ def test_hash_list_pages(db_settings: Settings, sessions: sessionmaker[Session],
         assert '<dd id="sum-added">1</dd>' in preview.text and '<dd id="sum-rejected">1</dd>' in preview.text
         assert '<dd id="sum-merged">1</dd>' in preview.text  # p1: Hotline GB's first opinion on it
         assert counts(sessions) == before
-        done = ana.post("/console/imports", data=form | {"action": "import"}, files=files)
+        kept = re.search(r'action="(/console/imports/[A-Za-z0-9_-]{32})"', preview.text)
+        assert kept is not None
+        with _client(db_settings) as bob:  # only the analyst who previewed it imports the kept file
+            make_staff(sessions, "bob", "analyst")
+            sign_in(bob, "bob", {})
+            bob_csrf = field(bob.get("/console/imports").text, "csrf")
+            assert bob.post(kept.group(1), data={"csrf": bob_csrf}).status_code == 404
+        done = ana.post(kept.group(1), data={"csrf": csrf})
         assert 'data-dry-run="no"' in done.text and '<dd id="sum-added">1</dd>' in done.text
         assert counts(sessions) != before
+        assert ana.post(kept.group(1), data={"csrf": csrf}).status_code == 404  # imported once, then gone
+        assert not any((db_settings.data_dir / "console-imports").iterdir())
+        at_once = ana.post("/console/imports", data=form | {"action": "import"}, files=files)
+        assert "this file was imported before" in at_once.text
         unknown = ana.post(
             "/console/imports", data=form | {"contributor": "Nobody", "action": "import"}, files=files
         )

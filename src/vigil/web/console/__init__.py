@@ -15,6 +15,7 @@ from vigil.web.console import (
     dashboard_pages,
     hashdb_pages,
     hotline_pages,
+    import_pages,
     invitations,
     keyword_pages,
     list_pages,
@@ -37,6 +38,7 @@ def install(app: FastAPI) -> None:
         hashdb_pages,
         series_pages,
         list_pages,
+        import_pages,
         blocklist_pages,
         keyword_pages,
     ):

@@ -1,39 +1,33 @@
 """Hash lists in the console (``/console/lists``): each list with its recipients and selection rules,
 its versions with their sizes and digests, the difference of two versions, publishing, exports in every
-registered format, and imports with a dry-run preview.
+registered format (imports with their dry-run preview are :mod:`.import_pages`).
 
 Views translate forms to :class:`vigil.hashlists.service.HashDatabase` (which journals publishing,
 exports and imports) and :mod:`vigil.hashlists.records.version_diff`. Roles are the API's for the same
 actions: all staff read and export (``LISTS`` less the non-staff roles, who have no console), curators
-publish and import (``CURATORS``; the API offers no import, the CLI does).
+publish (``CURATORS``).
 """
 
 from __future__ import annotations
 
-import re
-import tempfile
 import threading
-from pathlib import Path as FilePath
 from typing import Annotated, Final
 
-from fastapi import APIRouter, File, Form, Path, Query, Request, UploadFile
+from fastapi import APIRouter, Path, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import RedirectResponse, Response
 
 from vigil.auth.console import ConsoleUser
 from vigil.auth.roles import STAFF
 from vigil.db.bounds import DB_INT_MAX
-from vigil.errors import Conflict, Invalid, NotFound
-from vigil.formats.limits import limits_of
+from vigil.errors import Invalid, NotFound
 from vigil.hashlists.lists import get_list
-from vigil.hashlists.records import details
 from vigil.hashlists.records.version_diff import VersionDiff, version_diff
 from vigil.hashlists.service import HashDatabase, ListDetails
-from vigil.hashlists.summary import ImportSummary
 from vigil.web.console import nav
 from vigil.web.console.guard import console_user
 from vigil.web.console.render import page
-from vigil.web.context import AppContext, context
+from vigil.web.context import context
 from vigil.web.list_exports import export_response
 from vigil.web.roles import CURATORS
 
@@ -46,7 +40,6 @@ ListName = Annotated[str, Path(max_length=200)]
 Version = Annotated[int, Query(ge=1, le=DB_INT_MAX)]
 #: Changes of a diff shown with their records (all are counted).
 DIFF_ROWS: Final = 500
-_PIECE: Final = 1 << 20
 
 
 def _db(request: Request, user: ConsoleUser) -> HashDatabase:
@@ -145,99 +138,3 @@ async def export(
         return page(request, "error.html", 404, message=str(exc))
     except Invalid as exc:
         return await _list_page(request, user, name, error=str(exc), status=422)
-
-
-# -- imports ---------------------------------------------------------------------------------------
-
-
-def _choices(ctx: AppContext) -> tuple[list[str], list[str], list[str]]:
-    """Contributors, schemes and list names the import form offers."""
-    with ctx.sessions() as session:
-        choices = details.vote_choices(session)
-    names = [info.name for info in HashDatabase(ctx.sessions, "console").lists()]
-    return choices.contributors, list(choices.schemes), names
-
-
-async def _import_page(
-    request: Request,
-    *,
-    form: dict[str, str] | None = None,
-    summary: ImportSummary | None = None,
-    error: str | None = None,
-    status: int = 200,
-) -> Response:
-    ctx = context(request)
-    contributors, schemes, names = await run_in_threadpool(_choices, ctx)
-    return page(
-        request,
-        "list_import.html",
-        status,
-        formats=sorted(ctx.formats),
-        contributors=contributors,
-        schemes=schemes,
-        lists=names,
-        form=form or {"format": "vics", "contributor": "", "list": "", "scheme": "vics-us"},
-        summary=summary,
-        error=error,
-    )
-
-
-@router.get("/console/imports", name="console.import_form")
-async def import_form(request: Request, user: Curator) -> Response:
-    return await _import_page(request)
-
-
-async def _spool(file: UploadFile, folder: FilePath, limit: int) -> FilePath:
-    """The upload on disk under its own (cleaned) name, which the import's summary and journal show."""
-    name = re.sub(r"[^A-Za-z0-9._-]", "_", FilePath(file.filename or "upload").name)[-100:] or "upload"
-    path = folder / name.lstrip(".")
-    total = 0
-    with path.open("wb") as out:
-        while piece := await file.read(_PIECE):
-            total += len(piece)
-            if total > limit:
-                raise Invalid(f"the file is larger than {limit} bytes: import it with `vigil lists import`")
-            await run_in_threadpool(out.write, piece)
-    if not total:
-        raise Invalid("the file is empty")
-    return path
-
-
-@router.post("/console/imports", name="console.import")
-async def import_file(
-    request: Request,
-    user: Curator,
-    file: Annotated[UploadFile, File()],
-    fmt: Annotated[str, Form(alias="format", max_length=50)] = "",
-    contributor: Annotated[str, Form(max_length=200)] = "",
-    list_name: Annotated[str, Form(alias="list", max_length=200)] = "",
-    scheme: Annotated[str, Form(max_length=100)] = "vics-us",
-    action: Annotated[str, Form(max_length=20)] = "preview",
-) -> Response:
-    """``action=preview``: the dry run (nothing written); ``action=import``: the import, all or nothing."""
-    ctx = context(request)
-    form = {"format": fmt, "contributor": contributor, "list": list_name, "scheme": scheme}
-    chosen = ctx.formats.get(fmt)
-    if chosen is None or not contributor:
-        return await _import_page(request, form=form, error="Choose a format and a contributor.", status=422)
-    known = (await run_in_threadpool(_choices, ctx))[0]
-    if contributor not in known:  # the CLI may register one on import; the form only picks
-        error = f"Unknown contributor {contributor!r}: nothing was imported."
-        return await _import_page(request, form=form, error=error, status=422)
-    with tempfile.TemporaryDirectory(prefix="vigil-console-import-") as folder:
-        try:
-            path = await _spool(file, FilePath(folder), ctx.settings.api_max_upload_bytes)
-            summary = await run_in_threadpool(
-                lambda: _db(request, user).import_file(
-                    path,
-                    chosen,
-                    contributor,
-                    list_name=list_name.strip() or None,
-                    scheme=scheme,
-                    limits=limits_of(ctx.settings),
-                    dry_run=action != "import",
-                )
-            )
-        except (Invalid, NotFound, Conflict) as exc:  # a broken file, an unknown contributor or scheme
-            return await _import_page(request, form=form, error=f"{exc}; nothing was imported.", status=422)
-    return await _import_page(request, form=form, summary=summary)
