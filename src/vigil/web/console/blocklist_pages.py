@@ -39,7 +39,7 @@ nav.register("Blocklists", "/console/blocklists", tuple(STAFF), rank=64)
 
 Staff = Annotated[ConsoleUser, console_user(*STAFF)]
 Curator = Annotated[ConsoleUser, console_user(*CURATORS)]
-ListName = Annotated[str, Path(max_length=63)]
+ListName = Annotated[str, Path(max_length=63, pattern=r"^[a-z0-9][a-z0-9-]*$")]
 KEY_PATH: Final = "/.well-known/vigil-blocklist-key"
 
 

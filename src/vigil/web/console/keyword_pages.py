@@ -34,7 +34,7 @@ router = APIRouter(include_in_schema=False)
 
 Staff = Annotated[ConsoleUser, console_user(*STAFF)]
 Curator = Annotated[ConsoleUser, console_user(*CURATORS)]
-ListName = Annotated[str, Path(max_length=63)]
+ListName = Annotated[str, Path(max_length=63, pattern=r"^[a-z0-9][a-z0-9-]*$")]
 Language = Annotated[str, Form(max_length=35)]
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import threading
 from typing import Annotated, Final
+from urllib.parse import quote
 
 from fastapi import APIRouter, Path, Query, Request
 from fastapi.concurrency import run_in_threadpool
@@ -102,7 +103,7 @@ async def publish(request: Request, user: Curator, name: ListName) -> Response:
             target=ctx.matcher.refresh_quietly, name="vigil-matcher-refresh", daemon=True
         ).start()
     shown = result.version if result.new_version else 0
-    return RedirectResponse(f"/console/lists/{name}?published={shown}#versions", status_code=303)
+    return RedirectResponse(f"/console/lists/{quote(name)}?published={shown}#versions", status_code=303)
 
 
 @router.get("/console/lists/{name}/diff", name="console.list_diff")
