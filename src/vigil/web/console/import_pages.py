@@ -170,7 +170,7 @@ async def import_upload(
     if not dry_run or not summary.changed:
         shutil.rmtree(folder, ignore_errors=True)
         return await _import_page(request, form=form, summary=summary)
-    meta = {"user": user.name, "file": path.name, "sha256": summary.sha256, **form}
+    meta = {"user": user.name, "file": path.name, "file_digest": summary.sha256, **form}
     (folder / _META).write_text(json.dumps(meta), encoding="utf-8")
     return await _import_page(request, form=form, summary=summary, token=token)
 
