@@ -32,7 +32,7 @@ ALLOWED: dict[str, str] = {
     "blocklists/export/json.py": "the blocklist JSON export's 'sha256' of a URL (its published schema)",
     "index/exact.py": "widths of built-in digests' index files from before types carried widths",
     "federation/pytx_names.py": "python-threatexchange's signal type names (video_md5, video_sha256)",
-    "web/api/v1/lists.py": "'md5' as the file extension of md5sum exports, not a signal type",
+    "web/list_exports.py": "'md5' as the file extension of md5sum exports, not a signal type",
 }
 
 

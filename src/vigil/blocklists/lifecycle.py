@@ -221,6 +221,12 @@ class Lifecycle(ServiceBase, Generic[KeyT, ItemT, VersionT, DiffT]):
                 query = query.where(model.removed_at.is_(None))
             return list(session.execute(query.order_by(*order)).scalars())
 
+    def list_names(self) -> list[str]:
+        """The names of this kind's lists, in order."""
+        with self.sessions() as session:
+            query = select(Blocklist.name).where(Blocklist.kind == self.kind.list_kind)
+            return list(session.execute(query.order_by(Blocklist.name)).scalars())
+
     # -- versions ------------------------------------------------------------------------------------
 
     def publish(self, list_name: str) -> PublishResult:

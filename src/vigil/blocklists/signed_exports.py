@@ -200,6 +200,18 @@ class Exporter:
             etag=self.etag(list_name, chosen, serial, since),
         )
 
+    def signatures(self, list_name: str, serial: int) -> dict[str, str]:
+        """The detached signature of each format's whole export of a version (rendered once, cached).
+
+        Only the versions the cache keeps (the latest ``KEEP_SERIALS``) are asked for by the console:
+        an older one would be rendered and pruned again at once."""
+        found: dict[str, str] = {}
+        for fmt in FORMATS:
+            export = self.export(list_name, fmt, serial=serial)
+            assert export is not None  # only an export since a serial can be empty
+            found[fmt] = export.signature.strip()
+        return found
+
     def _render(self, list_name: str, fmt: ExportFormat, serial: int, since: int | None) -> str:
         new = self.service.version(list_name, serial)
         base = None

@@ -13,10 +13,9 @@ from rich.table import Table
 
 from vigil.cli.db import cli_actor
 from vigil.cli.state import sessions_of, settings_of
-from vigil.config import Settings
 from vigil.db.bounds import DB_INT_MAX
 from vigil.formats.base import FormatError, HashSetFormat
-from vigil.formats.limits import ReadLimits
+from vigil.formats.limits import limits_of
 from vigil.formats.registry import get_format
 from vigil.formats.vics import VicsFormat
 from vigil.hashlists.catalog import CatalogError
@@ -36,17 +35,6 @@ def _service(ctx: typer.Context) -> HashDatabase:
     return HashDatabase(sessions_of(ctx), cli_actor())
 
 
-def _read_limits(settings: Settings) -> ReadLimits:
-    return ReadLimits(
-        max_records=settings.import_max_records,
-        max_record_bytes=settings.import_max_record_bytes,
-        max_depth=settings.import_max_depth,
-        max_record_values=settings.import_max_record_values,
-        max_string_chars=settings.import_max_string_chars,
-        max_signal_chars=settings.import_max_signal_chars,
-    )
-
-
 def _format(name: str, profile: str | None = None) -> HashSetFormat:
     try:
         if name == "vics" and profile:
@@ -63,7 +51,10 @@ def _fail(exc: Exception) -> typer.Exit:
 
 def _print_summary(summary: ImportSummary) -> None:
     out = Console(soft_wrap=True)
-    verb = "imported" if summary.changed else "nothing changed (already imported)"
+    if summary.dry_run:
+        verb = "dry run, nothing written" + ("" if summary.changed else "; nothing would change")
+    else:
+        verb = "imported" if summary.changed else "nothing changed (already imported)"
     out.print(f"{summary.source}: {verb}, {summary.records} records from {summary.contributor}")
     out.print(
         f"  added {summary.added}, merged {summary.merged}, "
@@ -98,6 +89,10 @@ def import_command(
         str | None,
         typer.Option("--jurisdiction", help="Jurisdiction of the categories (default: by scheme)."),
     ] = None,
+    dry_run: Annotated[
+        bool,
+        typer.Option("--dry-run", help="Say what would be added, merged, skipped, rejected; write nothing."),
+    ] = False,
 ) -> None:
     """Import a hash set: all or nothing; importing the same file twice changes nothing."""
     settings = settings_of(ctx)
@@ -122,7 +117,8 @@ def import_command(
             scheme=scheme,
             jurisdiction=jurisdiction,
             progress=progress,
-            limits=_read_limits(settings),
+            limits=limits_of(settings),
+            dry_run=dry_run,
         )
     except USER_ERRORS as exc:
         typer.echo(f"error: {file.name}: {exc}; nothing was imported", err=True)

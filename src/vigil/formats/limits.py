@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, BinaryIO, Final
 from vigil.formats.base import FormatError
 
 if TYPE_CHECKING:
+    from vigil.config import Settings
     from vigil.formats.base import HashRecord
 
 #: Widths of the database columns the record fields go to (a longer value cannot be stored as it is).
@@ -51,6 +52,18 @@ class ReadLimits:
 
 
 DEFAULT_LIMITS: Final = ReadLimits()
+
+
+def limits_of(settings: Settings) -> ReadLimits:
+    """The bounds the ``VIGIL_IMPORT_*`` settings give (the CLI's and the console's imports)."""
+    return ReadLimits(
+        max_records=settings.import_max_records,
+        max_record_bytes=settings.import_max_record_bytes,
+        max_depth=settings.import_max_depth,
+        max_record_values=settings.import_max_record_values,
+        max_string_chars=settings.import_max_string_chars,
+        max_signal_chars=settings.import_max_signal_chars,
+    )
 
 
 #: The largest file size stored (a signed 64-bit column).

@@ -56,7 +56,8 @@ class PublishResult:
     digest: str
 
 
-def _record(entry: HashListEntry) -> HashRecord:
+def entry_record(entry: HashListEntry) -> HashRecord:
+    """A stored entry as the record it publishes."""
     signals = [(kind, value) for kind in sorted(entry.signals) for value in entry.signals[kind]]
     return HashRecord(
         sha256=entry.sha256,
@@ -114,7 +115,7 @@ def publish(session: Session, catalog: Catalog, hash_list: HashList, actor: str)
             if (
                 old is not None
                 and record is not None
-                and canonical_entry(_record(old)) == canonical_entry(record)
+                and canonical_entry(entry_record(old)) == canonical_entry(record)
             ):
                 continue
             if old is not None:
@@ -175,7 +176,7 @@ def version_entries(session: Session, hash_list: HashList, version: int) -> Iter
         .execution_options(yield_per=2000)
     )
     for entry in session.execute(query).scalars():
-        yield entry.media_id, _record(entry)
+        yield entry.media_id, entry_record(entry)
 
 
 def delta(
@@ -213,6 +214,6 @@ def _collapse(rows: list[HashListEntry], since: int, until: int) -> Iterator[tup
     media_id = rows[0].media_id
     live = [r for r in rows if r.added_in <= until and (r.removed_in is None or r.removed_in > until)]
     if live:
-        yield media_id, _record(live[-1])
+        yield media_id, entry_record(live[-1])
     elif any(r.added_in <= since for r in rows):
         yield media_id, None

@@ -72,6 +72,10 @@ class _UnchangedError(Exception):
     """Raised inside the transaction to roll back an import that changed nothing."""
 
 
+class _DryRunError(Exception):
+    """Raised inside the transaction to roll back a dry run once its summary is known."""
+
+
 @dataclass(frozen=True)
 class ExportResult:
     list_name: str
@@ -108,13 +112,18 @@ class HashDatabase:
         progress: Callable[[int], None] | None = None,
         refresh_baseline: bool = True,
         limits: ReadLimits = DEFAULT_LIMITS,
+        dry_run: bool = False,
     ) -> ImportSummary:
         """Import a file all or nothing. Importing the same file again changes nothing.
 
         A file past one of ``limits`` raises FormatError as soon as the bound is crossed (nothing is
         imported); a record with a value over its maximum is rejected with the reason.
+
+        ``dry_run`` does the whole import in its transaction and rolls it back: the summary says what
+        the import would add, merge, skip and reject (the same rules, so the same figures), and nothing
+        is written or journalled.
         """
-        summary = ImportSummary(source=path.name, format=fmt.name, contributor=contributor)
+        summary = ImportSummary(source=path.name, format=fmt.name, contributor=contributor, dry_run=dry_run)
         with path.open("rb") as raw, self.sessions() as session:
             stream = _HashingReader(raw)
             try:
@@ -137,9 +146,12 @@ class HashDatabase:
                     diagnostics = Diagnostics()
                     records = fmt.read(stream, diagnostics, limits)  # type: ignore[arg-type]
                     importer.run(records, diagnostics, chunk_size, progress)
+                    summary.sha256 = stream.hexdigest()
+                    if dry_run:
+                        raise _DryRunError
                     if not summary.changed:
                         raise _UnchangedError
-                    provenance.digest = stream.hexdigest()
+                    provenance.digest = summary.sha256
                     provenance.summary = summary.as_dict()
                     if refresh_baseline:
                         self._refresh_baseline(session, catalog, provenance)
@@ -153,6 +165,8 @@ class HashDatabase:
                     summary.provenance_id = provenance.id
             except _UnchangedError:
                 summary.changed = False
+            except _DryRunError:
+                pass  # rolled back; ``changed`` says whether the import would change anything
         return summary
 
     def _refresh_baseline(self, session: Session, catalog: Catalog, provenance: Provenance) -> None:

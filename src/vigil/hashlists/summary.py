@@ -28,6 +28,10 @@ class ImportSummary:
     provenance_id: int | None = None
     #: False when the import changed nothing (and was rolled back): the same file imported again.
     changed: bool = True
+    #: A dry run: the figures of an import that was rolled back (nothing written).
+    dry_run: bool = False
+    #: SHA-256 of the file's bytes.
+    sha256: str | None = None
 
     def as_dict(self) -> dict[str, Any]:
         return {

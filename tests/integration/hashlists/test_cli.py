@@ -26,6 +26,11 @@ def _run(*args: str) -> str:
 
 
 def test_import_publish_export_show_compare(db_env: Settings, tmp_path: Path, vics_conformance: Path) -> None:
+    dry = _run(
+        "lists", "import", str(vics_conformance / "NSRL-CAID-AVI.json"), "--format", "vics",
+        "--contributor", "NIST", "--kind", "other", "--country", "US", "--list", "nsrl", "--dry-run",
+    )  # fmt: skip
+    assert "dry run, nothing written" in dry and "added 30, merged 0, skipped 0, rejected 0" in dry
     out = _run(
         "lists", "import", str(vics_conformance / "NSRL-CAID-AVI.json"), "--format", "vics",
         "--contributor", "NIST", "--kind", "other", "--country", "US", "--list", "nsrl",

@@ -88,6 +88,28 @@ CSTAFF = frozenset(STAFF)
 
 #: Console pages (session cookie, not bearer tokens): (method, path) → staff roles that may open them.
 CONSOLE: Final[dict[tuple[str, str], frozenset[Role]]] = {
+    # Lists and blocklists: all staff read and export; curators (the API's CURATORS) change.
+    ("GET", "/console/lists"): CSTAFF,
+    ("GET", "/console/lists/{name}"): CSTAFF,
+    ("GET", "/console/lists/{name}/diff"): CSTAFF,
+    ("GET", "/console/lists/{name}/export"): CSTAFF,
+    ("POST", "/console/lists/{name}/publish"): ANALYSTS,
+    ("GET", "/console/imports"): ANALYSTS,
+    ("POST", "/console/imports"): ANALYSTS,
+    ("POST", "/console/imports/{token}"): ANALYSTS,
+    ("GET", "/console/blocklists"): CSTAFF,
+    ("POST", "/console/blocklists/{name}/propose"): ANALYSTS,
+    ("POST", "/console/blocklists/{name}/confirm"): ANALYSTS,
+    ("POST", "/console/blocklists/{name}/remove"): ANALYSTS,
+    ("POST", "/console/blocklists/{name}/expire"): ANALYSTS,
+    ("POST", "/console/blocklists/{name}/appeal"): ANALYSTS,
+    ("POST", "/console/blocklists/{name}/appeals/{appeal_id}"): ANALYSTS,
+    ("POST", "/console/blocklists/{name}/publish"): ANALYSTS,
+    ("GET", "/console/keywords"): CSTAFF,
+    ("POST", "/console/keywords/{name}/propose"): ANALYSTS,
+    ("POST", "/console/keywords/{name}/confirm"): ANALYSTS,
+    ("POST", "/console/keywords/{name}/remove"): ANALYSTS,
+    ("POST", "/console/keywords/{name}/publish"): ANALYSTS,
     ("POST", "/console/sign-out"): CSTAFF,
     ("GET", "/console/queue"): CSTAFF,
     ("GET", "/console/cases/{case_id}"): CSTAFF,
@@ -176,6 +198,7 @@ def _request(api: Api, method: str, path: str) -> dict[str, Any]:
         "evidence_id": "999999",
         "report_id": "999999",
         "media_id": "999999",
+        "appeal_id": "999999",
         "token": "x" * 43,
         "session": "0" * 32,
     }

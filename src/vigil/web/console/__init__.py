@@ -12,12 +12,16 @@ from fastapi import FastAPI
 from vigil.web.console import (
     admin_pages,
     assets,
+    blocklist_pages,
     dashboard_pages,
     hashdb_pages,
     hotline_pages,
+    import_pages,
     invitations,
     item_pages,
     journal_pages,
+    keyword_pages,
+    list_pages,
     preferences,
     series_pages,
     sign_in,
@@ -39,5 +43,9 @@ def install(app: FastAPI) -> None:
         series_pages,
         admin_pages,
         journal_pages,
+        list_pages,
+        import_pages,
+        blocklist_pages,
+        keyword_pages,
     ):
         app.include_router(module.router)

@@ -3,12 +3,9 @@ and publishing (curators). ISPs and peers see only the lists whose recipients na
 
 from __future__ import annotations
 
-import re
-import tempfile
 import threading
-from collections.abc import Iterator
 from datetime import datetime
-from typing import IO, Annotated, BinaryIO, Final, cast
+from typing import Annotated, Final
 
 from fastapi import APIRouter, Depends, Path, Query
 from fastapi.concurrency import run_in_threadpool
@@ -23,6 +20,7 @@ from vigil.hashlists.lists import ListError, get_list
 from vigil.hashlists.records.delta_pages import delta_page
 from vigil.hashlists.service import ListDetails
 from vigil.web.context import AppContext, context
+from vigil.web.list_exports import export_response
 from vigil.web.policy import require
 from vigil.web.problems import PROBLEM_RESPONSES, Problem, bad_request
 from vigil.web.roles import CURATORS, LISTS
@@ -30,9 +28,6 @@ from vigil.web.roles import CURATORS, LISTS
 router = APIRouter(prefix="/lists", tags=["lists"], responses=PROBLEM_RESPONSES)
 
 MAX_PAGE: Final = 10_000
-_MEDIA_TYPES: Final = {"vics": "application/json", "csv": "text/csv", "md5sum": "text/plain"}
-_EXTENSIONS: Final = {"vics": "json", "csv": "csv", "md5sum": "md5", "pytx": "txt"}
-_SPOOL: Final = 8 * 1024 * 1024
 
 ListName = Annotated[str, Path(max_length=200)]
 
@@ -185,15 +180,6 @@ def list_delta(
     )
 
 
-def _chunks(spool: IO[bytes]) -> Iterator[bytes]:
-    try:
-        spool.seek(0)
-        while piece := spool.read(1 << 16):
-            yield piece
-    finally:
-        spool.close()
-
-
 @router.get("/{name}/export", name="lists.export", response_class=StreamingResponse)
 async def list_export(
     who: Annotated[Principal, require(*LISTS)],
@@ -210,24 +196,10 @@ async def list_export(
     if chosen is None:
         raise Problem(400, f"unknown format {fmt!r}; known: {', '.join(sorted(ctx.formats))}")
     details = await run_in_threadpool(_details, ctx, who, name)
-    spool = tempfile.SpooledTemporaryFile(max_size=_SPOOL)  # noqa: SIM115 - closed by _chunks
     try:
-        result = await run_in_threadpool(
-            ctx.hashdb(who).export, details.info.name, chosen, cast(BinaryIO, spool), version
-        )
+        return await export_response(ctx.hashdb(who), details.info.name, chosen, version)
     except ListError as exc:
-        spool.close()
         raise bad_request(exc) from None
-    safe = re.sub(r"[^A-Za-z0-9._-]", "_", details.info.name)
-    filename = f"{safe}-v{result.version}.{_EXTENSIONS.get(fmt, 'txt')}"
-    headers = {
-        "Content-Disposition": f'attachment; filename="{filename}"',
-        "X-Vigil-List-Version": str(result.version),
-        "X-Vigil-Entries": str(result.written),
-    }
-    return StreamingResponse(
-        _chunks(spool), media_type=_MEDIA_TYPES.get(fmt, "application/octet-stream"), headers=headers
-    )
 
 
 @router.post("/{name}/publish", name="lists.publish")
