@@ -40,7 +40,10 @@ class OutputFormat(StrEnum):
 
 def options_from(settings: Settings, *, exact: bool, dihedral: bool) -> HashOptions:
     return HashOptions(
-        limits=settings.image_limits(), fast=settings.pdq_fast and not exact, dihedral=dihedral
+        limits=settings.image_limits(),
+        fast=settings.pdq_fast and not exact,
+        dihedral=dihedral,
+        regions=settings.pdq_regions,
     )
 
 

@@ -46,7 +46,9 @@ def _context(settings: Settings) -> AppContext:
         auth=Authenticator(sessions, settings.api_token_cache_seconds),
         matcher=Matcher.from_settings(settings, sessions),
         limiter=RateLimiter(settings.api_rate_per_second, settings.api_rate_burst),
-        hash_options=HashOptions(limits=settings.image_limits(), fast=settings.pdq_fast),
+        hash_options=HashOptions(
+            limits=settings.image_limits(), fast=settings.pdq_fast, regions=settings.pdq_regions
+        ),
         formats=dict(build_registry().formats),
         lookups=LookupCounter(sessions, settings.lookup_count_flush_seconds),
     )
