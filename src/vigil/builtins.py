@@ -12,10 +12,11 @@ from vigil.plugins import hookimpl
 def vigil_signal_types() -> Sequence[Any]:
     from vigil.signals.crypto import MD5, SHA1, SHA256
     from vigil.signals.pdq import PDQ
+    from vigil.signals.regions import PDQ_REGIONS
     from vigil.signals.url import URL
     from vigil.video.signal import VPDQ
 
-    return [PDQ, MD5, SHA1, SHA256, VPDQ, URL]
+    return [PDQ, MD5, SHA1, SHA256, VPDQ, URL, PDQ_REGIONS]
 
 
 @hookimpl

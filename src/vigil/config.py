@@ -28,6 +28,10 @@ class Settings(BaseSettings):
         default=256 * 1024 * 1024, gt=0, description="Files above this are hashed but not decoded."
     )
     pdq_fast: bool = Field(default=True, description="Decode at reduced scale before PDQ (see docs).")
+    pdq_regions: bool = Field(
+        default=False,
+        description="Also compute the crop-resistant pdq_regions signal of pictures (see docs).",
+    )
     hash_jobs: int | None = Field(default=None, ge=1, description="Worker processes; default all cores.")
 
     # Hash-set imports (vigil lists import): a file from outside may be hostile (docs/limits.md).

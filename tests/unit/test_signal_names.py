@@ -15,7 +15,7 @@ from vigil.signals import registry
 
 SRC = Path(__file__).resolve().parents[2] / "src" / "vigil"
 #: Signal types contributed by builtins.py, less ``url`` (module docstring).
-CHECKED = frozenset({"pdq", "md5", "sha1", "sha256", "vpdq"})
+CHECKED = frozenset({"pdq", "md5", "sha1", "sha256", "vpdq", "pdq_regions"})
 OWNERS = ("signals/", "builtins.py", "video/signal.py")
 
 #: Module → why it may spell built-in signal names.

@@ -22,17 +22,20 @@ from vigil.signals.batch import hash_many, iter_paths
 from vigil.signals.content import HashOptions, HashResult, VideoOptions
 from vigil.signals.crypto import SHA256
 from vigil.signals.pdq import PDQ
+from vigil.signals.regions import PDQ_REGIONS
 from vigil.signals.values import Signals, layout
 from vigil.video.limits import VideoLimits
 from vigil.video.signal import VPDQ
 
 
-def csv_columns(*, dihedral: bool) -> list[str]:
+def csv_columns(*, dihedral: bool, regions: bool = False) -> list[str]:
     """``path``, the signals always written, ``error``, then plugins' digests (one column each, named
-    after the type) and, with ``dihedral``, the variants (space-separated)."""
+    after the type), ``pdq_regions`` when computed (``regions``) and, with ``dihedral``, the variants
+    (space-separated)."""
     empty = Signals()
     variants = list(empty.variants_json()) if dihedral else []
-    return ["path", *empty.to_json(), "error", *layout().optional, *variants]
+    optional = [n for n in layout().optional if regions or n != PDQ_REGIONS.name]
+    return ["path", *empty.to_json(), "error", *optional, *variants]
 
 
 class OutputFormat(StrEnum):
@@ -55,7 +58,11 @@ def options_from(
         every = settings.vpdq_seconds_per_hash if seconds_per_hash is None else seconds_per_hash
         video = VideoOptions(VideoLimits.from_settings(settings), every)
     return HashOptions(
-        limits=settings.image_limits(), fast=settings.pdq_fast and not exact, dihedral=dihedral, video=video
+        limits=settings.image_limits(),
+        fast=settings.pdq_fast and not exact,
+        dihedral=dihedral,
+        regions=settings.pdq_regions,
+        video=video,
     )
 
 
@@ -95,7 +102,7 @@ def hash_command(
         err = Console(stderr=True)
         if err.is_terminal:
             results = _with_progress(results, sum(1 for _ in iter_paths(paths)), err)
-        failed = _write(results, output_format, dihedral, sys.stdout)
+        failed = _write(results, output_format, dihedral, sys.stdout, regions=options.regions)
     raise typer.Exit(1 if failed else 0)
 
 
@@ -111,7 +118,9 @@ def _frames_cell(vpdq: str | None) -> str:
     return "" if vpdq is None else f"{vpdq.count(chr(10)) + 1} frames"
 
 
-def _write(results: Iterator[HashResult], fmt: OutputFormat, dihedral: bool, out: TextIO) -> bool:
+def _write(
+    results: Iterator[HashResult], fmt: OutputFormat, dihedral: bool, out: TextIO, *, regions: bool = False
+) -> bool:
     failed = False
     if fmt is OutputFormat.table:
         table = Table("path", "size", SHA256.name, PDQ.name, "q", VPDQ.name, "error")
@@ -130,7 +139,9 @@ def _write(results: Iterator[HashResult], fmt: OutputFormat, dihedral: bool, out
         return failed
     writer = None
     if fmt is OutputFormat.csv:
-        writer = csv.DictWriter(out, fieldnames=csv_columns(dihedral=dihedral), lineterminator="\n")
+        writer = csv.DictWriter(
+            out, fieldnames=csv_columns(dihedral=dihedral, regions=regions), lineterminator="\n"
+        )
         writer.writeheader()
     for r in results:
         failed |= r.error is not None

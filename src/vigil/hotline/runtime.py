@@ -81,6 +81,11 @@ def build_hotline(
         signing_key=load_signing_key(settings),
         directory=directory,
         # All 8 rotations and flips: a mirrored copy of a listed picture is still that picture.
-        hash_options=HashOptions(limits=settings.image_limits(), fast=settings.pdq_fast, dihedral=True),
+        hash_options=HashOptions(
+            limits=settings.image_limits(),
+            fast=settings.pdq_fast,
+            dihedral=True,
+            regions=settings.pdq_regions,
+        ),
         matcher=matcher or Matcher.from_settings(settings, sessions),
     )

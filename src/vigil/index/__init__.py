@@ -14,11 +14,17 @@ from vigil.index import snapshot
 from vigil.index.base import Index, Match, SnapshotError
 from vigil.index.exact import ExactIndex
 from vigil.index.pdq import PdqIndex
+from vigil.index.regions import RegionIndex
+
+#: What :func:`load_index` returns.
+AnyIndex = PdqIndex | ExactIndex | RegionIndex
 
 
-def load_index(path: str | Path, *, populate: bool = False, verify: bool = False) -> PdqIndex | ExactIndex:
+def load_index(path: str | Path, *, populate: bool = False, verify: bool = False) -> AnyIndex:
     """Load a snapshot of any signal type (see :meth:`PdqIndex.load`)."""
     signal = snapshot.peek_signal(path)
+    if signal in RegionIndex.signals():
+        return RegionIndex.load(path, populate=populate, verify=verify)
     if signal in PdqIndex.signals():
         return PdqIndex.load(path, populate=populate, verify=verify)
     if signal in ExactIndex.signals():
@@ -26,4 +32,13 @@ def load_index(path: str | Path, *, populate: bool = False, verify: bool = False
     raise SnapshotError(f"{path}: snapshot of unknown signal type {signal!r}")
 
 
-__all__ = ["ExactIndex", "Index", "Match", "PdqIndex", "SnapshotError", "load_index"]
+__all__ = [
+    "AnyIndex",
+    "ExactIndex",
+    "Index",
+    "Match",
+    "PdqIndex",
+    "RegionIndex",
+    "SnapshotError",
+    "load_index",
+]

@@ -23,7 +23,7 @@ from typing import Any, Final
 import numpy as np
 import numpy.typing as npt
 
-from vigil.index import ExactIndex, PdqIndex, SnapshotError, load_index, snapshot
+from vigil.index import AnyIndex, SnapshotError, load_index, snapshot
 from vigil.matching.entries import EntryRow, PublishedVersion
 from vigil.matching.signals import lookup_signals
 from vigil.signals.registry import IDENTITY_DIGESTS, indexed_types
@@ -42,7 +42,7 @@ class ListSnapshot:
     """A loaded list version: its indexes and entries, all backed by mapped files."""
 
     version: PublishedVersion
-    indexes: dict[str, PdqIndex | ExactIndex]
+    indexes: dict[str, AnyIndex]
     entry_ids: I64
     categories: I16
     #: Category names ("vics-us:1") by their number in ``categories``.
@@ -103,7 +103,7 @@ def build(folder: Path, version: PublishedVersion, rows: Iterable[EntryRow]) -> 
             if not values:
                 continue
             ids = np.asarray(data.rows[kind], dtype=np.int64)
-            index: PdqIndex | ExactIndex = types[kind].build_index(values, ids)
+            index: AnyIndex = types[kind].build_index(values, ids)
             index.save(tmp / f"{kind}.vidx")
             del index  # one index in memory at a time
         names = sorted(data.category_names, key=data.category_names.__getitem__)
@@ -134,7 +134,7 @@ def load(path: Path, version: PublishedVersion) -> ListSnapshot:
     entry_ids, categories = entries.arrays["entry_ids"], entries.arrays["categories"]
     if entry_ids.shape != categories.shape or (categories.size and int(categories.max()) >= len(names)):
         raise SnapshotError(f"{path}: entries table is corrupt")
-    indexes: dict[str, PdqIndex | ExactIndex] = {}
+    indexes: dict[str, AnyIndex] = {}
     for kind in lookup_signals():
         file = path / f"{kind}.vidx"
         if file.exists():

@@ -33,6 +33,7 @@ from vigil.signals.pdq import (
 )
 from vigil.signals.pdq_fast import fast_pdq
 from vigil.signals.preview import jpeg_preview
+from vigil.signals.regions import PDQ_REGIONS, RegionHashes, oriented_luma, regions_from_luma
 from vigil.signals.values import Signals
 from vigil.video.limits import VideoLimits
 from vigil.video.magic import looks_like_video
@@ -55,6 +56,9 @@ class HashOptions:
     preview: int = 0
     #: Videos get their vPDQ with these options; None: videos get their digests only.
     video: VideoOptions | None = None
+
+    #: Also the crop-resistant ``pdq_regions`` signal (signals/regions.py; ``VIGIL_PDQ_REGIONS``).
+    regions: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,47 +91,67 @@ def _claims_image(name: str) -> bool:
     return Path(name).suffix.lower() in IMAGE_EXTENSIONS
 
 
-def _pdq_signal(data: bytes, options: HashOptions) -> tuple[PdqHash | PdqDihedral, bytes | None]:
+@dataclass(frozen=True, slots=True)
+class _Image:
+    signal: PdqHash | PdqDihedral
+    preview: bytes | None = None
+    regions: RegionHashes | None = None
+
+
+def _pdq_signal(data: bytes, options: HashOptions) -> _Image:
     if options.fast:
         fast = fast_pdq(
-            data, options.limits, options.fast_min_side, dihedral=options.dihedral, preview=options.preview
+            data,
+            options.limits,
+            options.fast_min_side,
+            dihedral=options.dihedral,
+            preview=options.preview,
+            regions=options.regions,
         )
-        return fast.signal, fast.preview
+        return _Image(fast.signal, fast.preview, fast.regions)
     image = open_image(data, options.limits)
     pixels = rgb_array(image)
     signal = pdq_dihedral_from_rgb(pixels) if options.dihedral else pdq_from_rgb(pixels)
+    regions = regions_from_luma(oriented_luma(image)) if options.regions else None
     if options.preview and signal.quality >= MIN_GOOD_QUALITY:
-        return signal, jpeg_preview(image, None, options.preview)
-    return signal, None
+        return _Image(signal, jpeg_preview(image, None, options.preview), regions)
+    return _Image(signal, None, regions)
 
 
-def _image_signals(
-    path: str, data: bytes, options: HashOptions
-) -> tuple[PdqHash | PdqDihedral | None, bytes | None, str | None]:
-    """PDQ (with its variants when asked for), the preview, and the error to report, if any."""
+def _image_signals(path: str, data: bytes, options: HashOptions) -> tuple[_Image | None, str | None]:
+    """PDQ (with its variants when asked for), the preview, the region hashes, and the error to report."""
     try:
-        signal, preview = _pdq_signal(data, options)
+        image = _pdq_signal(data, options)
     except NotAnImageError:
-        return None, None, "not an image: content matches no image format" if _claims_image(path) else None
+        return None, "not an image: content matches no image format" if _claims_image(path) else None
     except ImageDecodeError as exc:
-        return None, None, str(exc)
+        return None, str(exc)
     except Exception as exc:  # a bug in Vigil must not cost the file its digests
         log.exception("internal error computing the image signals of %s", path)
-        return None, None, internal_error(exc)
+        return None, internal_error(exc)
     # The hash of what was decoded is kept (a carved fragment may still match); the error says that
     # most of the picture is the decoder's filler.
-    return signal, preview, jpeg_shortfall(data)
+    return image, jpeg_shortfall(data)
 
 
-def _with_image(digests: Signals, signal: PdqHash | PdqDihedral | None) -> Signals:
-    if signal is None:
+def _with_image(digests: Signals, image: _Image | None) -> Signals:
+    if image is None:
         return digests
+    signal = image.signal
     values = dict(digests.values)
+    quality = {PDQ.name: signal.quality}
+    variants: dict[str, tuple[str, ...]] = {}
     if isinstance(signal, PdqDihedral):
         values[PDQ.name] = signal.hashes[0]
-        return Signals(digests.size, values, {PDQ.name: signal.quality}, {PDQ.name: tuple(signal.hashes)})
-    values[PDQ.name] = signal.hex
-    return Signals(digests.size, values, {PDQ.name: signal.quality})
+        variants[PDQ.name] = tuple(signal.hashes)
+    else:
+        values[PDQ.name] = signal.hex
+    if image.regions is not None:
+        # The stored value; lookups search with the query regions (the type's one variant).
+        values[PDQ_REGIONS.name] = image.regions.value
+        quality[PDQ_REGIONS.name] = image.regions.quality
+        variants[PDQ_REGIONS.name] = (image.regions.query,)
+    return Signals(digests.size, values, quality, variants)
 
 
 def _with_video(name: str, digests: Signals, source: bytes | str | None, options: VideoOptions) -> HashResult:
@@ -180,8 +204,8 @@ def signals_from_read(
             )
         return HashResult(name, digests)
     assert read.data is not None
-    signal, preview, error = _image_signals(name, read.data, options)
-    return HashResult(name, _with_image(digests, signal), error, preview)
+    image, error = _image_signals(name, read.data, options)
+    return HashResult(name, _with_image(digests, image), error, None if image is None else image.preview)
 
 
 def hash_bytes(name: str, data: bytes, options: HashOptions | None = None) -> HashResult:

@@ -30,6 +30,7 @@ from PIL import Image
 from vigil.signals.images import ImageLimits, ReducedImage, decode_reduced, open_image, rgb_array, to_rgb
 from vigil.signals.pdq import MIN_GOOD_QUALITY, PdqDihedral, PdqHash, pdq_dihedral_from_rgb, pdq_from_rgb
 from vigil.signals.preview import jpeg_preview
+from vigil.signals.regions import RegionHashes, oriented_luma, regions_from_luma
 
 #: PDQ's buffer side, and the divisor of the image side that gives its box-filter window (pdq/cpp).
 _CELLS: Final = 64
@@ -66,30 +67,39 @@ class FastPdq:
     path: FastPath
     #: With ``preview``: a JPEG preview of an image of good quality (signals/preview.py).
     preview: bytes | None = None
+    #: With ``regions``: the crop-resistant region hashes, from the same decode (signals/regions.py).
+    regions: RegionHashes | None = None
 
 
 def fast_pdq(
-    data: bytes, limits: ImageLimits, min_side: int, *, dihedral: bool = False, preview: int = 0
+    data: bytes,
+    limits: ImageLimits,
+    min_side: int,
+    *,
+    dihedral: bool = False,
+    preview: int = 0,
+    regions: bool = False,
 ) -> FastPdq:
     """PDQ (or the 8 dihedral hashes) of an encoded image, decoded at reduced scale when it is large;
     with ``preview`` > 0, also a preview of that side from the same decode (a colour one: a JPEG is then
     decoded as YCbCr, whose Y plane is exactly what the luma decode gives, so hashes do not change)."""
     reduced = decode_reduced(data, limits, min_side, luma=True, colour=preview > 0)
     path: FastPath
+    parts = regions_from_luma(oriented_luma(reduced.oriented())) if regions else None
     if reduced.scale == 1:
         full = to_rgb(reduced.oriented())
         signal, path = _hash(rgb_array(full), dihedral), "full"
         if preview and signal.quality >= MIN_GOOD_QUALITY:
-            return FastPdq(signal, path, jpeg_preview(full, None, preview))
-        return FastPdq(signal, path)
+            return FastPdq(signal, path, jpeg_preview(full, None, preview), parts)
+        return FastPdq(signal, path, regions=parts)
     pixels = _encode_luma(pdq_buffer(reduced))
     if _fragile(pixels, MIN_GOOD_QUALITY):
         signal, path = _hash(rgb_array(open_image(data, limits)), dihedral), "fallback"
     else:
         signal, path = _hash(pixels, dihedral), "reduced"
     if preview and reduced.colour is not None and signal.quality >= MIN_GOOD_QUALITY:
-        return FastPdq(signal, path, jpeg_preview(reduced.colour, reduced.transpose, preview))
-    return FastPdq(signal, path)
+        return FastPdq(signal, path, jpeg_preview(reduced.colour, reduced.transpose, preview), parts)
+    return FastPdq(signal, path, regions=parts)
 
 
 def _hash(pixels: npt.NDArray[np.uint8], dihedral: bool) -> PdqHash | PdqDihedral:

@@ -53,7 +53,12 @@ def layout() -> Layout:
         if CONTENT_KINDS.intersection(kind.content_kinds)
     }
     identity = tuple(n for n in content if n in registry.IDENTITY_DIGESTS)
-    graded = tuple(n for n, kind in content.items() if not isinstance(kind, DigestSignalType))
+    # A type marked ``optional`` (pdq_regions, computed only when enabled) is written only when computed.
+    graded = tuple(
+        n
+        for n, kind in content.items()
+        if not isinstance(kind, DigestSignalType) and not getattr(kind, "optional", False)
+    )
     optional = tuple(n for n in content if n not in identity and n not in graded)
     varied = tuple(n for n in graded if "image" in content[n].content_kinds)
     return Layout(identity + graded, graded, optional, varied)

@@ -61,6 +61,7 @@ def _context(settings: Settings) -> AppContext:
         hash_options=HashOptions(
             limits=settings.image_limits(),
             fast=settings.pdq_fast,
+            regions=settings.pdq_regions,
             video=VideoOptions(VideoLimits.from_settings(settings), settings.vpdq_seconds_per_hash),
         ),
         formats=dict(build_registry().formats),
