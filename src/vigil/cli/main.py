@@ -65,6 +65,7 @@ GROUPS: dict[str, Callable[[], typer.Typer]] = {
     "keywords": _app("keywords"),
     "users": _app("users"),
     "tokens": _app("users", "tokens_app"),
+    "peers": _app("peers"),
 }
 
 

@@ -19,7 +19,7 @@ from vigil.plugins import build_registry
 from vigil.signals.content import HashOptions
 from vigil.web import console, problems, stop_page
 from vigil.web.api import docs, hma
-from vigil.web.api.v1 import admin, audit, blocklists, hashing, health, lists, lookup, records, reports
+from vigil.web.api.v1 import admin, audit, blocklists, feed, hashing, health, lists, lookup, records, reports
 from vigil.web.context import AppContext
 from vigil.web.limits import BodyLimitMiddleware, RateLimiter
 from vigil.web.policy import check_policies
@@ -82,7 +82,7 @@ def create_app(settings: Settings) -> FastAPI:
         upload_limit=settings.api_max_upload_bytes,
         body_limit=settings.api_max_body_bytes,
     )
-    for module in (health, hashing, lookup, lists, records, admin, audit, blocklists, reports):
+    for module in (health, hashing, lookup, lists, records, admin, audit, blocklists, reports, feed):
         app.include_router(module.router, prefix=API_V1)
     app.include_router(hma.router)
     app.include_router(report_form.router)
