@@ -113,13 +113,14 @@ def _record_origins(session: Session, peer: Peer, pairs: list[tuple[int, str, in
     if not pairs:
         return
     wanted = {(m, inst): rec for m, inst, rec in pairs}
-    existing = set(
-        session.execute(
+    existing = {
+        (media_id, instance)
+        for media_id, instance in session.execute(
             select(MediaOrigin.media_id, MediaOrigin.origin_instance).where(
                 tuple_(MediaOrigin.media_id, MediaOrigin.origin_instance).in_(list(wanted))
             )
-        ).tuples()
-    )
+        )
+    }
     rows = [
         {"media_id": m, "origin_instance": inst, "origin_record": rec, "peer_id": peer.id}
         for (m, inst), rec in wanted.items()
