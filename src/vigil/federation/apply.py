@@ -130,9 +130,9 @@ def _record_origins(session: Session, peer: Peer, pairs: list[tuple[int, str, in
         session.execute(insert(core_table(MediaOrigin)), rows)
 
 
-def _retract(session: Session, hash_list: HashList, origins: list[tuple[str, int]]) -> int:
+def _retract(session: Session, hash_list: HashList, origins: list[tuple[str, int]]) -> tuple[int, list[int]]:
     if not origins:
-        return 0
+        return 0, []
     media = list(
         session.execute(
             select(MediaOrigin.media_id).where(
@@ -141,13 +141,13 @@ def _retract(session: Session, hash_list: HashList, origins: list[tuple[str, int
         ).scalars()
     )
     if not media:
-        return 0
+        return 0, []
     done = session.execute(
         delete(HashListMember).where(
             HashListMember.list_id == hash_list.id, HashListMember.media_id.in_(media)
         )
     )
-    return int(getattr(done, "rowcount", 0) or 0)
+    return int(getattr(done, "rowcount", 0) or 0), media
 
 
 def apply_batch(
@@ -162,7 +162,8 @@ def apply_batch(
     into: Direction,
     jurisdiction: str | None,
     country: str | None,
-) -> Applied:
+) -> tuple[Applied, set[int]]:
+    """What was applied, and the media ids it touched (whose entries a publish must evaluate again)."""
     applied = Applied()
     records: list[HashRecord] = []
     origins: list[tuple[str, int]] = []
@@ -187,7 +188,8 @@ def apply_batch(
         record.where = f"{instance}#{record_id}"
         records.append(record)
         origins.append((instance, record_id))
-    applied.tombstones = _retract(session, hash_list, retractions)
+    applied.tombstones, retracted = _retract(session, hash_list, retractions)
+    touched = set(retracted)
     if records:
         scheme = (
             catalog.scheme_by_id(catalog.jurisdiction(jurisdiction).scheme_id).name
@@ -210,9 +212,10 @@ def apply_batch(
         applied.added, applied.merged = summary.added, summary.merged
         applied.skipped, applied.rejected = summary.skipped, applied.rejected + summary.rejected
         ids = _media_ids(session, records)
+        touched.update(m for m in ids if m is not None)
         _record_origins(
             session,
             peer,
             [(m, inst, rec) for m, (inst, rec) in zip(ids, origins, strict=True) if m is not None],
         )
-    return applied
+    return applied, touched

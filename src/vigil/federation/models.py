@@ -91,6 +91,9 @@ class PeerCheckpoint(Base):
     records: Mapped[int] = mapped_column(BigInteger, default=0)
     tombstones: Mapped[int] = mapped_column(BigInteger, default=0)
     batches: Mapped[int] = mapped_column(BigInteger, default=0)
+    #: Batches were applied that no version of the local copy holds yet (a pull ended before its
+    #: publish): the next publish of the copy evaluates it whole.
+    pending_publish: Mapped[bool] = mapped_column(default=False)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 

@@ -57,6 +57,11 @@ class PullBusyError(Conflict):
     """Another pull of the same peer holds it."""
 
 
+#: Media ids a pull remembers for an incremental publish of the copy; past it, the copy is published
+#: whole (a first sync, a large delta).
+TOUCHED_MAX = 100_000
+
+
 @dataclass
 class ListPull:
     remote_list: str
@@ -64,6 +69,24 @@ class ListPull:
     batches: int = 0
     version: int = 0
     applied: Applied = field(default_factory=Applied)
+    #: Media ids the batches wrote; None: publish the copy whole.
+    touched: set[int] | None = field(default_factory=set)
+
+    def touch(self, media: set[int]) -> None:
+        if self.touched is not None:
+            self.touched |= media
+            if len(self.touched) > TOUCHED_MAX:
+                self.touched = None
+
+
+@dataclass(frozen=True)
+class _Batch:
+    body: dict[str, Any]
+    key_id: str
+    digest: str
+    asked: Cursor
+    served: Cursor
+    following: Cursor
 
 
 @dataclass
@@ -227,15 +250,24 @@ class Puller:
         published: dict[str, int] = {}
         with self.sessions() as session, session.begin():
             catalog = load_catalog(session)
+            everything: set[int] | None = set()
             for done in pulls:
                 hash_list = find_list(session, done.local_list)
                 if hash_list is not None:
-                    published[done.local_list] = publish(session, catalog, hash_list, self.actor).version
+                    result = publish(session, catalog, hash_list, self.actor, done.touched)
+                    published[done.local_list] = result.version
+                checkpoint = session.get(PeerCheckpoint, (peer.id, done.remote_list))
+                if checkpoint is not None:
+                    checkpoint.pending_publish = False
+                everything = None if everything is None or done.touched is None else everything | done.touched
             row = get_peer(session, peer.name)
             contributor = session.get(Contributor, row.contributor_id)
             assert contributor is not None
             provenance = new_provenance(session, contributor, self.actor, f"feed:{peer.name}", "vigil-feed")
-            publish(session, catalog, ensure_baseline_list(session, catalog, provenance), self.actor)
+            # The baseline can change only for media whose votes the pull brought.
+            publish(
+                session, catalog, ensure_baseline_list(session, catalog, provenance), self.actor, everything
+            )
             row.last_pull_at = utcnow()
             row.last_error = None
             journal.append(
@@ -264,6 +296,10 @@ class Puller:
     ) -> ListPull:
         local = policy.local_list(peer.name, remote)
         state = ListPull(remote, local)
+        with self.sessions() as session:
+            checkpoint = session.get(PeerCheckpoint, (peer.id, remote))
+            if checkpoint is not None and checkpoint.pending_publish:
+                state.touched = None  # an earlier pull ended before publishing what it applied
         url = f"{peer.url}/api/v1/feed/lists/{quote(remote, safe='')}"
         while True:
             with self.sessions() as session:
@@ -280,68 +316,82 @@ class Puller:
             }
             body, key_id, digest = open_batch(self._get(url, token, params), trusted)
             served, following = self._check(body, instance, remote, cursor, nonce, types)
-            with self.sessions() as session, session.begin():
-                catalog = load_catalog(session)
-                row = get_peer(session, peer.name)
-                checkpoint = session.get(PeerCheckpoint, (peer.id, remote))
-                if checkpoint is None:
-                    checkpoint = PeerCheckpoint(
-                        peer_id=peer.id,
-                        remote_list=remote,
-                        local_list=local,
-                        cursor="0",
-                        version=0,
-                        records=0,
-                        tombstones=0,
-                        batches=0,
-                    )
-                    session.add(checkpoint)
-                elif checkpoint.cursor != cursor.text():
-                    raise PullBusyError(f"the checkpoint of {peer.name}/{remote} moved under this pull")
-                if row.lease_owner != self.owner:
-                    raise PullBusyError(f"the pull of {peer.name} was taken over by {row.lease_owner}")
-                row.lease_until = utcnow() + self._lease_time()
-                contributor = session.get(Contributor, row.contributor_id)
-                assert contributor is not None
-                provenance = new_provenance(
-                    session,
-                    contributor,
-                    self.actor,
-                    f"feed:{peer.name}/{remote}@{served.text()}",
-                    "vigil-feed",
-                )
-                provenance.digest = digest
-                hash_list, created = ensure_list(session, catalog, local, provenance)
-                if created:
-                    hash_list.description = f"pulled from peer {peer.name} (its list {remote})"
-                    hash_list.recipients = list(policy.recipients_in)
-                applied = apply_batch(
-                    session,
-                    catalog,
-                    row,
-                    hash_list,
-                    provenance,
-                    list(body.get("items") or []),
-                    here=self.here,
-                    into=policy.into,
-                    jurisdiction=policy.jurisdiction,
-                    country=contributor.country,
-                )
-                provenance.summary = {"key": key_id, "cursor": served.text(), **vars(applied)}
-                checkpoint.cursor = following.text()
-                checkpoint.records += applied.records
-                checkpoint.tombstones += applied.tombstones
-                checkpoint.batches += 1
-                checkpoint.updated_at = utcnow()
-                if body.get("complete"):
-                    checkpoint.version = int(body["version"])
+            batch = _Batch(body, key_id, digest, cursor, served, following)
+            applied, touched = self._apply(peer, policy, state, batch)
             state.batches += 1
             state.applied.add(applied)
+            state.touch(touched)
             state.version = int(body["version"])
             if progress is not None:
                 progress(state)
             if body.get("complete"):
                 return state
+
+    def _apply(
+        self, peer: Peer, policy: SharingPolicy, state: ListPull, batch: _Batch
+    ) -> tuple[Applied, set[int]]:
+        """One verified batch and its checkpoint, in one transaction."""
+        with self.sessions() as session, session.begin():
+            catalog = load_catalog(session)
+            row = get_peer(session, peer.name)
+            checkpoint = session.get(PeerCheckpoint, (peer.id, state.remote_list))
+            if checkpoint is None:
+                checkpoint = PeerCheckpoint(
+                    peer_id=peer.id,
+                    remote_list=state.remote_list,
+                    local_list=state.local_list,
+                    cursor="0",
+                    version=0,
+                    records=0,
+                    tombstones=0,
+                    batches=0,
+                    pending_publish=False,
+                )
+                session.add(checkpoint)
+            elif checkpoint.cursor != batch.asked.text():
+                raise PullBusyError(
+                    f"the checkpoint of {peer.name}/{state.remote_list} moved under this pull"
+                )
+            if row.lease_owner != self.owner:
+                raise PullBusyError(f"the pull of {peer.name} was taken over by {row.lease_owner}")
+            row.lease_until = utcnow() + self._lease_time()
+            contributor = session.get(Contributor, row.contributor_id)
+            assert contributor is not None
+            provenance = new_provenance(
+                session,
+                contributor,
+                self.actor,
+                f"feed:{peer.name}/{state.remote_list}@{batch.served.text()}",
+                "vigil-feed",
+            )
+            provenance.digest = batch.digest
+            hash_list, created = ensure_list(session, catalog, state.local_list, provenance)
+            if created:
+                hash_list.description = f"pulled from peer {peer.name} (its list {state.remote_list})"
+                hash_list.recipients = list(policy.recipients_in)
+            applied, touched = apply_batch(
+                session,
+                catalog,
+                row,
+                hash_list,
+                provenance,
+                list(batch.body.get("items") or []),
+                here=self.here,
+                into=policy.into,
+                jurisdiction=policy.jurisdiction,
+                country=contributor.country,
+            )
+            provenance.summary = {"key": batch.key_id, "cursor": batch.served.text(), **vars(applied)}
+            checkpoint.cursor = batch.following.text()
+            if touched:
+                checkpoint.pending_publish = True
+            checkpoint.records += applied.records
+            checkpoint.tombstones += applied.tombstones
+            checkpoint.batches += 1
+            checkpoint.updated_at = utcnow()
+            if batch.body.get("complete"):
+                checkpoint.version = int(batch.body["version"])
+        return applied, touched
 
     def _check(
         self, body: dict[str, Any], instance: str, remote: str, asked: Cursor, nonce: str, types: list[str]

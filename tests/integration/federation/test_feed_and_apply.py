@@ -6,7 +6,7 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from vigil.config import Settings
@@ -22,6 +22,7 @@ from vigil.hashlists.catalog import load_catalog
 from vigil.hashlists.contributors import get_contributor, new_provenance
 from vigil.hashlists.lists import ensure_list, get_list
 from vigil.hashlists.models import HashListMember, Media
+from vigil.hashlists.publish import Digest, publish, version_entries
 from vigil.hashlists.records.media import media_record
 from vigil.hashlists.selection import SelectionRules
 from vigil.hashlists.service import HashDatabase
@@ -146,7 +147,7 @@ def test_applying_skips_own_records_rejects_malformed_ones_and_retracts(
         catalog = load_catalog(session)
         provenance = new_provenance(session, get_contributor(session, "hot-b"), "test", "feed:hot-b")
         mirror, _ = ensure_list(session, catalog, "hot-b:shared", provenance)
-        applied = apply_batch(
+        applied, _ = apply_batch(
             session, catalog, peer, mirror, provenance, items,
             here="here", into=Direction(), jurisdiction=None, country="DE",
         )  # fmt: skip
@@ -158,7 +159,7 @@ def test_applying_skips_own_records_rejects_malformed_ones_and_retracts(
         assert session.execute(members).scalar_one() == 1
 
         tombstone = [{"key": 1, "origin": {"instance": "inst-b", "record": 1}, "record": None}]
-        retracted = apply_batch(
+        retracted, _ = apply_batch(
             session, catalog, peer, mirror, provenance, tombstone,
             here="here", into=Direction(), jurisdiction=None, country="DE",
         )  # fmt: skip
@@ -179,7 +180,7 @@ def test_a_peers_category_is_one_vote_beside_ours(tmp_path: Path, sessions: sess
         catalog = load_catalog(session)
         provenance = new_provenance(session, get_contributor(session, "hot-b"), "test", "feed:hot-b")
         mirror, _ = ensure_list(session, catalog, "hot-b:shared", provenance)
-        applied = apply_batch(
+        applied, _ = apply_batch(
             session, catalog, peer, mirror, provenance, [item],
             here="here", into=Direction(), jurisdiction=None, country="DE",
         )  # fmt: skip
@@ -205,3 +206,32 @@ def test_cursor_text_round_trips_and_refuses_garbage() -> None:
 
 def test_settings_name_the_key_folder(tmp_path: Path) -> None:
     assert Settings(data_dir=tmp_path).federation_keys == tmp_path / "keys" / "federation"
+
+
+def test_publishing_only_the_touched_media_gives_the_digest_of_a_full_evaluation(
+    tmp_path: Path, sessions: sessionmaker[Session]
+) -> None:
+    db = _seed(tmp_path, sessions, ["1"] * 12)
+    with sessions() as session, session.begin():  # a list of explicit members, like a peer's copy
+        provenance = new_provenance(session, get_contributor(session, SOURCE), "test", "test")
+        hash_list, _ = ensure_list(session, load_catalog(session), "ones", provenance)
+        every = list(session.execute(select(Media.id)).scalars())
+        session.add_all(
+            HashListMember(list_id=hash_list.id, media_id=m, provenance_id=provenance.id) for m in every
+        )
+    db.publish("ones")
+    with sessions() as session, session.begin():
+        changed = [_hashes(2)[0], _hashes(7)[0]]
+        ids = list(session.execute(select(Media.id).where(Media.sha256.in_(changed))).scalars())
+        hash_list = get_list(session, "ones")
+        session.execute(
+            delete(HashListMember).where(
+                HashListMember.list_id == hash_list.id, HashListMember.media_id.in_(ids)
+            )
+        )
+        result = publish(session, load_catalog(session), hash_list, "test", touched=ids)
+        assert (result.version, result.entries, result.removed) == (2, 10, 2)
+        full = Digest()
+        for _, record in version_entries(session, hash_list, 2):
+            full.add(record)
+        assert result.digest == full.hexdigest()

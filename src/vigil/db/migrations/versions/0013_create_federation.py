@@ -79,6 +79,7 @@ def upgrade() -> None:
         sa.Column("records", sa.BigInteger(), nullable=False),
         sa.Column("tombstones", sa.BigInteger(), nullable=False),
         sa.Column("batches", sa.BigInteger(), nullable=False),
+        sa.Column("pending_publish", sa.Boolean(), nullable=False),
         sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["peer_id"], ["peers.id"], name=op.f("fk_peer_checkpoints_peer_id_peers"), ondelete="CASCADE"
