@@ -88,28 +88,23 @@ def _child(step: str, data: str, arg: str) -> dict[str, Any]:
     """One measured step in a fresh process: its wall time (imports excluded) and peak RSS."""
     from vigil.config import Settings
     from vigil.db.session import engine_for_url, make_session_factory
+    from vigil.federation.pull import Puller
+    from vigil.formats.registry import get_format
+    from vigil.hashlists.service import HashDatabase
 
     settings = Settings()
     engine = engine_for_url(settings.sqlalchemy_url)
     sessions = make_session_factory(engine)
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     if step == "pull":
-        from vigil.federation.pull import Puller
-
         result = Puller(settings, sessions, "bench").pull(arg)
         applied = result.lists[0].applied
         out = {"records": applied.records, "added": applied.added, "tombstones": applied.tombstones}
     elif step == "export":
-        from vigil.formats.registry import get_format
-        from vigil.hashlists.service import HashDatabase
-
         with open(arg, "wb") as f:
             written = HashDatabase(sessions, "bench").export("shared", get_format("csv"), f).written
         out = {"records": written}
     else:  # import
-        from vigil.formats.registry import get_format
-        from vigil.hashlists.service import HashDatabase
-
         db = HashDatabase(sessions, "bench")
         summary = db.import_file(
             Path(arg), get_format("csv"), SOURCE, kind="hotline", country="FR", list_name="copy"
@@ -117,7 +112,8 @@ def _child(step: str, data: str, arg: str) -> dict[str, Any]:
         db.publish("copy")
         out = {"records": summary.records, "added": summary.added}
     engine.dispose()
-    return out | {"seconds": time.perf_counter() - started, "rss_mb": _peak_mb()}
+    seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
+    return out | {"seconds": seconds, "cpu": cpu, "rss_mb": _peak_mb()}
 
 
 def _measure(env: dict[str, str], step: str, arg: str) -> dict[str, Any]:
@@ -228,21 +224,26 @@ def main(argv: list[str] | None = None) -> int:
     plain_seconds = exported["seconds"] + imported["seconds"]
     plain_rate = args.records / plain_seconds
     pull_rate = pulled["records"] / pulled["seconds"]
-    print(f"{'step':<52} {'records':>10} {'seconds':>8} {'records/s':>10} {'peak RSS MB':>12}")
+    print(f"{'step':<52} {'records':>10} {'seconds':>8} {'CPU s':>6} {'records/s':>10} {'peak RSS MB':>12}")
     both_rss = max(exported["rss_mb"], imported["rss_mb"])
     changed = incremental["records"] + incremental["tombstones"]
     rows = [
         ("peer: vigil lists export --format csv", exported["records"], exported["seconds"],
-         exported["rss_mb"]),
+         exported["cpu"], exported["rss_mb"]),
         ("peer: vigil lists import --list (third database)", imported["records"], imported["seconds"],
-         imported["rss_mb"]),
-        ("peer: export + import", args.records, plain_seconds, both_rss),
+         imported["cpu"], imported["rss_mb"]),
+        ("peer: export + import", args.records, plain_seconds, exported["cpu"] + imported["cpu"], both_rss),
         (f"vigil peers pull: initial sync (batches of {args.page_size})", pulled["records"],
-         pulled["seconds"], pulled["rss_mb"]),
-        (f"vigil peers pull: {CHANGES:,} changes", changed, incremental["seconds"], incremental["rss_mb"]),
+         pulled["seconds"], pulled["cpu"], pulled["rss_mb"]),
+        (f"vigil peers pull: {CHANGES:,} changes", changed, incremental["seconds"], incremental["cpu"],
+         incremental["rss_mb"]),
     ]  # fmt: skip
-    for label, records, seconds, rss in rows:
-        print(f"{label:<52} {records:>10,} {seconds:>8.1f} {records / seconds:>10,.0f} {rss:>12,.0f}")
+    for label, records, seconds, cpu, rss in rows:
+        print(
+            f"{label:<52} {records:>10,} {seconds:>8.1f} {cpu:>6.1f} {records / seconds:>10,.0f} "
+            f"{rss:>12,.0f}"
+        )
+    print(f"machine load average while measured: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
     print(f"ratio: initial sync at {pull_rate / plain_rate:.2f}x the records/s of export + import")
     ok = (
         pulled["added"] == args.records
