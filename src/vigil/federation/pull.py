@@ -40,7 +40,7 @@ from vigil.federation.policy import SharingPolicy
 from vigil.federation.trust import trusted_keys, update_trust
 from vigil.hashlists.catalog import load_catalog
 from vigil.hashlists.contributors import new_provenance
-from vigil.hashlists.lists import ensure_baseline_list, ensure_list, find_list
+from vigil.hashlists.lists import BASELINE_LIST, ensure_baseline_list, ensure_list, find_list
 from vigil.hashlists.models import Contributor
 from vigil.hashlists.publish import publish
 from vigil.hotline.fetch import refusal
@@ -261,13 +261,14 @@ class Puller:
                     checkpoint.pending_publish = False
                 everything = None if everything is None or done.touched is None else everything | done.touched
             row = get_peer(session, peer.name)
-            contributor = session.get(Contributor, row.contributor_id)
-            assert contributor is not None
-            provenance = new_provenance(session, contributor, self.actor, f"feed:{peer.name}", "vigil-feed")
+            baseline = find_list(session, BASELINE_LIST)
+            if baseline is None:
+                contributor = session.get(Contributor, row.contributor_id)
+                assert contributor is not None
+                made = new_provenance(session, contributor, self.actor, f"feed:{peer.name}", "vigil-feed")
+                baseline = ensure_baseline_list(session, catalog, made)
             # The baseline can change only for media whose votes the pull brought.
-            publish(
-                session, catalog, ensure_baseline_list(session, catalog, provenance), self.actor, everything
-            )
+            publish(session, catalog, baseline, self.actor, everything)
             row.last_pull_at = utcnow()
             row.last_error = None
             journal.append(
