@@ -21,9 +21,8 @@ app = typer.Typer(
 keys_app = typer.Typer(name="keys", help="This instance's federation signing keys.", no_args_is_help=True)
 app.add_typer(keys_app)
 
-_SIGNALS = typer.Option("--signal", help="A signal type that goes (out) or comes in; repeat. None: all.")
-_CATEGORIES = typer.Option("--category", help="SCHEME:CODE that goes out / comes in; repeat. None: all.")
-_SCHEMES = typer.Option("--scheme", help="A scheme whose categories go out / come in; repeat. None: all.")
+#: A year of minutes: the longest schedule.
+MINUTES_MAX = 525_600
 
 
 def _service(ctx: typer.Context) -> Any:
@@ -56,7 +55,7 @@ def add_command(
         str | None, typer.Option("--instance", help="Its instance id (default: learnt).")
     ] = None,
     every: Annotated[
-        int, typer.Option("--every", min=0, help="Minutes between scheduled pulls; 0: none.")
+        int, typer.Option("--every", min=0, max=MINUTES_MAX, help="Minutes between scheduled pulls; 0: none.")
     ] = 15,
     recipient: Annotated[
         list[str] | None, typer.Option("--recipient", help="Recipient of the local copies of its lists.")
@@ -120,7 +119,7 @@ def policy_command(
     in_category: Annotated[list[str] | None, typer.Option("--in-category")] = None,
     in_scheme: Annotated[list[str] | None, typer.Option("--in-scheme")] = None,
     jurisdiction: Annotated[str | None, typer.Option("--jurisdiction")] = None,
-    every: Annotated[int | None, typer.Option("--every", min=0)] = None,
+    every: Annotated[int | None, typer.Option("--every", min=0, max=MINUTES_MAX)] = None,
     enable: Annotated[bool | None, typer.Option("--enable/--disable")] = None,
     show: Annotated[bool, typer.Option("--show", help="Only print the policy.")] = False,
 ) -> None:
