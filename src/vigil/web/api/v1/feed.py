@@ -12,6 +12,7 @@ from vigil.auth.authenticate import Principal
 from vigil.auth.roles import Role
 from vigil.federation.feed import Cursor, CursorError
 from vigil.federation.serving import Caller, FeedService
+from vigil.hashlists.lists import ListError
 from vigil.web.context import AppContext, context
 from vigil.web.policy import public, require
 from vigil.web.problems import PROBLEM_RESPONSES, bad_request
@@ -67,6 +68,16 @@ async def batch(
         raise bad_request(exc) from None
     types = [t.strip() for t in signal_types.split(",") if t.strip()] if signal_types else None
     service = FeedService(ctx.sessions, ctx.settings)
-    return await run_in_threadpool(
-        service.batch, _caller(who), name, parsed, limit, audience=audience, nonce=nonce, signal_types=types
-    )
+    try:
+        return await run_in_threadpool(
+            service.batch,
+            _caller(who),
+            name,
+            parsed,
+            limit,
+            audience=audience,
+            nonce=nonce,
+            signal_types=types,
+        )
+    except ListError as exc:  # a cursor past the latest version: a malformed query, as for /lists/…/delta
+        raise bad_request(exc) from None
