@@ -105,8 +105,8 @@ def publish(
     """Freeze the list's current content as its next version (unless nothing changed since the last).
 
     ``touched``: when the caller knows that only these media may have changed since the latest version
-    (a federation pull knows what it wrote), only their ranges of ids are evaluated again; the rest is
-    carried over, and the digest and count are adjusted by difference. Without it, everything is.
+    (a federation pull knows what it wrote), only they are evaluated again; the rest is carried over,
+    and the digest and count are adjusted by difference. Without it, everything is.
     """
     previous = latest_version(session, hash_list)
     version = (previous.version if previous else 0) + 1
@@ -116,18 +116,17 @@ def publish(
     entries = previous.entry_count if partial and previous else 0
     added = removed = changed = 0
     for lo, hi in _touched_ranges(touched) if partial and touched is not None else selector.ranges():
-        current = selector.select_range(lo, hi)
-        live = {
-            e.media_id: e
-            for e in session.execute(
-                select(HashListEntry).where(
-                    HashListEntry.list_id == hash_list.id,
-                    HashListEntry.removed_in.is_(None),
-                    HashListEntry.media_id >= lo,
-                    HashListEntry.media_id < hi,
-                )
-            ).scalars()
-        }
+        within = {m for m in touched if lo <= m < hi} if partial and touched is not None else None
+        current = selector.select_range(lo, hi, within)
+        query = select(HashListEntry).where(
+            HashListEntry.list_id == hash_list.id,
+            HashListEntry.removed_in.is_(None),
+            HashListEntry.media_id >= lo,
+            HashListEntry.media_id < hi,
+        )
+        if within is not None:
+            query = query.where(HashListEntry.media_id.in_(within))
+        live = {e.media_id: e for e in session.execute(query).scalars()}
         if partial:
             for old_entry in live.values():
                 entries -= 1
