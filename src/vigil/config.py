@@ -161,6 +161,27 @@ class Settings(BaseSettings):
         default=None, description="JSON of the stop page's text and help links per language (see docs)."
     )
 
+    # Federation (vigil peers, /api/v1/feed; docs/federation.md).
+    federation_instance: str = Field(
+        default="",
+        max_length=200,
+        description="This instance's id in signed batches and provenance; empty: federation is off.",
+    )
+    federation_key_dir: Path | None = Field(
+        default=None,
+        description="Folder of the federation keys and peer tokens; default data_dir/keys/federation.",
+    )
+    federation_page_size: int = Field(
+        default=1000, ge=1, le=10_000, description="Records a pull asks for in one signed batch."
+    )
+    federation_timeout: float = Field(default=60.0, gt=0, description="Seconds for one request to a peer.")
+    federation_max_skew_seconds: float = Field(
+        default=300.0, gt=0, description="How old (or early) a batch's issue time may be: replay window."
+    )
+    federation_allow_private: bool = Field(
+        default=False, description="Let pulls reach peers on private or loopback addresses (tests, LANs)."
+    )
+
     # Logging of the long-running processes (vigil serve, vigil hotline worker and sweep; vigil.logs).
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = Field(
         default="INFO", description="Least severe level written (Vigil's, uvicorn's and huey's records)."
@@ -215,6 +236,10 @@ class Settings(BaseSettings):
         if self.database_url:
             return self.database_url
         return f"sqlite:///{(self.data_dir / 'vigil.sqlite3').resolve()}"
+
+    @property
+    def federation_keys(self) -> Path:
+        return self.federation_key_dir or self.data_dir / "keys" / "federation"
 
     @property
     def list_snapshot_dir(self) -> Path:

@@ -67,6 +67,7 @@ GROUPS: dict[str, Callable[[], typer.Typer]] = {
     "tokens": _app("users", "tokens_app"),
     "psi": _app("psi"),
     "exchanges": _app("exchanges"),
+    "peers": _app("peers"),
 }
 
 

@@ -32,6 +32,7 @@ MODEL_MODULES: Final = (
     "vigil.auth.console_models",
     "vigil.hotline.case_locks",
     "vigil.matching.usage",
+    "vigil.federation.models",
 )
 
 

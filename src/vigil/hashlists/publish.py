@@ -9,7 +9,7 @@ rebuilt from an export or from deltas.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from dataclasses import dataclass
 from typing import Final
 
@@ -22,7 +22,7 @@ from vigil.formats.base import HashRecord
 from vigil.hashlists.catalog import Catalog
 from vigil.hashlists.lists import ListError, UnknownHashListError, latest_version
 from vigil.hashlists.models import HashList, HashListEntry, HashListVersion
-from vigil.hashlists.selection import Selector, canonical_entry
+from vigil.hashlists.selection import RANGE, Selector, canonical_entry
 
 _MOD: Final = 1 << 256
 
@@ -30,14 +30,20 @@ _VALUE_COLUMNS: Final = ("sha256", "md5", "sha1", "size", "signals", "category",
 
 
 class Digest:
-    """Order-independent digest of a multiset of entries."""
+    """Order-independent digest of a multiset of entries (a sum: entries can be taken out again)."""
 
-    def __init__(self) -> None:
-        self._sum = 0
+    def __init__(self, start: str | None = None) -> None:
+        self._sum = int(start, 16) if start else 0
+
+    @staticmethod
+    def _term(record: HashRecord) -> int:
+        return int.from_bytes(hashlib.sha256(canonical_entry(record).encode("utf-8")).digest(), "big")
 
     def add(self, record: HashRecord) -> None:
-        line = canonical_entry(record).encode("utf-8")
-        self._sum = (self._sum + int.from_bytes(hashlib.sha256(line).digest(), "big")) % _MOD
+        self._sum = (self._sum + self._term(record)) % _MOD
+
+    def remove(self, record: HashRecord) -> None:
+        self._sum = (self._sum - self._term(record)) % _MOD
 
     def hexdigest(self) -> str:
         return self._sum.to_bytes(32, "big").hex()
@@ -85,26 +91,47 @@ def _values(record: HashRecord) -> dict[str, object]:
     }
 
 
-def publish(session: Session, catalog: Catalog, hash_list: HashList, actor: str) -> PublishResult:
-    """Freeze the list's current content as its next version (unless nothing changed since the last)."""
+def _touched_ranges(media_ids: Collection[int]) -> list[tuple[int, int]]:
+    starts = sorted({1 + (m - 1) // RANGE * RANGE for m in media_ids if m >= 1})
+    return [(lo, lo + RANGE) for lo in starts]
+
+
+def publish(
+    session: Session,
+    catalog: Catalog,
+    hash_list: HashList,
+    actor: str,
+    touched: Collection[int] | None = None,
+) -> PublishResult:
+    """Freeze the list's current content as its next version (unless nothing changed since the last).
+
+    ``touched``: when the caller knows that only these media may have changed since the latest version
+    (a federation pull knows what it wrote), only they are evaluated again; the rest is carried over,
+    and the digest and count are adjusted by difference. Without it, everything is.
+    """
     previous = latest_version(session, hash_list)
     version = (previous.version if previous else 0) + 1
     selector = Selector(session, catalog, hash_list)
-    digest = Digest()
-    entries = added = removed = changed = 0
-    for lo, hi in selector.ranges():
-        current = selector.select_range(lo, hi)
-        live = {
-            e.media_id: e
-            for e in session.execute(
-                select(HashListEntry).where(
-                    HashListEntry.list_id == hash_list.id,
-                    HashListEntry.removed_in.is_(None),
-                    HashListEntry.media_id >= lo,
-                    HashListEntry.media_id < hi,
-                )
-            ).scalars()
-        }
+    partial = touched is not None and previous is not None
+    digest = Digest(previous.digest if partial and previous else None)
+    entries = previous.entry_count if partial and previous else 0
+    added = removed = changed = 0
+    for lo, hi in _touched_ranges(touched) if partial and touched is not None else selector.ranges():
+        within = {m for m in touched if lo <= m < hi} if partial and touched is not None else None
+        current = selector.select_range(lo, hi, within)
+        query = select(HashListEntry).where(
+            HashListEntry.list_id == hash_list.id,
+            HashListEntry.removed_in.is_(None),
+            HashListEntry.media_id >= lo,
+            HashListEntry.media_id < hi,
+        )
+        if within is not None:
+            query = query.where(HashListEntry.media_id.in_(within))
+        live = {e.media_id: e for e in session.execute(query).scalars()}
+        if partial:
+            for old_entry in live.values():
+                entries -= 1
+                digest.remove(_record(old_entry))
         retire: list[int] = []
         new_rows: list[dict[str, object]] = []
         for media_id in sorted(current.keys() | live.keys()):

@@ -133,8 +133,9 @@ class Selector:
         for lo in range(1, top + 1, RANGE):
             yield lo, lo + RANGE
 
-    def select_range(self, lo: int, hi: int) -> dict[int, HashRecord]:
-        """media id → the entry the list holds for it, for media ids in [lo, hi)."""
+    def select_range(self, lo: int, hi: int, within: set[int] | None = None) -> dict[int, HashRecord]:
+        """media id → the entry the list holds for it, for media ids in [lo, hi) (and in ``within``,
+        when given: an incremental publish evaluates only the media it was told may have changed)."""
         members = set(
             self.session.execute(
                 select(HashListMember.media_id).where(
@@ -144,12 +145,16 @@ class Selector:
                 )
             ).scalars()
         )
+        if within is not None:
+            members &= within
         if not members and not self.rules.selects():
             return {}
         only = None if self.rules.selects() else members
         if self.rules.baseline_only:
             # Only media classified by agencies of two countries can be baseline: skip the rest early.
             only = members | self._multinational(lo, hi)
+        if within is not None:
+            only = within if only is None else only & within
         views = self._views(lo, hi, only)
         out = {}
         for view in views.values():

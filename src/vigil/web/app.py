@@ -25,6 +25,7 @@ from vigil.web.api.v1 import (
     audit,
     blocklists,
     federation_psi,
+    feed,
     hashing,
     health,
     lists,
@@ -109,6 +110,7 @@ def create_app(settings: Settings) -> FastAPI:
         audit,
         blocklists,
         reports,
+        feed,
         federation_psi,
     ):
         app.include_router(module.router, prefix=API_V1)

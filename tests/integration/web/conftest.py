@@ -62,6 +62,7 @@ def api_settings(db_settings: Settings, **overrides: Any) -> Settings:  # noqa: 
         "index_poll_seconds": 0,
         "api_token_cache_seconds": 0,
         "index_build_subprocess": False,  # a spawned process per test costs seconds; test_matcher covers it
+        "federation_instance": "test-instance",  # the feed answers 503 without one
     }
     return Settings(**(values | overrides))
 
