@@ -131,7 +131,7 @@ def publish(
         if partial:
             for old_entry in live.values():
                 entries -= 1
-                digest.remove(_record(old_entry))
+                digest.remove(entry_record(old_entry))
         retire: list[int] = []
         new_rows: list[dict[str, object]] = []
         for media_id in sorted(current.keys() | live.keys()):
