@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import json
 import os
 import secrets
 import signal
@@ -217,6 +218,13 @@ def test_two_instances_sync_resume_retract_replay_rotate_and_loop(tmp_path: Path
         assert all(
             i["contributor"] == "hotline-a" and i["confirmations"] >= 1 for i in staff["body"]["items"]
         )
+
+        # What the two hold in common, learnt by private set intersection through the peer entry (its
+        # URL and token): everything B holds came from A.
+        compared = json.loads(vigil(b, "peers", "compare", "hotline-a", "--set", "md5", "--json").stdout)
+        ((held,),) = _sqlite(b, "SELECT count(*) FROM media")
+        md5 = compared["sets"]["md5"]
+        assert md5["ours"] == md5["theirs"] == held == len(md5["common"])
 
 
 class _Replaying(httpx.BaseTransport):

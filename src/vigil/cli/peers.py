@@ -186,6 +186,31 @@ def pull_command(ctx: typer.Context, name: str) -> None:
         typer.echo(f"published {local} version {version}")
 
 
+@app.command("compare")
+def compare_command(
+    ctx: typer.Context,
+    name: str,
+    sets: Annotated[
+        list[str] | None, typer.Option("--set", help="A set to compare (repeat); default: every set.")
+    ] = None,
+    out: Annotated[
+        Path | None, typer.Option(help="Write the common values (JSON) here instead of printing them.")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
+) -> None:
+    """Learn which media and series this instance holds in common with the peer, and how many, without
+    either side showing the rest (private set intersection; journalled on both sides)."""
+    from vigil.cli.psi import run_compare
+    from vigil.federation.peers import get_peer, read_token
+    from vigil.federation.pull import check_address
+
+    settings = settings_of(ctx)
+    with sessions_of(ctx)() as session:
+        url = get_peer(session, name).url
+    check_address(url, settings.federation_allow_private)
+    run_compare(ctx, url, read_token(settings.federation_keys, name), sets or (), out, as_json)
+
+
 @app.command("worker")
 def worker_command(
     ctx: typer.Context, workers: Annotated[int, typer.Option("--workers", min=1, max=8)] = 1

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Annotated
 
@@ -42,8 +43,14 @@ def compare_command(
     as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
 ) -> None:
     """Compare holdings with a peer: both learn the counts, this side the common values (journalled)."""
+    run_compare(ctx, url, _token(token, token_file), sets or (), out, as_json)
+
+
+def run_compare(
+    ctx: typer.Context, url: str, secret: str, sets: Sequence[str], out: Path | None, as_json: bool
+) -> None:
+    """Compare with the peer at ``url`` and print the result (`vigil psi compare`, `vigil peers compare`)."""
     settings = settings_of(ctx)
-    secret = _token(token, token_file)
     console = Console(stderr=True)
     with file_progress(console, "PSI (values blinded and compared)") as bar:
         task = bar.add_task("psi", total=None)
@@ -52,7 +59,7 @@ def compare_command(
             secret,
             sessions_of(ctx),
             cli_actor(),
-            sets or (),
+            sets,
             max_items=settings.psi_max_items,
             progress=lambda n: bar.advance(task, n),
         )

@@ -113,7 +113,8 @@ def _dead_here(owner: str) -> bool:
     return False
 
 
-def _check_address(url: str, allow_private: bool) -> None:
+def check_address(url: str, allow_private: bool) -> None:
+    """Refuse a peer whose host resolves to a private, loopback or reserved address (unless allowed)."""
     if allow_private:
         return
     host = urlsplit(url).hostname or ""
@@ -209,7 +210,7 @@ class Puller:
         return result
 
     def _pull(self, peer: Peer, progress: Callable[[ListPull], None] | None) -> PullResult:
-        _check_address(peer.url, self.settings.federation_allow_private)
+        check_address(peer.url, self.settings.federation_allow_private)
         token = read_token(self.settings.federation_keys, peer.name)
         policy = SharingPolicy.from_json(peer.policy)
         offer = self._get(f"{peer.url}/api/v1/feed", token)
