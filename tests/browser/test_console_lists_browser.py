@@ -145,7 +145,9 @@ def test_lists_and_blocklists_in_chromium(
         for w in (watch, bob_watch, ivy_watch):
             assert w.foreign == [] and w.csp == []
     with sessions() as session:
-        actions = set(session.execute(select(AuditEntry.action, AuditEntry.actor)).tuples())
+        actions = {
+            (action, actor) for action, actor in session.execute(select(AuditEntry.action, AuditEntry.actor))
+        }
     for action, actor in (
         ("hashlists.import", "console:ana"),
         ("hashlists.publish", "console:ana"),

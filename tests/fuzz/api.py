@@ -99,7 +99,13 @@ class Server:
         with socket.socket() as s:
             s.bind(("127.0.0.1", 0))
             port = s.getsockname()[1]
-        env = dict(os.environ, VIGIL_DATA_DIR=str(self.folder), VIGIL_API_RATE_PER_SECOND="0")
+        # Federation on, so the feed and PSI routes are fuzzed too (off, they answer a deliberate 503).
+        env = dict(
+            os.environ,
+            VIGIL_DATA_DIR=str(self.folder),
+            VIGIL_API_RATE_PER_SECOND="0",
+            VIGIL_FEDERATION_INSTANCE="fuzz",
+        )
         self.log = (self.folder / "server.log").open("ab")
         self.process = subprocess.Popen(
             [sys.executable, "-m", "vigil", "serve", "--port", str(port), "--no-access-log"],

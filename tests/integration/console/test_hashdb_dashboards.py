@@ -101,7 +101,9 @@ def test_dashboards_and_hash_database_pages(
         assert conflicts.status_code == 200 and f'href="/console/media/{media_id}"' in conflicts.text
         assert 'class="side"' in conflicts.text and "Hotline GB / ana" in conflicts.text
     with sessions() as session:
-        actions = list(session.execute(select(AuditEntry.action, AuditEntry.actor)).tuples())
+        actions = [
+            (action, actor) for action, actor in session.execute(select(AuditEntry.action, AuditEntry.actor))
+        ]
     assert ("hashlists.vote", "console:ana") in actions
 
 
@@ -138,5 +140,7 @@ def test_series_pages_and_who_may_identify(
         assert ivy.post(url, data=form).status_code == 409
         assert ivy.post(f"/console/series/{series_id}/victims/999999/identify", data=form).status_code == 404
     with sessions() as session:
-        actions = list(session.execute(select(AuditEntry.action, AuditEntry.actor)).tuples())
+        actions = [
+            (action, actor) for action, actor in session.execute(select(AuditEntry.action, AuditEntry.actor))
+        ]
     assert ("victims.identify", "console:ivy") in actions

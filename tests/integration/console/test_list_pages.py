@@ -33,7 +33,9 @@ def _client(settings: Settings) -> TestClient:
 
 def _actions(sessions: sessionmaker[Session]) -> list[tuple[str, str]]:
     with sessions() as session:
-        return list(session.execute(select(AuditEntry.action, AuditEntry.actor)).tuples())
+        return [
+            (action, actor) for action, actor in session.execute(select(AuditEntry.action, AuditEntry.actor))
+        ]
 
 
 @pytest.mark.parametrize("db_settings", ["sqlite"], indirect=True)
@@ -200,6 +202,12 @@ def test_blocklist_and_keyword_pages(db_settings: Settings, sessions: sessionmak
         assert ok.status_code == 200 and 'data-state="confirmed"' in ok.text
         kw_published = bob.post("/console/keywords/search-terms/publish", data={"csrf": bob_csrf}).text
         (kw_signature,) = re.findall(r'class="url signature">([^<]+)<', kw_published)
+        # An expiry set on a listed term; a date the page cannot read is refused and changes nothing.
+        term = {"csrf": bob_csrf, "term": "benign test phrase"}
+        expiring = bob.post("/console/keywords/search-terms/expire", data=term | {"at": "2999-01-01 00:00"})
+        assert expiring.status_code == 200 and "2999-01-01" in expiring.text
+        refused = bob.post("/console/keywords/search-terms/expire", data=term | {"at": "next week"})
+        assert refused.status_code == 422 and "is not a date and time" in refused.text
 
         sign_in(ivy, "ivy", {})
         seen = ivy.get("/console/blocklists").text
@@ -233,5 +241,6 @@ def test_blocklist_and_keyword_pages(db_settings: Settings, sessions: sessionmak
         ("keywords.add", "console:ana"),
         ("keywords.confirm", "console:bob"),
         ("keywords.publish", "console:bob"),
+        ("keywords.expire", "console:bob"),
     ):
         assert (action, actor) in actions

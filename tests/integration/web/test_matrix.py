@@ -112,6 +112,7 @@ CONSOLE: Final[dict[tuple[str, str], frozenset[Role]]] = {
     ("POST", "/console/keywords/{name}/propose"): ANALYSTS,
     ("POST", "/console/keywords/{name}/confirm"): ANALYSTS,
     ("POST", "/console/keywords/{name}/remove"): ANALYSTS,
+    ("POST", "/console/keywords/{name}/expire"): ANALYSTS,
     ("POST", "/console/keywords/{name}/publish"): ANALYSTS,
     ("POST", "/console/sign-out"): CSTAFF,
     ("GET", "/console/queue"): CSTAFF,

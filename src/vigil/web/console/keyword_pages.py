@@ -195,6 +195,23 @@ async def remove(
     )
 
 
+@router.post("/console/keywords/{name}/expire", name="console.keyword_expire")
+async def expire(
+    request: Request,
+    user: Curator,
+    name: ListName,
+    term: Annotated[str, Form(max_length=500)] = "",
+    language: Language = "en",
+    at: Annotated[str, Form(max_length=40)] = "",
+) -> Response:
+    service = _service(request, user)
+
+    def run() -> None:
+        service.expire(term, by=user.name, at=parse_when(at), language=language, list_name=name)
+
+    return await _act(request, user, name, run)
+
+
 @router.post("/console/keywords/{name}/publish", name="console.keyword_publish")
 async def publish(request: Request, user: Curator, name: ListName) -> Response:
     service = _service(request, user)
