@@ -10,6 +10,7 @@ from pydantic import BaseModel
 from vigil.auth.authenticate import Principal
 from vigil.auth.roles import may_receive
 from vigil.matching import ListMatch, normalize_signal
+from vigil.signals import registry
 from vigil.signals.base import InvalidSignalError
 from vigil.video.matching import TimeRange as VideoRange
 from vigil.video.matching import VideoMatch
@@ -19,6 +20,11 @@ from vigil.web.problems import Problem
 MAX_MATCHES: Final = 100
 #: Largest PDQ threshold a caller may ask for: beyond it every query scans the whole index.
 MAX_THRESHOLD: Final = 64
+#: Characters of a signal in a lookup: any picture's hash or digest fits.
+MAX_SIGNAL_CHARS: Final = 200
+#: Characters of a video's signal (vPDQ, about 85 a frame: some 3,000 frames, 50 minutes hashed once a
+#: second). A GET's URL is bounded further by the server (16 KiB); longer videos go by POST.
+MAX_VIDEO_SIGNAL_CHARS: Final = 256 * 1024
 
 
 class TimeRange(BaseModel):
@@ -107,6 +113,9 @@ def parse_lists(text: str | None) -> list[str] | None:
 
 
 def canonical(signal_type: str, value: str) -> str:
+    limit = MAX_VIDEO_SIGNAL_CHARS if signal_type in registry.video_types() else MAX_SIGNAL_CHARS
+    if len(value) > limit:
+        raise Problem(422, f"a {signal_type} signal is at most {limit:,} characters, got {len(value):,}")
     try:
         return normalize_signal(signal_type, value)
     except (InvalidSignalError, ValueError) as exc:

@@ -23,7 +23,7 @@ from vigil.signals.content import HashResult
 from vigil.signals.values import Signals
 from vigil.video.signal import VPDQ, to_pytx
 from vigil.web.context import AppContext, context
-from vigil.web.matching import audience, canonical, parse_lists
+from vigil.web.matching import MAX_VIDEO_SIGNAL_CHARS, audience, canonical, parse_lists
 from vigil.web.policy import require
 from vigil.web.problems import PROBLEM_RESPONSES, Problem
 from vigil.web.roles import LOOKUP
@@ -61,7 +61,7 @@ class RawLookupResponse(BaseModel):
 def _signal_type(name: str) -> str:
     """Vigil's type for HMA's name; a type only Vigil knows (a plugin's) goes by its own name."""
     kind = SIGNAL_TYPES.get(name, name)
-    if kind not in lookup_signals():  # vpdq is hashed but not yet looked up
+    if kind not in lookup_signals():
         raise Problem(400, f"No such SignalType '{name}'")
     return kind
 
@@ -103,7 +103,7 @@ def _url_refused(url: str | None) -> None:
 def raw_lookup(
     who: Annotated[Principal, require(*LOOKUP)],
     ctx: Annotated[AppContext, Depends(context)],
-    signal: Annotated[str, Query(max_length=200)],
+    signal: Annotated[str, Query(max_length=MAX_VIDEO_SIGNAL_CHARS)],
     signal_type: Annotated[str, Query(max_length=50)],
     banks: Annotated[str | None, Query(max_length=2000)] = None,
     include_distance: Annotated[str, Query(max_length=10)] = "false",
@@ -122,7 +122,7 @@ def raw_lookup(
 def lookup(
     who: Annotated[Principal, require(*LOOKUP)],
     ctx: Annotated[AppContext, Depends(context)],
-    signal: Annotated[str | None, Query(max_length=200)] = None,
+    signal: Annotated[str | None, Query(max_length=MAX_VIDEO_SIGNAL_CHARS)] = None,
     signal_type: Annotated[str | None, Query(max_length=50)] = None,
     banks: Annotated[str | None, Query(max_length=2000)] = None,
     url: Annotated[str | None, Query(max_length=2000)] = None,
