@@ -181,11 +181,18 @@ def add_command(
     Console(stderr=True).print(f"{index_path}: {len(index)} hashes (+{len(hashes)})", highlight=False)
 
 
+def _is_file(name: str) -> bool:
+    try:
+        return Path(name).exists()
+    except OSError:  # a value longer than a file name may be (a vPDQ) is not one
+        return False
+
+
 def _query_lines(queries: str, width: int) -> Iterator[str]:
     """Lines of the ``queries`` file, of standard input (``-``), or ``queries`` itself when it is one
     hash rather than a file name. Values of no fixed width (``width`` 0: a vPDQ, its frames separated
     by ``;``) are whole lines; others are the line up to a comma."""
-    if queries != "-" and not Path(queries).exists() and (len(queries.strip()) == width or not width):
+    if queries != "-" and not _is_file(queries) and (len(queries.strip()) == width or not width):
         yield queries.strip()
         return
     with _opened(queries) as f:
