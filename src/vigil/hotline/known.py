@@ -155,10 +155,16 @@ VIDEO_MATCHES_RECORDED: Final = 10
 
 
 def record_video_matches(
-    lifecycle: Lifecycle, session: Session, case: Case, matches: Sequence[ListMatch]
+    lifecycle: Lifecycle,
+    session: Session,
+    case: Case,
+    matches: Sequence[ListMatch],
+    *,
+    item: int | None = None,
 ) -> None:
-    """A ``match.video`` event per list entry a fetched video matched: the entry, the percentages and
-    where in both videos the matching content is (seconds), so that the case says what matched where."""
+    """A ``match.video`` event per list entry a fetched video matched (the reported URL's body, or the
+    page item at position ``item``): the entry, the percentages and where in both videos the matching
+    content is (seconds), so that the case says what matched where."""
     videos = [(m, m.video) for m in matches if m.video is not None]
     for match, video in videos[:VIDEO_MATCHES_RECORDED]:
         lifecycle.record(
@@ -166,6 +172,7 @@ def record_video_matches(
             case,
             "match.video",
             "system",
+            **({} if item is None else {"item": item}),
             list=match.list,
             version=match.version,
             entry_id=match.entry_id,

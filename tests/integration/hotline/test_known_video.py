@@ -58,14 +58,22 @@ def test_a_fetched_video_is_matched_through_the_lists(
         known = service.submit(site.put("good.example", "/clip.avi", Page(body=copy))).case_id
         other = clip(60, 10, (320, 240), seed=9)
         unknown = service.submit(site.put("good.example", "/other.mp4", Page(body=other))).case_id
+        site.put("good.example", "/v/1.avi", Page(body=copy))
+        html = b'<!doctype html><html><body><video src="/v/1.avi"></video></body></html>'
+        page = site.put("good.example", "/watch/", Page(body=html, headers={"Content-Type": "text/html"}))
+        on_page = service.submit(page).case_id
         assert service.process(known) == "notified"
         assert service.process(unknown) == "triage"
+        # A page showing the copy: its video item is hashed and matched the same way.
+        assert service.process(on_page) == "notified"
     with sessions() as session:
         assessment = session.execute(select(Assessment).where(Assessment.case_id == known)).scalar_one()
         events = session.execute(select(CaseEvent).where(CaseEvent.kind == "match.video")).scalars().all()
     assert (assessment.assessed_by, assessment.category, assessment.verdict) == ("hashdb", "1", "illegal")
-    [event] = events
-    assert event.case_id == known and event.details["list"] == "hotline"
+    [event, item_event] = sorted(events, key=lambda e: e.case_id)
+    assert (item_event.case_id, item_event.details["item"]) == (on_page, 0)
+    assert item_event.details["compared_ranges"] == [[2.0, 5.0]]
+    assert event.case_id == known and event.details["list"] == "hotline" and "item" not in event.details
     assert event.details["query_percent"] == 100.0 and event.details["distance"] == 0
     # Seconds 0-3 of the reported copy are seconds 2-5 of the listed video.
     assert event.details["query_ranges"] == [[0.0, 3.0]]
