@@ -49,6 +49,11 @@ class Settings(BaseSettings):
     import_max_signal_chars: int = Field(
         default=65_536, gt=0, description="Characters of a signal value (PhotoDNA...); longer: rejected."
     )
+    import_max_video_signal_chars: int = Field(
+        default=1024 * 1024,
+        gt=0,
+        description="Characters of a video's signal value (vPDQ: ~12,000 frames); longer: rejected.",
+    )
 
     # The web API (vigil serve).
     api_rate_per_second: float = Field(

@@ -5,10 +5,10 @@ from __future__ import annotations
 import itertools
 import json
 import sys
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager, nullcontext
 from pathlib import Path
-from typing import Annotated, TextIO
+from typing import Annotated, Any, TextIO
 
 import typer
 from rich.console import Console
@@ -16,7 +16,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from vigil.config import Settings
 from vigil.db.session import make_engine, make_session_factory
-from vigil.index import ExactIndex, PdqIndex, load_index
+from vigil.index import AnyIndex, PdqIndex, VpdqIndex, load_index
 from vigil.index.live import DELTA_LIMIT
 from vigil.matching.list_index import list_index
 from vigil.matching.signals import lookup_signals
@@ -134,8 +134,11 @@ def build_command(
     err.print(f"{output}: {len(index)} {signal} hashes", highlight=False)
 
 
-def _build(source: str, signal: str, bar: Progress | None) -> PdqIndex | ExactIndex:
+def _build(source: str, signal: str, bar: Progress | None) -> AnyIndex:
     """Read and index ``source``, following the steps on ``bar`` when there is one."""
+    if signal in VpdqIndex.signals():
+        # A vPDQ value is many comma-separated lines itself: it does not fit `hex,id` lines.
+        raise InputError("a vpdq index is built from a hash list: use --list")
     on_line = on_chunk = None
     if bar is not None:
         reading = bar.add_task("reading", total=None)
@@ -151,7 +154,7 @@ def _build(source: str, signal: str, bar: Progress | None) -> PdqIndex | ExactIn
         hashes, ids = read_rows(f, on_line)
     if signal == PDQ.name:
         return PdqIndex.build(hashes, ids, progress=on_chunk)
-    built: PdqIndex | ExactIndex = indexed_types()[signal].build_index(hashes, ids)
+    built: AnyIndex = indexed_types()[signal].build_index(hashes, ids)
     return built
 
 
@@ -178,17 +181,25 @@ def add_command(
     Console(stderr=True).print(f"{index_path}: {len(index)} hashes (+{len(hashes)})", highlight=False)
 
 
+def _is_file(name: str) -> bool:
+    try:
+        return Path(name).exists()
+    except OSError:  # a value longer than a file name may be (a vPDQ) is not one
+        return False
+
+
 def _query_lines(queries: str, width: int) -> Iterator[str]:
     """Lines of the ``queries`` file, of standard input (``-``), or ``queries`` itself when it is one
-    hash rather than a file name."""
-    if queries != "-" and not Path(queries).exists() and len(queries.strip()) == width:
+    hash rather than a file name. Values of no fixed width (``width`` 0: a vPDQ, its frames separated
+    by ``;``) are whole lines; others are the line up to a comma."""
+    if queries != "-" and not _is_file(queries) and (len(queries.strip()) == width or not width):
         yield queries.strip()
         return
     with _opened(queries) as f:
         for line in f:
             text = line.strip()
             if text and not text.startswith("#"):
-                yield text.partition(",")[0].strip()
+                yield text if not width else text.partition(",")[0].strip()
 
 
 @app.command("query")
@@ -213,7 +224,7 @@ def query_command(
         index = load_index(index_path)
         lines = _query_lines(queries, 2 * index.hash_bytes)
         while batch := list(itertools.islice(lines, QUERY_BATCH)):
-            answers = index.query_many(batch, threshold)
+            answers: Sequence[Sequence[Any]] = index.query_many(batch, threshold)
             out = sys.stdout
             for text, matches in zip(batch, answers, strict=True):
                 found = [{"id": m.id, "distance": m.distance} for m in matches]

@@ -1,12 +1,14 @@
 """CSV hash sets with a header row. Columns (any order, case-insensitive; all optional but one hash):
 
-``sha256, md5, sha1`` hex digests · ``pdq`` one or more PDQ hashes separated by spaces ·
-``photodna`` opaque value · ``category`` and ``scheme`` (e.g. ``1`` and ``vics-us``; an empty scheme means
-the importer's default) · ``size`` bytes · ``mime_type`` · ``series``.
-The output of ``vigil hash --format csv`` reads as is: ``path`` and ``pdq_quality`` are accepted and
-rows with an ``error`` are rejected. A digest type a plugin registers (``sha512``) is a column of its
-name. Other columns are ignored with a warning. Exports write
-``sha256,md5,sha1,pdq,photodna,category,scheme,size,mime_type`` in that order, then the plugins' columns.
+``sha256, md5, sha1`` hex digests · ``pdq`` one or more PDQ hashes separated by spaces · ``vpdq`` a
+video's vPDQ (Meta's text form, its frames separated by ``;``, spaces or line breaks in a quoted cell) ·
+``photodna`` opaque value · ``category`` and ``scheme`` (e.g. ``1`` and ``vics-us``; an empty scheme
+means the importer's default) · ``size`` bytes · ``mime_type`` · ``series``. The output of ``vigil hash
+--format csv`` reads as is: ``path``, ``pdq_quality`` and ``vpdq_quality`` are accepted and rows with
+an ``error`` are rejected. A digest type a plugin registers (``sha512``) is a column of its name. Other
+columns are ignored with a warning. Exports write
+``sha256,md5,sha1,pdq,photodna,category,scheme,size,mime_type,vpdq`` in that order (a vPDQ's frames
+separated by ``;``, so that a row stays one line), then the plugins' columns.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from vigil.formats.base import Diagnostics, FormatError, HashRecord, Rejected, p
 from vigil.formats.encoding import BoundedLines, text_stream
 from vigil.formats.limits import DEFAULT_LIMITS, ReadLimits, quote, too_long
 from vigil.signals import registry
+from vigil.video.signal import VPDQ
 
 EXPORT_COLUMNS: Final = (
     "sha256",
@@ -30,8 +33,9 @@ EXPORT_COLUMNS: Final = (
     "scheme",
     "size",
     "mime_type",
+    VPDQ.name,
 )
-_IDENTITY: Final = frozenset({"sha256", "md5", "sha1", "pdq", "photodna"})
+_IDENTITY: Final = frozenset({"sha256", "md5", "sha1", "pdq", "photodna", VPDQ.name})
 _KNOWN: Final = frozenset({*EXPORT_COLUMNS, "series"})
 
 
@@ -41,14 +45,15 @@ def _plugin_columns() -> tuple[str, ...]:
 
 
 #: Columns of ``vigil hash --format csv`` that carry nothing to import.
-_TOLERATED: Final = frozenset({"path", "pdq_quality", "pdq_dihedral", "error"})
+_TOLERATED: Final = frozenset({"path", "pdq_quality", "pdq_dihedral", "vpdq_quality", "error"})
 
 
 def _set_hashes(record: HashRecord, row: dict[str, str]) -> str | None:
-    """Digests, then PDQ hashes (several separated by spaces), then plugins' digests; the first
-    invalid value's reason."""
+    """Digests, then PDQ hashes (several separated by spaces), then the vPDQ (one per row), then
+    plugins' digests; the first invalid value's reason."""
     pairs = [(kind, row[kind]) for kind in ("sha256", "md5", "sha1") if row.get(kind)]
     pairs += [("pdq", value) for value in (row.get("pdq") or "").split()]
+    pairs += [(VPDQ.name, row[VPDQ.name])] if row.get(VPDQ.name) else []
     pairs += [(kind, row[kind]) for kind in _plugin_columns() if row.get(kind)]
     for kind, value in pairs:
         problem = set_hash(record, kind, value)
@@ -86,7 +91,7 @@ class CsvFormat:
 
     @property
     def description(self) -> str:
-        return "CSV with a header row: sha256,md5,sha1,pdq,photodna,category,scheme,size,mime_type"
+        return "CSV with a header row: sha256,md5,sha1,pdq,photodna,category,scheme,size,mime_type,vpdq"
 
     def read(
         self, stream: BinaryIO, diagnostics: Diagnostics, limits: ReadLimits = DEFAULT_LIMITS
@@ -107,7 +112,7 @@ class CsvFormat:
             plugins = _plugin_columns()
             if not _IDENTITY.union(plugins).intersection(columns):
                 raise FormatError(
-                    "CSV header names no hash column (sha256, md5, sha1, pdq or photodna): "
+                    "CSV header names no hash column (sha256, md5, sha1, pdq, vpdq or photodna): "
                     f"{quote(','.join(header), 200)}"
                 )
             for name in columns:
@@ -142,6 +147,7 @@ class CsvFormat:
             extra = [" ".join(v for k, v in r.signals if k == kind) for kind in plugins]
             pdq = " ".join(v for k, v in r.signals if k == "pdq")
             photodna = next((v for k, v in r.signals if k == "photodna"), "")
+            vpdq = next((v.replace("\n", ";") for k, v in r.signals if k == VPDQ.name), "")
             writer.writerow(
                 [
                     r.sha256 or "",
@@ -153,6 +159,7 @@ class CsvFormat:
                     (r.scheme or "") if r.category else "",
                     "" if r.size is None else r.size,
                     r.mime_type or "",
+                    vpdq,
                     *extra,
                 ]
             )

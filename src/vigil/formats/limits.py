@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, BinaryIO, Final
 
 from vigil.formats.base import FormatError
+from vigil.signals import registry
 
 if TYPE_CHECKING:
     from vigil.config import Settings
@@ -47,8 +48,11 @@ class ReadLimits:
     max_record_values: int = 100_000
     #: Characters of any one string of a record (a JSON string, a CSV field).
     max_string_chars: int = 1024 * 1024
-    #: Characters of a signal's value (PhotoDNA, vPDQ, other opaque signals).
+    #: Characters of a signal's value (PhotoDNA, other opaque signals).
     max_signal_chars: int = 65_536
+    #: Characters of a video signal's value (vPDQ: about 85 per frame, so some 12,000 frames, over three
+    #: hours hashed once a second): a value grows with its video, unlike any picture's.
+    max_video_signal_chars: int = 1024 * 1024
 
 
 DEFAULT_LIMITS: Final = ReadLimits()
@@ -63,6 +67,7 @@ def limits_of(settings: Settings) -> ReadLimits:
         max_record_values=settings.import_max_record_values,
         max_string_chars=settings.import_max_string_chars,
         max_signal_chars=settings.import_max_signal_chars,
+        max_video_signal_chars=settings.import_max_video_signal_chars,
     )
 
 
@@ -99,8 +104,9 @@ def field_problem(record: HashRecord, limits: ReadLimits) -> str | None:
     for kind, value in record.signals:
         if len(kind) > SIGNAL_TYPE_CHARS:
             return too_long("signal type", SIGNAL_TYPE_CHARS)
-        if len(value) > limits.max_signal_chars:
-            return too_long(f"{kind} value", limits.max_signal_chars)
+        limit = limits.max_video_signal_chars if kind in registry.video_types() else limits.max_signal_chars
+        if len(value) > limit:
+            return too_long(f"{kind} value", limit)
     return None
 
 

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from sqlalchemy.orm import Session
 
 from vigil.hotline.fetch import Fetched, FetchError, FetchRefusedError, FetchTooLargeError
-from vigil.hotline.known import KnownContent, identify, list_matches
+from vigil.hotline.known import KnownContent, identify, list_matches, record_video_matches
 from vigil.hotline.models import Case, Evidence, PageItem
 from vigil.hotline.pages import PageItems, data_url_bytes, extract, is_html
 from vigil.hotline.runtime import Hotline
@@ -146,6 +146,7 @@ def record_items(
         if fetched is not None and item.signals is not None:
             row.evidence_id = capture(session, case, fetched, item.signals).id
             found = identify(session, item.signals, hl.settings.hotline_jurisdiction, item.matches)
+            record_video_matches(hl.lifecycle, session, case, item.matches, item=item.position)
             row.media_id, row.matched_on, row.distance = found.media_id, found.matched_on, found.distance
             row.outcome = "unknown" if found.media_id is None else "matched"
             if found.known is not None:

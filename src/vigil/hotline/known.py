@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Final
 
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
@@ -23,6 +24,10 @@ from vigil.matching import ListMatch, Matcher
 from vigil.signals.registry import IDENTITY_DIGESTS as DIGESTS
 from vigil.signals.registry import extra_digest_types
 from vigil.signals.values import Signals
+
+if TYPE_CHECKING:
+    from vigil.hotline.lifecycle import Lifecycle
+    from vigil.hotline.models import Case
 
 #: Verdicts from the most to the least consequential: a page is judged by its worst known item.
 SEVERITY = ("illegal", "undetermined", "not_illegal")
@@ -143,3 +148,37 @@ def worst(verdicts: Sequence[KnownContent]) -> KnownContent | None:
     """The most consequential of several known items' verdicts (a page's)."""
     ranked = sorted(verdicts, key=lambda k: SEVERITY.index(k.verdict) if k.verdict in SEVERITY else 1)
     return ranked[0] if ranked else None
+
+
+#: Video matches written to a case's events: the nearest few are what an analyst reads.
+VIDEO_MATCHES_RECORDED: Final = 10
+
+
+def record_video_matches(
+    lifecycle: Lifecycle,
+    session: Session,
+    case: Case,
+    matches: Sequence[ListMatch],
+    *,
+    item: int | None = None,
+) -> None:
+    """A ``match.video`` event per list entry a fetched video matched (the reported URL's body, or the
+    page item at position ``item``): the entry, the percentages and where in both videos the matching
+    content is (seconds), so that the case says what matched where."""
+    videos = [(m, m.video) for m in matches if m.video is not None]
+    for match, video in videos[:VIDEO_MATCHES_RECORDED]:
+        lifecycle.record(
+            session,
+            case,
+            "match.video",
+            "system",
+            **({} if item is None else {"item": item}),
+            list=match.list,
+            version=match.version,
+            entry_id=match.entry_id,
+            distance=match.distance,
+            query_percent=round(video.query_percent, 2),
+            compared_percent=round(video.compared_percent, 2),
+            query_ranges=[[r.start, r.end] for r in video.query_ranges],
+            compared_ranges=[[r.start, r.end] for r in video.compared_ranges],
+        )

@@ -3,6 +3,7 @@ web app, the CLI, a queue worker) and passed down; tests swap single parts (cloc
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 from datetime import timedelta
 
@@ -20,7 +21,8 @@ from vigil.hotline.ipdata import IpData, PackagedIpData
 from vigil.hotline.lifecycle import Lifecycle
 from vigil.hotline.notices import Mailer, SmtpMailer, load_signing_key
 from vigil.matching import Matcher
-from vigil.signals.content import HashOptions
+from vigil.signals.content import HashOptions, VideoOptions
+from vigil.video.limits import VideoLimits
 
 
 @dataclass
@@ -50,6 +52,14 @@ class Hotline:
 
     def close(self) -> None:
         self.http.close()
+
+
+def fetched_videos(settings: Settings) -> VideoOptions:
+    """How a fetched video is hashed: as ``vigil hash`` does, within the video limits and never past
+    the fetch's own cap (the body is in memory already, bounded by ``VIGIL_HOTLINE_FETCH_MAX_BYTES``)."""
+    limits = VideoLimits.from_settings(settings)
+    capped = dataclasses.replace(limits, max_bytes=min(limits.max_bytes, settings.hotline_fetch_max_bytes))
+    return VideoOptions(capped, settings.vpdq_seconds_per_hash)
 
 
 def build_hotline(
@@ -86,6 +96,7 @@ def build_hotline(
             fast=settings.pdq_fast,
             dihedral=True,
             regions=settings.pdq_regions,
+            video=fetched_videos(settings),
         ),
         matcher=matcher or Matcher.from_settings(settings, sessions),
     )

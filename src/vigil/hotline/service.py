@@ -18,7 +18,7 @@ from vigil.hotline import actions
 from vigil.hotline.fetch import Fetched, FetchError, FetchRefusedError
 from vigil.hotline.follow import FollowedPage, follow_page, record_items
 from vigil.hotline.item_rule import case_category, items_say, jurisdiction_scheme
-from vigil.hotline.known import identify, list_matches, worst
+from vigil.hotline.known import identify, list_matches, record_video_matches, worst
 from vigil.hotline.lifecycle import CLOSED
 from vigil.hotline.models import Assessment, Case, Evidence, Hold, Report
 from vigil.hotline.runtime import Hotline
@@ -178,6 +178,7 @@ class HotlineService:
             if fetched is not None and signals is not None:
                 evidence = self._capture(session, case, fetched, signals)
                 found = identify(session, signals, self.hl.settings.hotline_jurisdiction, matches)
+                record_video_matches(self.hl.lifecycle, session, case, matches)
                 case.media_id = found.media_id
                 known = found.known
                 if known is None and page is not None:

@@ -15,9 +15,10 @@ from vigil.index.base import Index, Match, SnapshotError
 from vigil.index.exact import ExactIndex
 from vigil.index.pdq import PdqIndex
 from vigil.index.regions import RegionIndex
+from vigil.index.vpdq import VpdqIndex
 
 #: What :func:`load_index` returns.
-AnyIndex = PdqIndex | ExactIndex | RegionIndex
+AnyIndex = PdqIndex | ExactIndex | RegionIndex | VpdqIndex
 
 
 def load_index(path: str | Path, *, populate: bool = False, verify: bool = False) -> AnyIndex:
@@ -25,6 +26,8 @@ def load_index(path: str | Path, *, populate: bool = False, verify: bool = False
     signal = snapshot.peek_signal(path)
     if signal in RegionIndex.signals():
         return RegionIndex.load(path, populate=populate, verify=verify)
+    if signal in VpdqIndex.signals():
+        return VpdqIndex.load(path, populate=populate, verify=verify)
     if signal in PdqIndex.signals():
         return PdqIndex.load(path, populate=populate, verify=verify)
     if signal in ExactIndex.signals():
@@ -40,5 +43,6 @@ __all__ = [
     "PdqIndex",
     "RegionIndex",
     "SnapshotError",
+    "VpdqIndex",
     "load_index",
 ]

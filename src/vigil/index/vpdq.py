@@ -9,6 +9,12 @@ stored. A query searches all its kept frames at once; the videos with any frame 
 and for each the percentages are counted exactly from the hit pairs (every pair within the distance is
 returned, so nothing is estimated).
 
+As an index of a signal type (list snapshots, ``vigil index build``, :mod:`vigil.matching.content`),
+:meth:`query_many` takes vPDQ values (text) and answers :class:`VideoHit`: the id, a distance on a 0-100
+scale (``100 - floor(query %)``: 0 when every kept query frame matched, 20 at pytx's 80 % threshold) and
+the whole :class:`VideoMatch` (percentages and time ranges). Ids given through :meth:`from_values` may
+repeat (an entry with two vPDQ values): each id is then answered once, at its best video.
+
 Memory: the PDQ index's (about 97 bytes a frame at 6 M frames) plus frame number (4) and timestamp (8)
 per frame, and id and start (16) per video. The snapshot is one :mod:`vigil.index.snapshot` file (signal
 ``vpdq``): the PDQ index's arrays under their own names, then ``frame_numbers``, ``frame_times``,
@@ -18,9 +24,10 @@ per frame, and id and start (16) per video. The snapshot is one :mod:`vigil.inde
 from __future__ import annotations
 
 import dataclasses
+import math
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Any, Final, Self
+from typing import Any, Final, NamedTuple, Self
 
 import numpy as np
 import numpy.typing as npt
@@ -32,6 +39,7 @@ from vigil.index.live import frozen
 from vigil.index.pdq import SIGNAL as PDQ_SIGNAL
 from vigil.index.pdq import PdqIndex, Progress, Strategy
 from vigil.video.matching import (
+    DISTANCE,
     F64,
     I32,
     I64,
@@ -47,7 +55,7 @@ from vigil.video.matching import (
     percent,
     ranges,
 )
-from vigil.video.signal import VPDQ
+from vigil.video.signal import VPDQ, frames_from_text
 
 SIGNAL: Final = VPDQ.name
 FORMAT: Final = 1
@@ -63,9 +71,30 @@ class IndexQualityError(Invalid):
     """A rule whose quality threshold differs from the one the index dropped frames with."""
 
 
+class ImmutableIndexError(Invalid):
+    """A change asked of an index that is only ever built whole."""
+
+
+class VideoHit(NamedTuple):
+    """An indexed video a query matched, as matching reads any index's answer (``id``, ``distance``),
+    with the rule's whole answer beside it."""
+
+    id: int
+    distance: int
+    video: VideoMatch
+
+
+def hit_distance(match: VideoMatch) -> int:
+    """The 0-100 distance of a match: ``100 - floor(query %)`` (module docstring)."""
+    return 100 - math.floor(match.query_percent)
+
+
 class VpdqIndex:
     """Videos searchable by vPDQ. Build with :meth:`build` or :meth:`from_arrays`, or :meth:`load` a
     snapshot; immutable once built (rebuild to add or remove videos)."""
+
+    #: The PDQ distance at which two frames match, unless :attr:`rule` says otherwise.
+    default_threshold: Final = DISTANCE
 
     def __init__(self, pdq: PdqIndex, numbers: I32, stamps: F64, ids: I64, starts: I64, quality: int) -> None:
         self._pdq = pdq
@@ -75,6 +104,32 @@ class VpdqIndex:
         self._starts = starts
         #: Frames of lower quality were dropped at build: queries must use the same threshold.
         self.quality = quality
+        #: The rule :meth:`query_many` applies (whoever loads the index sets the configured one).
+        self.rule = Rule(quality=quality)
+        #: Part of the index protocol; this index is immutable, so there is never anything to compact.
+        self.auto_compact = False
+
+    @property
+    def signal(self) -> str:
+        return SIGNAL
+
+    @classmethod
+    def signals(cls) -> frozenset[str]:
+        return frozenset({SIGNAL})
+
+    @property
+    def hash_bytes(self) -> int:
+        """0: a value is as long as its video (no fixed width)."""
+        return 0
+
+    def compact(self) -> None:
+        """Nothing to fold: the index is built whole."""
+
+    def add(self, hashes: Iterable[str], ids: npt.ArrayLike | None = None) -> None:
+        raise ImmutableIndexError("a vPDQ index is not added to: rebuild it with every video")
+
+    def remove(self, ids: npt.ArrayLike) -> int:
+        raise ImmutableIndexError("a vPDQ index is not removed from: rebuild it without the videos")
 
     # -- building ------------------------------------------------------------------------------------
 
@@ -86,8 +141,10 @@ class VpdqIndex:
         quality: int = QUALITY,
         strategy: Strategy = "auto",
         progress: Progress | None = None,
+        unique_ids: bool = True,
     ) -> Self:
-        """Index ``(id, frames)`` pairs; ids must be unique. ``progress`` follows the PDQ bucketing."""
+        """Index ``(id, frames)`` pairs; ids must be unique unless ``unique_ids`` is False (then
+        :meth:`query` may answer an id more than once). ``progress`` follows the PDQ bucketing."""
         ids: list[int] = []
         parts: list[Frames] = []
         for ident, video in videos:
@@ -104,7 +161,25 @@ class VpdqIndex:
             )
         else:
             frames = _no_frames()
-        return cls._from_checked(frames, starts, np.array(ids, dtype=np.int64), quality, strategy, progress)
+        return cls._from_checked(
+            frames, starts, np.array(ids, dtype=np.int64), quality, strategy, progress, unique_ids
+        )
+
+    @classmethod
+    def from_values(
+        cls, values: Iterable[str], ids: npt.ArrayLike | None = None, *, rule: Rule | None = None
+    ) -> Self:
+        """Index vPDQ values (either text form) under ``ids`` (default 0..N-1; they may repeat), keeping
+        frames of ``rule``'s quality and applying ``rule`` in :meth:`query_many`."""
+        texts = list(values)
+        id_list = list(range(len(texts))) if ids is None else np.asarray(ids, dtype=np.int64).tolist()
+        if len(id_list) != len(texts):
+            raise InvalidFramesError(f"{len(texts)} values but {len(id_list)} ids")
+        rule = rule or Rule()
+        videos = ((ident, frames_from_text(text)) for ident, text in zip(id_list, texts, strict=True))
+        index = cls.build(videos, quality=rule.quality, unique_ids=False)
+        index.rule = rule
+        return index
 
     @classmethod
     def from_arrays(
@@ -141,9 +216,10 @@ class VpdqIndex:
         quality: int,
         strategy: Strategy,
         progress: Progress | None,
+        unique_ids: bool = True,
     ) -> Self:
         Rule(quality=quality)  # checks the range
-        if np.unique(ids).shape[0] != ids.shape[0]:
+        if unique_ids and np.unique(ids).shape[0] != ids.shape[0]:
             raise InvalidFramesError("video ids must be unique")
         keep = _kept_rows(frames, starts, quality)
         video = np.repeat(np.arange(ids.shape[0]), np.diff(starts))[keep]
@@ -172,13 +248,23 @@ class VpdqIndex:
         return int(self._numbers.shape[0])
 
     def query(
-        self, video: FrameArraysLike, rule: Rule | None = None, *, threads: int | None = None
+        self,
+        video: FrameArraysLike | str,
+        rule: Rule | None = None,
+        *,
+        threshold: int | None = None,
+        threads: int | None = None,
     ) -> list[VideoMatch]:
-        """Every indexed video that ``video`` matches under ``rule`` (default: pytx's thresholds), by
-        query percentage, then compared percentage (both descending), then id. A video with no frame
-        within the distance is never a match, whatever the thresholds. The frames are searched on
-        ``threads`` threads (default: one per CPU; fewer for a short video)."""
-        rule = rule or Rule(quality=self.quality)
+        """Every indexed video that ``video`` (frames, or a vPDQ value) matches under ``rule`` (default:
+        :attr:`rule`), by query percentage, then compared percentage (both descending), then id;
+        ``threshold`` replaces the rule's PDQ distance between frames. A video with no frame within the
+        distance is never a match, whatever the thresholds. The frames are searched on ``threads``
+        threads (default: one per CPU; fewer for a short video)."""
+        rule = rule or self.rule
+        if threshold is not None:
+            rule = dataclasses.replace(rule, distance=int(threshold))
+        if isinstance(video, str):
+            video = frames_from_text(video)
         if rule.quality != self.quality:
             raise IndexQualityError(
                 f"this index keeps frames of quality >= {self.quality}; rebuild it to match at {rule.quality}"
@@ -229,6 +315,22 @@ class VpdqIndex:
             )
         out.sort(key=lambda m: (-m.query_percent, -m.compared_percent, m.id))
         return out
+
+    def query_many(
+        self, values: Iterable[str | FrameArraysLike], threshold: int | None = None
+    ) -> list[list[VideoHit]]:
+        """Per query (a vPDQ value, or frames), the matching videos under :attr:`rule`, each id once,
+        by (distance, id). ``threshold``, when given, is the PDQ distance at which two frames match
+        (the rule's otherwise): a lookup's PDQ threshold means the same for the frames of a video."""
+        answers: list[list[VideoHit]] = []
+        for value in values:
+            best: dict[int, VideoMatch] = {}
+            for match in self.query(value, threshold=threshold):
+                best.setdefault(match.id, match)  # query answers best first
+            hits = [VideoHit(ident, hit_distance(m), m) for ident, m in best.items()]
+            hits.sort(key=lambda h: (h.distance, h.id))
+            answers.append(hits)
+        return answers
 
     def info(self) -> dict[str, Any]:
         return {

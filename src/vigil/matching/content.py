@@ -8,6 +8,9 @@ item at a time, through ``Matcher.match_content``) and scans (thousands of items
   types (PDQ) within the radius, over every rotation and flip the signals carry;
 - each entry (an id of one index set) once per item, on its first exact signal or its nearest distance.
 
+An index may answer more than ``id`` and ``distance`` (a video index's hit carries the matched time
+ranges as ``video``); that detail travels with the match it belongs to.
+
 Queries are batched per signal type and index: one ``query_many`` over all items' values.
 """
 
@@ -30,9 +33,10 @@ class Hit(Protocol):
 
 
 class Lookup(Protocol):
-    """The part of an index (``PdqIndex``, ``ExactIndex``) matching needs."""
+    """The part of an index (``PdqIndex``, ``ExactIndex``, ``VpdqIndex``, ...) matching needs. A
+    threshold of None is the index's own (its type's default, or the rule it was loaded with)."""
 
-    def query_many(self, values: Sequence[str], threshold: int = ...) -> Sequence[Sequence[Hit]]: ...
+    def query_many(self, values: Sequence[str], threshold: int | None = ...) -> Sequence[Sequence[Hit]]: ...
 
 
 #: One list's (or one scan's standalone files') indexes, by signal type name.
@@ -50,6 +54,8 @@ class Found:
     distance: int
     #: The signal type that matched.
     signal: str
+    #: What the index said besides the distance (a video's percentages and time ranges), if anything.
+    detail: object | None = None
 
 
 def exact_order() -> tuple[str, ...]:
@@ -74,14 +80,13 @@ def match_signals(
     dihedral: bool = True,
 ) -> list[list[Found]]:
     """Per item, what it matched in ``sources``: exact matches first, then distance matches within
-    ``radius`` (each type's default threshold when None) nearest first, each (source, id) once."""
+    ``radius`` (each index's own threshold when None) nearest first, each (source, id) once."""
     found: list[list[Found]] = [[] for _ in items]
     seen: list[set[tuple[int, int]]] = [set() for _ in items]
     for name in exact_order():
         _match_exact(sources, items, name, found, seen)
     for name in distance_types():
-        limit = registry.default_threshold(name) if radius is None else radius
-        _match_distance(sources, items, name, limit, dihedral, found, seen)
+        _match_distance(sources, items, name, radius, dihedral, found, seen)
     return found
 
 
@@ -112,7 +117,7 @@ def _match_distance(
     sources: Sequence[IndexSet],
     items: Sequence[Signals],
     name: str,
-    radius: int,
+    radius: int | None,
     dihedral: bool,
     found: list[list[Found]],
     seen: list[set[tuple[int, int]]],
@@ -131,7 +136,7 @@ def _match_distance(
             queries.extend(asked)
     if not queries:
         return
-    best: list[dict[tuple[int, int], int]] = [{} for _ in positions]
+    best: list[dict[tuple[int, int], tuple[int, object | None]]] = [{} for _ in positions]
     for number, lookup in lookups:
         answers = lookup.query_many(queries, radius)
         start = 0
@@ -141,12 +146,12 @@ def _match_distance(
                 for hit in answer:
                     key = (number, int(hit.id))
                     distance = int(hit.distance)
-                    if distance < nearest.get(key, distance + 1):
-                        nearest[key] = distance
+                    if distance < nearest.get(key, (distance + 1, None))[0]:
+                        nearest[key] = (distance, getattr(hit, "video", None))
             start += count
     for slot, position in enumerate(positions):
         already = seen[position]
-        for key, distance in sorted(best[slot].items(), key=lambda kv: (kv[1], kv[0])):
+        for key, (distance, detail) in sorted(best[slot].items(), key=lambda kv: (kv[1][0], kv[0])):
             if key not in already:
                 already.add(key)
-                found[position].append(Found(key[0], key[1], distance, name))
+                found[position].append(Found(key[0], key[1], distance, name, detail))

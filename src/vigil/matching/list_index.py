@@ -12,7 +12,7 @@ import numpy as np
 from sqlalchemy.orm import Session, sessionmaker
 
 from vigil.errors import Invalid, NotFound
-from vigil.index import ExactIndex, PdqIndex
+from vigil.index import AnyIndex, PdqIndex
 from vigil.matching.entries import published_versions, version_rows
 from vigil.signals.base import IndexedSignalType
 from vigil.signals.pdq import PDQ
@@ -32,7 +32,7 @@ def list_index(
     name: str,
     signal: str,
     progress: Callable[[int, int], None] | None = None,
-) -> PdqIndex | ExactIndex:
+) -> AnyIndex:
     """The ``signal`` index of the latest published version of list ``name``; NotFound if none."""
     hashes: list[str] = []
     ids: list[int] = []
@@ -51,5 +51,5 @@ def list_index(
     id_array = np.asarray(ids, dtype=np.int64)
     if signal == PDQ.name:
         return PdqIndex.build(hashes, id_array, progress=progress)
-    index: PdqIndex | ExactIndex = signal_type_index(signal).build_index(hashes, id_array)
+    index: AnyIndex = signal_type_index(signal).build_index(hashes, id_array)
     return index

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import multiprocessing
+import shutil
 import threading
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
@@ -29,6 +30,7 @@ from vigil.matching.signals import exact_signals, lookup_signals
 from vigil.matching.snapshots import ListSnapshot
 from vigil.signals.pdq import PDQ
 from vigil.signals.values import Signals
+from vigil.video.matching import Rule, VideoMatch
 
 log = logging.getLogger(__name__)
 
@@ -54,8 +56,10 @@ class ListMatch:
     distance: int
     #: "scheme:code" of the entry, or None when the list's entry carries no category.
     category: str | None
-    #: The signal that matched: ``pdq``, ``md5``, ``sha1`` or ``sha256``.
+    #: The signal that matched: ``pdq``, ``md5``, ``sha1``, ``sha256``, ``vpdq``, ...
     signal: str = PDQ.name
+    #: A video match's percentages and time ranges (the ``distance`` is then ``100 - floor(query %)``).
+    video: VideoMatch | None = None
 
 
 class Matcher:
@@ -66,10 +70,13 @@ class Matcher:
         poll_seconds: float = 5.0,
         *,
         build_url: str | None = None,
+        video_rule: Rule | None = None,
     ) -> None:
         """``build_url``: build missing snapshots in a child process on this database, so that this
-        process's heap never holds a list's hashes (only the mapped snapshot); None builds in-process."""
+        process's heap never holds a list's hashes (only the mapped snapshot); None builds in-process.
+        ``video_rule``: how videos match (``VIGIL_VPDQ_*``; pytx's defaults when None)."""
         self._sessions = sessions
+        self._video_rule = video_rule
         self._build_url = build_url
         self._folder = folder
         self._poll = poll_seconds
@@ -89,6 +96,7 @@ class Matcher:
             settings.list_snapshot_dir,
             settings.index_poll_seconds,
             build_url=settings.sqlalchemy_url if settings.index_build_subprocess else None,
+            video_rule=Rule.from_settings(settings),
         )
 
     # -- lifecycle -----------------------------------------------------------------------------------
@@ -167,14 +175,21 @@ class Matcher:
     def _open(self, version: PublishedVersion) -> ListSnapshot:
         path = self._folder / version.key
         with snapshots.build_lock(self._folder):
-            if not path.exists():
-                log.info("building the index of %s version %d", version.name, version.version)
-                with self._sessions() as session:
-                    snapshots.build(
-                        self._folder, version, version_rows(session, version.list_id, version.version)
-                    )
-            snapshots.prune(self._folder, version)
-        return snapshots.load(path, version)
+            if path.exists():
+                try:
+                    return self._load_pruned(path, version)
+                except snapshots.StaleSnapshotError as exc:
+                    log.info("rebuilding the index of %s version %d: %s", version.name, version.version, exc)
+                    shutil.rmtree(path)
+            log.info("building the index of %s version %d", version.name, version.version)
+            with self._sessions() as session:
+                rows = version_rows(session, version.list_id, version.version)
+                snapshots.build(self._folder, version, rows, self._video_rule)
+            return self._load_pruned(path, version)
+
+    def _load_pruned(self, path: Path, version: PublishedVersion) -> ListSnapshot:
+        snapshots.prune(self._folder, version)
+        return snapshots.load(path, version, self._video_rule)
 
     # -- lookups -------------------------------------------------------------------------------------
 
@@ -234,7 +249,8 @@ class Matcher:
             index = snap.indexes.get(signal_type)
             if index is None:
                 continue
-            answers = index.query_many(list(values), None if signal_type in exact_signals() else threshold)
+            limit = None if signal_type in exact_signals() else threshold
+            answers: Sequence[Sequence[Any]] = index.query_many(list(values), limit)
             for found, answer in zip(out, answers, strict=True):
                 found.extend(_matches(snap, answer, signal_type))
         for found in out:
@@ -272,7 +288,7 @@ class Matcher:
         snaps = self._chosen(lists, audience)
         out: list[list[ListMatch]] = []
         for hits in match_signals([s.indexes for s in snaps], items, threshold, dihedral=dihedral):
-            found = [_match(snaps[h.source], h.id, h.distance, h.signal) for h in hits]
+            found = [_match(snaps[h.source], h.id, h.distance, h.signal, h.detail) for h in hits]
             found.sort(key=lambda m: (m.distance, m.list, m.entry_id))
             out.append(found)
         return out
@@ -299,14 +315,15 @@ def build_in_child(url: str, folder: Path, version: PublishedVersion) -> None:
         pool.submit(_build_child, url, str(folder), fields).result()
 
 
-def _match(snap: ListSnapshot, row: int, distance: int, signal: str) -> ListMatch:
+def _match(snap: ListSnapshot, row: int, distance: int, signal: str, detail: object = None) -> ListMatch:
     entry_id, category = snap.entry(row)
-    return ListMatch(snap.version.name, snap.version.version, entry_id, distance, category, signal)
+    video = detail if isinstance(detail, VideoMatch) else None
+    return ListMatch(snap.version.name, snap.version.version, entry_id, distance, category, signal, video)
 
 
 def _matches(snap: ListSnapshot, answer: Iterable[Any], signal: str) -> Iterable[ListMatch]:
     for hit in answer:
-        yield _match(snap, int(hit.id), int(hit.distance), signal)
+        yield _match(snap, int(hit.id), int(hit.distance), signal, getattr(hit, "video", None))
 
 
 def _with_version(snap: ListSnapshot, version: PublishedVersion) -> ListSnapshot:

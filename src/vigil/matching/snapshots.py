@@ -3,7 +3,8 @@ ids (row numbers) to entry ids and categories. Everything loads by memory-mappin
 
 Layout of a version's folder (named by :attr:`PublishedVersion.key`)::
 
-    pdq.vidx  md5.vidx  sha1.vidx  sha256.vidx    index snapshots (a type without hashes has none)
+    pdq.vidx  md5.vidx  sha1.vidx  sha256.vidx    index snapshots, one per indexed signal type of the
+    vpdq.vidx  ...                                registry (a type without hashes has none)
     entries.vidx                                  entry_ids (int64), categories (int16, -1: none)
 
 The folder is built beside its final place and renamed into it, so a reader never sees half of it.
@@ -23,10 +24,11 @@ from typing import Any, Final
 import numpy as np
 import numpy.typing as npt
 
-from vigil.index import AnyIndex, SnapshotError, load_index, snapshot
+from vigil.index import AnyIndex, SnapshotError, VpdqIndex, load_index, snapshot
 from vigil.matching.entries import EntryRow, PublishedVersion
 from vigil.matching.signals import lookup_signals
 from vigil.signals.registry import IDENTITY_DIGESTS, indexed_types
+from vigil.video.matching import Rule
 
 ENTRIES_SIGNAL: Final = "vigil-list-entries"
 _ENTRY_ARRAYS: Final = {"entry_ids": "<i8", "categories": "<i2"}
@@ -35,6 +37,11 @@ KEEP_OLD: Final = 1
 
 I64 = npt.NDArray[np.int64]
 I16 = npt.NDArray[np.int16]
+
+
+class StaleSnapshotError(SnapshotError):
+    """A snapshot folder built under other settings than this process's (a video index whose frames
+    were kept at another quality threshold): rebuild it."""
 
 
 @dataclass(frozen=True)
@@ -88,8 +95,11 @@ def _collect(rows: Iterable[EntryRow]) -> _Collected:
     return out
 
 
-def build(folder: Path, version: PublishedVersion, rows: Iterable[EntryRow]) -> Path:
-    """Write the snapshot folder of ``version`` under ``folder``; returns its path."""
+def build(
+    folder: Path, version: PublishedVersion, rows: Iterable[EntryRow], video_rule: Rule | None = None
+) -> Path:
+    """Write the snapshot folder of ``version`` under ``folder``; returns its path. Video indexes keep
+    frames by ``video_rule``'s quality threshold (pytx's default when None)."""
     target = folder / version.key
     tmp = folder / f".{version.key}.{os.getpid()}.tmp"
     shutil.rmtree(tmp, ignore_errors=True)
@@ -103,7 +113,11 @@ def build(folder: Path, version: PublishedVersion, rows: Iterable[EntryRow]) -> 
             if not values:
                 continue
             ids = np.asarray(data.rows[kind], dtype=np.int64)
-            index: AnyIndex = types[kind].build_index(values, ids)
+            index: AnyIndex
+            if video_rule is not None and kind in VpdqIndex.signals():
+                index = VpdqIndex.from_values(values, ids, rule=video_rule)
+            else:
+                index = types[kind].build_index(values, ids)
             index.save(tmp / f"{kind}.vidx")
             del index  # one index in memory at a time
         names = sorted(data.category_names, key=data.category_names.__getitem__)
@@ -126,8 +140,10 @@ def build(folder: Path, version: PublishedVersion, rows: Iterable[EntryRow]) -> 
     return target
 
 
-def load(path: Path, version: PublishedVersion) -> ListSnapshot:
-    """Map a snapshot folder (O(1) in its size: pages are read as queries touch them)."""
+def load(path: Path, version: PublishedVersion, video_rule: Rule | None = None) -> ListSnapshot:
+    """Map a snapshot folder (O(1) in its size: pages are read as queries touch them). Video indexes
+    match by ``video_rule`` (pytx's defaults when None); StaleSnapshotError when one kept its frames at
+    another quality threshold."""
     entries = snapshot.read(path / "entries.vidx", frozenset({ENTRIES_SIGNAL}), _ENTRY_ARRAYS)
     params: dict[str, Any] = entries.params
     names = tuple(str(n) for n in params.get("categories", []))
@@ -140,6 +156,13 @@ def load(path: Path, version: PublishedVersion) -> ListSnapshot:
         if file.exists():
             index = load_index(file)
             index.auto_compact = False  # read-only: the next version replaces it whole
+            if isinstance(index, VpdqIndex) and video_rule is not None:
+                if index.quality != video_rule.quality:
+                    raise StaleSnapshotError(
+                        f"{file}: video frames kept at quality {index.quality}, "
+                        f"configured {video_rule.quality}"
+                    )
+                index.rule = video_rule
             indexes[kind] = index
     return ListSnapshot(version, indexes, entry_ids, categories, names, path)
 

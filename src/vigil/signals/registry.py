@@ -61,3 +61,9 @@ def exact_types() -> dict[str, IndexedSignalType]:
 
 def default_threshold(name: str) -> int:
     return signal_type(name).default_threshold
+
+
+def video_types() -> frozenset[str]:
+    """Signal types computed from videos first (vpdq): their values grow with the video, so every bound
+    on a value's length has a separate one for them."""
+    return frozenset(n for n, t in signal_types().items() if t.content_kind == "video")

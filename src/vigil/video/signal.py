@@ -13,14 +13,21 @@ from __future__ import annotations
 
 import json
 import re
-from typing import Final
+from typing import TYPE_CHECKING, Final
 
 import numpy as np
 
 from vigil.signals.base import ContentKind, InvalidSignalError
 from vigil.signals.hexbits import normalize_hex
 from vigil.signals.pdq import DEFAULT_THRESHOLD, PDQ_BITS
-from vigil.video.matching import NBYTES, Frames, InvalidFramesError, compare, frames_of
+from vigil.video.matching import NBYTES, Frames, InvalidFramesError, Rule, compare, frames_of
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+
+    import numpy.typing as npt
+
+    from vigil.index.vpdq import VpdqIndex
 
 #: Frames of one value: an 8-hour video hashed every second, with room to spare.
 MAX_FRAMES: Final = 100_000
@@ -141,6 +148,15 @@ class VpdqSignal:
         if found is None:
             return 100
         return int(100 - min(found.query_percent, found.compared_percent))
+
+    def build_index(
+        self, hashes: Iterable[str], ids: npt.ArrayLike | None = None, *, rule: Rule | None = None
+    ) -> VpdqIndex:
+        """A :class:`~vigil.index.vpdq.VpdqIndex` of vPDQ values under ``ids`` (which may repeat),
+        matching by ``rule`` (default: pytx's thresholds)."""
+        from vigil.index.vpdq import VpdqIndex
+
+        return VpdqIndex.from_values(hashes, ids, rule=rule)
 
 
 VPDQ: Final = VpdqSignal()

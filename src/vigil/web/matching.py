@@ -10,22 +10,79 @@ from pydantic import BaseModel
 from vigil.auth.authenticate import Principal
 from vigil.auth.roles import may_receive
 from vigil.matching import ListMatch, normalize_signal
+from vigil.signals import registry
 from vigil.signals.base import InvalidSignalError
+from vigil.video.matching import TimeRange as VideoRange
+from vigil.video.matching import VideoMatch
 from vigil.web.problems import Problem
 
 #: Matches returned per signal; more are cut off and the answer says so.
 MAX_MATCHES: Final = 100
 #: Largest PDQ threshold a caller may ask for: beyond it every query scans the whole index.
 MAX_THRESHOLD: Final = 64
+#: Characters of a signal in a lookup: any picture's hash or digest fits.
+MAX_SIGNAL_CHARS: Final = 200
+#: Characters of a video's signal (vPDQ, about 85 a frame: some 3,000 frames, 50 minutes hashed once a
+#: second). A GET's URL is bounded further by the server (16 KiB); longer videos go by POST.
+MAX_VIDEO_SIGNAL_CHARS: Final = 256 * 1024
+
+
+class TimeRange(BaseModel):
+    """A run of matching frames: first and last frame's timestamp (seconds) and number."""
+
+    start: float
+    end: float
+    first_frame: int
+    last_frame: int
+    frames: int
+
+
+class VideoDetail(BaseModel):
+    """How a video matched (docs/video.md, "What a match reports")."""
+
+    query_percent: float
+    compared_percent: float
+    query_frames: int
+    compared_frames: int
+    query_matched: int
+    compared_matched: int
+    #: Where the matching content is on the query's timeline, and on the listed video's.
+    query_ranges: list[TimeRange]
+    compared_ranges: list[TimeRange]
+
+    @classmethod
+    def of(cls, video: VideoMatch) -> VideoDetail:
+        def runs(found: Iterable[VideoRange]) -> list[TimeRange]:
+            return [
+                TimeRange(start=r.start, end=r.end, first_frame=r.first_frame, last_frame=r.last_frame,
+                          frames=r.frames)
+                for r in found
+            ]  # fmt: skip
+
+        return cls(
+            query_percent=video.query_percent,
+            compared_percent=video.compared_percent,
+            query_frames=video.query_frames,
+            compared_frames=video.compared_frames,
+            query_matched=video.query_matched,
+            compared_matched=video.compared_matched,
+            query_ranges=runs(video.query_ranges),
+            compared_ranges=runs(video.compared_ranges),
+        )
 
 
 class Match(BaseModel):
     list: str
     version: int
     entry_id: int
+    #: PDQ: bits; digests: 0; vPDQ: 100 - floor(percent of the query's frames that matched).
     distance: int
     category: str | None
     scheme: str | None
+    #: The signal that matched (``pdq``, ``md5``, ``vpdq``, ...).
+    signal: str
+    #: Video matches: percentages and matched time ranges (null on other matches).
+    video: VideoDetail | None = None
 
     @classmethod
     def of(cls, match: ListMatch) -> Match:
@@ -39,6 +96,8 @@ class Match(BaseModel):
             distance=match.distance,
             category=code,
             scheme=scheme,
+            signal=match.signal,
+            video=VideoDetail.of(match.video) if match.video is not None else None,
         )
 
 
@@ -54,6 +113,9 @@ def parse_lists(text: str | None) -> list[str] | None:
 
 
 def canonical(signal_type: str, value: str) -> str:
+    limit = MAX_VIDEO_SIGNAL_CHARS if signal_type in registry.video_types() else MAX_SIGNAL_CHARS
+    if len(value) > limit:
+        raise Problem(422, f"a {signal_type} signal is at most {limit:,} characters, got {len(value):,}")
     try:
         return normalize_signal(signal_type, value)
     except (InvalidSignalError, ValueError) as exc:

@@ -79,9 +79,10 @@ def test_videos_get_vpdq_in_pytx_form(api: Api) -> None:
         Role.member, "/api/v1/hash", files={"file": ("v.mp4", data)}, params={"seconds_per_hash": 0}
     )
     assert len(every.json()["vpdq"].split("\n")) == 30
-    # Not yet a lookup type: the upload is matched by its MD5.
+    # A lookup type: the upload is matched by its MD5 and its vPDQ (nothing is listed here).
     looked = api.post(Role.member, "/m/lookup", files=files)
-    assert looked.status_code == 200 and list(looked.json()) == ["video_md5"]
+    assert looked.status_code == 200 and looked.json() == {"video_md5": {}, "vpdq": {}}
+    # One pytx item alone ("hex,quality,timestamp") is not a vPDQ value.
     refused = api.get(Role.member, "/m/lookup", params={"signal_type": "vpdq", "signal": frames[0]})
     assert refused.status_code == 400
     cut = api.post(Role.member, "/api/v1/hash", files={"file": ("v.mp4", data[:300])}).json()

@@ -91,7 +91,7 @@ def test_csv_write_and_errors() -> None:
     assert written == 1
     header, row = data.decode().splitlines()
     assert header == ",".join(EXPORT_COLUMNS)
-    assert row == f"{SHA256},{MD5},,{PDQ},P,0,vics-us,0,"
+    assert row == f"{SHA256},{MD5},,{PDQ},P,0,vics-us,0,,"
     assert read_all(CSV, data)[0][0].sha256 == SHA256
     with pytest.raises(FormatError, match="names no hash column"):
         read_all(CSV, b"a,b\n1,2\n")

@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import dataclasses
 from functools import partial
-from typing import Annotated, Final
+from typing import Annotated, Any, Final
 
 from fastapi import APIRouter, Depends, File, Query, UploadFile
-from pydantic import BaseModel
+from pydantic import BaseModel, SerializerFunctionWrapHandler, model_serializer
 
 from vigil.auth.authenticate import Principal
 from vigil.matching import ListMatch
@@ -23,7 +23,7 @@ from vigil.signals.content import HashResult
 from vigil.signals.values import Signals
 from vigil.video.signal import VPDQ, to_pytx
 from vigil.web.context import AppContext, context
-from vigil.web.matching import audience, canonical, parse_lists
+from vigil.web.matching import MAX_VIDEO_SIGNAL_CHARS, VideoDetail, audience, canonical, parse_lists
 from vigil.web.policy import require
 from vigil.web.problems import PROBLEM_RESPONSES, Problem
 from vigil.web.roles import LOOKUP
@@ -49,6 +49,21 @@ class MatchWithDistance(BaseModel):
     bank_content_id: int
     #: HMA's similarity "pretty string": the distance as text.
     distance: str
+    #: Vigil's addition on a video match (vpdq): percentages and matched time ranges; absent otherwise,
+    #: so that a picture's answer is HMA's exactly.
+    video: VideoDetail | None = None
+
+    @model_serializer(mode="wrap")
+    def _without_empty_video(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        out: dict[str, Any] = handler(self)
+        if out.get("video") is None:
+            out.pop("video", None)
+        return out
+
+    @classmethod
+    def of(cls, match: ListMatch) -> MatchWithDistance:
+        video = VideoDetail.of(match.video) if match.video is not None else None
+        return cls(bank_content_id=match.entry_id, distance=str(match.distance), video=video)
 
 
 BankMatches = dict[str, list[MatchWithDistance]]
@@ -61,7 +76,7 @@ class RawLookupResponse(BaseModel):
 def _signal_type(name: str) -> str:
     """Vigil's type for HMA's name; a type only Vigil knows (a plugin's) goes by its own name."""
     kind = SIGNAL_TYPES.get(name, name)
-    if kind not in lookup_signals():  # vpdq is hashed but not yet looked up
+    if kind not in lookup_signals():
         raise Problem(400, f"No such SignalType '{name}'")
     return kind
 
@@ -88,9 +103,7 @@ def _query(
 def _by_bank(matches: list[ListMatch]) -> BankMatches:
     out: BankMatches = {}
     for match in matches:
-        out.setdefault(match.list, []).append(
-            MatchWithDistance(bank_content_id=match.entry_id, distance=str(match.distance))
-        )
+        out.setdefault(match.list, []).append(MatchWithDistance.of(match))
     return out
 
 
@@ -103,7 +116,7 @@ def _url_refused(url: str | None) -> None:
 def raw_lookup(
     who: Annotated[Principal, require(*LOOKUP)],
     ctx: Annotated[AppContext, Depends(context)],
-    signal: Annotated[str, Query(max_length=200)],
+    signal: Annotated[str, Query(max_length=MAX_VIDEO_SIGNAL_CHARS)],
     signal_type: Annotated[str, Query(max_length=50)],
     banks: Annotated[str | None, Query(max_length=2000)] = None,
     include_distance: Annotated[str, Query(max_length=10)] = "false",
@@ -112,9 +125,7 @@ def raw_lookup(
     with_distance = _boolean(include_distance)
     matches = _query(ctx, who, signal_type, signal, banks)
     if with_distance:
-        return RawLookupResponse(
-            matches=[MatchWithDistance(bank_content_id=m.entry_id, distance=str(m.distance)) for m in matches]
-        )
+        return RawLookupResponse(matches=[MatchWithDistance.of(m) for m in matches])
     return RawLookupResponse(matches=list(dict.fromkeys(m.entry_id for m in matches)))
 
 
@@ -122,7 +133,7 @@ def raw_lookup(
 def lookup(
     who: Annotated[Principal, require(*LOOKUP)],
     ctx: Annotated[AppContext, Depends(context)],
-    signal: Annotated[str | None, Query(max_length=200)] = None,
+    signal: Annotated[str | None, Query(max_length=MAX_VIDEO_SIGNAL_CHARS)] = None,
     signal_type: Annotated[str | None, Query(max_length=50)] = None,
     banks: Annotated[str | None, Query(max_length=2000)] = None,
     url: Annotated[str | None, Query(max_length=2000)] = None,

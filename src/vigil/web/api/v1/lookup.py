@@ -19,7 +19,15 @@ from vigil.auth.authenticate import Principal
 from vigil.matching.signals import lookup_signals
 from vigil.signals.pdq import PDQ
 from vigil.web.context import AppContext, context
-from vigil.web.matching import MAX_THRESHOLD, Match, audience, canonical, cut, parse_lists
+from vigil.web.matching import (
+    MAX_THRESHOLD,
+    MAX_VIDEO_SIGNAL_CHARS,
+    Match,
+    audience,
+    canonical,
+    cut,
+    parse_lists,
+)
 from vigil.web.policy import require
 from vigil.web.problems import PROBLEM_RESPONSES
 from vigil.web.roles import LOOKUP
@@ -61,7 +69,8 @@ class LookupResult(BaseModel):
 
 class SignalIn(BaseModel):
     signal_type: SignalType
-    signal: str = Field(max_length=200)
+    #: 200 characters, or a video's bound for a video signal type (checked with the type).
+    signal: str = Field(max_length=MAX_VIDEO_SIGNAL_CHARS)
 
 
 class BatchIn(BaseModel):
@@ -85,7 +94,14 @@ async def lookup(
     who: Annotated[Principal, require(*LOOKUP)],
     request: Request,
     signal_type: Annotated[SignalType, Query()],
-    signal: Annotated[str, Query(max_length=200, description="The hash, hex.")],
+    signal: Annotated[
+        str,
+        Query(
+            max_length=MAX_VIDEO_SIGNAL_CHARS,
+            description="The hash, hex (200 characters at most); vpdq: Meta's text form, frames separated "
+            "by ';' (256 KiB at most; a long video's goes by POST /lookup/batch).",
+        ),
+    ],
     threshold: ThresholdQuery = None,
     lists: ListsQuery = None,
 ) -> Response:
