@@ -5,6 +5,7 @@ three formats say what each video is, and show frames of the unknown ones, blurr
 from __future__ import annotations
 
 import csv
+import hashlib
 import json
 import os
 import subprocess
@@ -17,6 +18,7 @@ from tests.archivefiles import zip_bytes
 from tests.videofiles import clip
 from vigil.cli.hashing import options_from
 from vigil.config import Settings
+from vigil.index import ExactIndex
 from vigil.scanning.matching import KnownLists
 from vigil.scanning.pipeline import ScanOptions
 from vigil.scanning.runners.local import ScanRequest, run_scan
@@ -38,9 +40,12 @@ def test_scan_hashes_videos_in_folders_and_archives(tmp_path: Path) -> None:
     (seized / "big.mp4").write_bytes(big)
     (seized / "set.zip").write_bytes(zip_bytes({"in/small.mp4": small, "in/cut.mp4": small[:900]}))
     (seized / "broken.mkv").write_bytes(b"\x1a\x45\xdf\xa3" + b"\x00not a video" * 50)
+    # The small video is known by its MD5: listed, never shown.
+    ExactIndex.build([hashlib.md5(small).hexdigest()], ids=[5]).save(tmp_path / "md5.idx")
     report = tmp_path / "report"
     # The image cap below the big video's size: it must be decoded from its file, not from memory.
-    done = _vigil("scan", seized, "--report", report, "-j", "1", env={"VIGIL_MAX_IMAGE_BYTES": "20000"})
+    args = ("--report", report, "--index", tmp_path / "md5.idx", "-j", "1")
+    done = _vigil("scan", seized, *args, env={"VIGIL_MAX_IMAGE_BYTES": "20000"})
     assert done.returncode == 0, done.stderr
     assert len(big) > 20000
 
@@ -52,6 +57,7 @@ def test_scan_hashes_videos_in_folders_and_archives(tmp_path: Path) -> None:
     assert items["big.mp4"]["error"] is None and len(items["big.mp4"]["vpdq"].splitlines()) == 4
     inner = items["set.zip!in/small.mp4"]
     assert inner["video"] == {"frames": 20, "seconds": 2.0, "hashed": 2} and inner["vpdq"]
+    assert inner["status"] == "known" and inner["matches"][0]["signal_type"] == "md5"
     for name in ("set.zip!in/cut.mp4", "broken.mkv"):
         assert "video" in items[name]["error"] and items[name]["md5"] and "video" not in items[name]
 
@@ -62,7 +68,9 @@ def test_scan_hashes_videos_in_folders_and_archives(tmp_path: Path) -> None:
     page = (report / "report.html").read_text()
     videos = page.split("<h2>Videos</h2>")[1].split("<h2>")[0]
     assert videos.count("<tr>") == 3  # header, big.mp4, small.mp4
-    assert videos.count("class='stills'") == 2 and videos.count("data:image/jpeg;base64,") == 2
+    # Frames of the unknown video only: the known one is a row without pictures.
+    assert videos.count("class='stills'") == 1 and page.count("data:image/jpeg;base64,") == 1
+    assert "frames of video 1" in videos and "frames of video 2" not in videos
     assert "0:04.0" in videos and "0:02.0" in videos
     assert "broken.mkv" in page.split("<h2>Problems</h2>")[1]
 
