@@ -20,6 +20,7 @@ from pathlib import Path
 import pytest
 
 from tests.s3_server import S3Server, s3_server
+from tests.videofiles import clip
 from vigil.demo.images import scene
 from vigil.index import ExactIndex, PdqIndex
 from vigil.signals.content import hash_file
@@ -68,6 +69,7 @@ def tree(tmp_path_factory: pytest.TempPathFactory, server: S3Server) -> Path:
         scene(900 + i, (96, 72)).save(root / "b" / f"img{i:02d}.jpg", quality=90)
     scene(990, (300, 200)).save(root / "a.png")
     (root / "notes.txt").write_text("benign text\n")
+    (root / "clip.mp4").write_bytes(clip(frames=20, fps=10))  # a video: its vPDQ and strip on Ray too
     server.upload_tree("raybucket", root)
     return root
 
@@ -101,7 +103,7 @@ def test_hash_on_ray_writes_what_the_local_runner_writes(server: S3Server, clust
     on_ray = vigil(server, "hash", *inputs, "--runner", "ray", "--ray-address", cluster)
     assert on_ray.returncode == 0, on_ray.stderr
     assert on_ray.stdout == local.stdout
-    assert on_ray.stdout.count("\n") == 72 + 70 and on_ray.stdout.count('"error": null') == 142
+    assert on_ray.stdout.count("\n") == 73 + 70 and on_ray.stdout.count('"error": null') == 143
 
 
 @pytest.fixture(scope="module")
@@ -132,6 +134,7 @@ def test_scan_on_ray_gives_the_same_report_and_checkpoint(
     for name in ("checkpoint.jsonl", "report.json", "summary.csv", "report.html"):
         assert (tmp_path / "ray" / name).read_bytes() == (local_scan / name).read_bytes(), name
     assert b'"entry_id": 30' in (tmp_path / "ray" / "report.json").read_bytes()
+    assert b'"video": {"frames": 20' in (tmp_path / "ray" / "report.json").read_bytes()
 
 
 def test_killed_driver_resumes(

@@ -52,7 +52,7 @@ def options_from(
     videos: bool = False,
     seconds_per_hash: float | None = None,
 ) -> HashOptions:
-    """``videos``: decode videos for their vPDQ (``vigil hash``; scans do not yet)."""
+    """``videos``: decode videos for their vPDQ (``vigil hash``, ``vigil scan``)."""
     video = None
     if videos:
         every = settings.vpdq_seconds_per_hash if seconds_per_hash is None else seconds_per_hash

@@ -87,7 +87,7 @@ def scan_command(
     request = ScanRequest(
         inputs=paths,
         report_dir=report,
-        options=ScanOptions(hashing=options_from(settings, exact=exact, dihedral=True)),
+        options=ScanOptions(hashing=options_from(settings, exact=exact, dihedral=True, videos=True)),
         threshold=threshold,
         near_threshold=max(near, threshold),
         jobs=jobs or settings.hash_jobs,

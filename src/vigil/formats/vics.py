@@ -31,6 +31,9 @@ _OPEN: Final = frozenset({"start_map", "start_array"})
 _CLOSE: Final = frozenset({"end_map", "end_array"})
 
 _Events = Iterator[tuple[str, Any]]
+#: ``AlternativeHashes`` names written for signal types (others under their type name); a video's vPDQ
+#: is Vigil's extension (vics_fields.py), in Meta's text form.
+_HASH_NAMES: Final = {"pdq": "PDQ", "vpdq": "VPDQ"}
 
 
 class _Builder:
@@ -325,7 +328,7 @@ def _alternatives(record: HashRecord, media: dict[str, Any]) -> list[dict[str, s
         if kind == "photodna" and "PhotoDNA" not in media:
             media["PhotoDNA"] = value
         else:
-            out.append({"MD5": md5, "HashName": "PDQ" if kind == "pdq" else kind, "HashValue": value})
+            out.append({"MD5": md5, "HashName": _HASH_NAMES.get(kind, kind), "HashValue": value})
     return out
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime, timedelta
+from pathlib import PurePosixPath
 from typing import Any, Final
 
 from vigil.formats.base import Diagnostics, HashRecord, Rejected, parse_bool, parse_size, set_hash
@@ -26,7 +27,32 @@ _ALTERNATIVE: Final = {
     "sha256": "sha256",
     "sha-256": "sha256",
     "pdq": "pdq",
+    # Vigil's extension for videos: VICS 2.0 has no vPDQ property, and AlternativeHashes is the schema's
+    # place for further hashes of a Media (HashValue is an unbounded string). Meta's text form.
+    "vpdq": "vpdq",
 }
+#: Video file name suffixes → MIME type (fixed here: the system's mime.types differs between hosts).
+_VIDEO_TYPES: Final = {
+    ".mp4": "video/mp4",
+    ".m4v": "video/mp4",
+    ".mov": "video/quicktime",
+    ".avi": "video/x-msvideo",
+    ".wmv": "video/x-ms-wmv",
+    ".asf": "video/x-ms-asf",
+    ".mpg": "video/mpeg",
+    ".mpeg": "video/mpeg",
+    ".vob": "video/mpeg",
+    ".mkv": "video/x-matroska",
+    ".webm": "video/webm",
+    ".flv": "video/x-flv",
+    ".3gp": "video/3gpp",
+    ".ts": "video/mp2t",
+    ".m2ts": "video/mp2t",
+    ".ogv": "video/ogg",
+}
+#: Signal types whose invalid value rejects the record rather than being dropped with a warning: the
+#: record would otherwise import as an item without the hash that made it worth sending.
+_REJECT_INVALID: Final = frozenset({"vpdq"})
 
 
 def is_annotation(key: str) -> bool:
@@ -87,7 +113,9 @@ def _hashes(media: dict[str, Any], record: HashRecord, where: str) -> Rejected |
     return None
 
 
-def _alternative_hashes(entries: object, record: HashRecord, where: str, diagnostics: Diagnostics) -> None:
+def _alternative_hashes(
+    entries: object, record: HashRecord, where: str, diagnostics: Diagnostics
+) -> Rejected | None:
     for entry in entries if isinstance(entries, list) else []:
         if not isinstance(entry, dict):
             continue
@@ -100,10 +128,26 @@ def _alternative_hashes(entries: object, record: HashRecord, where: str, diagnos
             kind = name.lower()  # a plugin's type (an export of Vigil names it so): checked as one
         if kind is None:
             record.signals.append((name.lower(), value.strip()))
-        elif (kind not in registry.IDENTITY_DIGESTS or getattr(record, kind) is None) and set_hash(
-            record, kind, value
-        ):
+            continue
+        if kind in registry.IDENTITY_DIGESTS and getattr(record, kind) is not None:
+            continue
+        problem = set_hash(record, kind, value)
+        if problem and kind in _REJECT_INVALID:
+            return Rejected(where, f"AlternativeHashes {quote(name)}: {problem}")
+        if problem:
             diagnostics.warn(f"AlternativeHashes {quote(name)}: invalid value ignored", where)
+    return None
+
+
+def _video_mime(media: dict[str, Any]) -> str | None:
+    """A video's MIME type from the name of its first MediaFile (NSRL and 1.x files name no MimeType),
+    so that the item is known as a video; None for any other name."""
+    files = media.get("mediafiles")
+    first = files[0] if isinstance(files, list) and files else None
+    name = _lower_keys(first).get("filename") if isinstance(first, dict) else None
+    if not isinstance(name, str):
+        return None
+    return _VIDEO_TYPES.get(PurePosixPath(name.replace("\\", "/")).suffix.lower())
 
 
 def _details(media: dict[str, Any], record: HashRecord, where: str, diagnostics: Diagnostics) -> None:
@@ -114,6 +158,8 @@ def _details(media: dict[str, Any], record: HashRecord, where: str, diagnostics:
     mime = media.get("mimetype")
     if isinstance(mime, str) and mime.strip():
         record.mime_type = mime.strip()
+    else:
+        record.mime_type = _video_mime(media)
     record.category = _category(media.get("category"))
     if media.get("category") is not None and record.category is None:
         diagnostics.warn("Category is not a number: kept as unclassified", where)
@@ -142,7 +188,9 @@ def media_record(obj: object, where: str, diagnostics: Diagnostics) -> HashRecor
     rejected = _hashes(media, record, where)
     if rejected:
         return rejected
-    _alternative_hashes(media.get("alternativehashes"), record, where, diagnostics)
+    rejected = _alternative_hashes(media.get("alternativehashes"), record, where, diagnostics)
+    if rejected:
+        return rejected
     if not record.has_identity():
         return Rejected(where, "no MD5, SHA-1 or SHA-256")
     _details(media, record, where, diagnostics)

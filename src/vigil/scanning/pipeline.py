@@ -10,7 +10,7 @@ import os
 import stat
 from collections.abc import Iterator
 from dataclasses import dataclass, field, fields
-from typing import Any, Final
+from typing import Any, BinaryIO, Final
 
 from vigil.scanning.archives import ArchiveError, ArchiveLimits, BombError, members
 from vigil.scanning.filetypes import is_archive, sniff
@@ -19,9 +19,13 @@ from vigil.signals.content import HashOptions, internal_error, os_error_reason, 
 from vigil.signals.crypto import StreamRead, read_and_digest
 from vigil.signals.values import Signals
 from vigil.storage import s3
+from vigil.video.facts import VideoFacts
+from vigil.video.magic import looks_like_video
 
 #: Separates an archive's path from a member's name in display paths: ``case/a.zip!photos/1.jpg``.
 SEP = "!"
+#: Bytes a file's type is told from (``read_and_digest``'s head).
+_HEAD: Final = 64 * 1024
 
 log = logging.getLogger(__name__)
 
@@ -42,6 +46,9 @@ class Match:
     list_name: str | None = None
     category: str | None = None
     series: str | None = None
+    #: A video match: where on the scanned video the matching content is, as ``[start, end]`` seconds
+    #: (``VideoMatch.query_ranges``); None when the match carries none.
+    query_ranges: list[list[float]] | None = None
 
 
 @dataclass(slots=True)
@@ -60,13 +67,15 @@ class ScanItem:
     near: list[Match] = field(default_factory=list)
     #: A JPEG preview made by the worker (ScanOptions.hashing.preview); kept apart from the checkpoint.
     preview: bytes | None = field(default=None, repr=False, compare=False)
+    #: A video's length and frame count.
+    video: VideoFacts | None = None
 
     def to_json(self, *, variants: bool = True) -> dict[str, Any]:
         """The checkpoint's (and, without ``variants``, the report's) form: the item's fields with its
         signals flat among them (``Signals.to_json``)."""
         # By hand: dataclasses.asdict deep-copies recursively, and this runs for every item, in the
         # process that also feeds the workers.
-        return {
+        out = {
             "ordinal": self.ordinal,
             "path": self.path,
             "archive": self.archive,
@@ -79,6 +88,9 @@ class ScanItem:
             "matches": [_match_json(m) for m in self.matches],
             "near": [_match_json(m) for m in self.near],
         }
+        if self.video is not None:  # only videos carry the key: other items read as before
+            out["video"] = self.video.to_json()
+        return out
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> ScanItem:
@@ -94,6 +106,7 @@ class ScanItem:
             skipped=bool(data.get("skipped")),
             matches=[Match(**m) for m in data.get("matches") or []],
             near=[Match(**m) for m in data.get("near") or []],
+            video=VideoFacts.from_json(data["video"]) if data.get("video") else None,
         )
 
 
@@ -101,7 +114,10 @@ _MATCH_FIELDS: Final = tuple(f.name for f in fields(Match))
 
 
 def _match_json(match: Match) -> dict[str, Any]:
-    return {name: getattr(match, name) for name in _MATCH_FIELDS}
+    out = {name: getattr(match, name) for name in _MATCH_FIELDS}
+    if out["query_ranges"] is None:
+        del out["query_ranges"]
+    return out
 
 
 def scan_found(found: Found, options: ScanOptions) -> list[ScanItem]:
@@ -112,7 +128,8 @@ def scan_found(found: Found, options: ScanOptions) -> list[ScanItem]:
     read = _read_object(found, options) if s3.is_s3(found.path) else _read_file(found, options)
     if isinstance(read, ScanItem):
         return [read]
-    items = _expanded(found.ordinal, found.path, read, options)
+    local = None if s3.is_s3(found.path) else found.path
+    items = _expanded(found.ordinal, found.path, read, options, local)
     if found.note and items:
         items[0].warnings.insert(0, found.note)
     return items
@@ -126,7 +143,7 @@ def _read_file(found: Found, options: ScanOptions) -> StreamRead | ScanItem:
             kind = "FIFO" if stat.S_ISFIFO(st.st_mode) else "device or special file"
             return ScanItem(found.ordinal, found.path, error=f"not scanned: {kind}")
         with open(found.path, "rb") as stream:
-            return read_and_digest(stream, keep_up_to=_keep(options))
+            return read_and_digest(stream, keep_up_to=_keep_file(stream, options))
     except OSError as exc:
         return ScanItem(found.ordinal, found.path, error=os_error_reason(exc))
 
@@ -146,9 +163,12 @@ def scan_bytes(ordinal: int, name: str, data: bytes, options: ScanOptions) -> li
     return _expanded(ordinal, name, read, options)
 
 
-def _expanded(ordinal: int, path: str, read: StreamRead, options: ScanOptions) -> list[ScanItem]:
+def _expanded(
+    ordinal: int, path: str, read: StreamRead, options: ScanOptions, local: str | None = None
+) -> list[ScanItem]:
+    """``local``: the file's path on disk, for a video decoded from there rather than from memory."""
     try:
-        return list(_expand(ordinal, path, None, 0, read, options))
+        return list(_expand(ordinal, path, None, 0, read, options, local))
     except Exception as exc:  # a bug in Vigil: the file is still reported, with the digests already made
         log.exception("internal error scanning %s", path)
         d = read.digests
@@ -159,11 +179,27 @@ def _keep(options: ScanOptions) -> int:
     return max(options.hashing.limits.max_bytes, options.archives.max_member_bytes)
 
 
+def _keep_file(stream: BinaryIO, options: ScanOptions) -> int:
+    """How much of a file on disk to keep in memory: a video only up to the image cap (a larger one is
+    decoded from the file, under the video caps), anything else as much as an archive may need."""
+    if options.hashing.video is not None and looks_like_video(stream.read(_HEAD)):
+        stream.seek(0)
+        return options.hashing.limits.max_bytes
+    stream.seek(0)
+    return _keep(options)
+
+
 def _expand(
-    ordinal: int, path: str, archive: str | None, depth: int, read: StreamRead, options: ScanOptions
+    ordinal: int,
+    path: str,
+    archive: str | None,
+    depth: int,
+    read: StreamRead,
+    options: ScanOptions,
+    local: str | None = None,
 ) -> Iterator[ScanItem]:
     mime = sniff(read.head)
-    hashed = signals_from_read(path, read, options.hashing)
+    hashed = signals_from_read(path, read, options.hashing, local)
     item = ScanItem(
         ordinal,
         path,
@@ -173,6 +209,7 @@ def _expand(
         signals=hashed.signals,
         error=hashed.error,
         preview=hashed.preview,
+        video=hashed.video,
     )
     if not is_archive(mime) or mime is None:
         yield item

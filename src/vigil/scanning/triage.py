@@ -47,6 +47,11 @@ def is_unknown_image(item: ScanItem) -> bool:
     )
 
 
+def is_unknown_video(item: ScanItem) -> bool:
+    """A video that was decoded (its frames may be shown) and matched nothing known."""
+    return item.video is not None and not item.matches
+
+
 def unknown_image(key: ItemKey, item: ScanItem) -> UnknownImage:
     near = min((m.distance for m in item.near), default=None)
     pdq = item.signals.get(PDQ.name) or ""

@@ -35,6 +35,7 @@ from vigil.signals.pdq_fast import fast_pdq
 from vigil.signals.preview import jpeg_preview
 from vigil.signals.regions import PDQ_REGIONS, RegionHashes, oriented_luma, regions_from_luma
 from vigil.signals.values import Signals
+from vigil.video.facts import VideoFacts
 from vigil.video.limits import VideoLimits
 from vigil.video.magic import looks_like_video
 
@@ -78,6 +79,8 @@ class HashResult:
     error: str | None = None
     #: A JPEG preview of a good-quality image (``HashOptions.preview``); never in JSON.
     preview: bytes | None = field(default=None, repr=False, compare=False)
+    #: A video's length and frame count (None for anything else); never in ``vigil hash``'s output.
+    video: VideoFacts | None = None
 
     def as_dict(self, *, dihedral: bool = False) -> dict[str, object]:
         """What ``vigil hash`` writes for it (one JSON line, one CSV row)."""
@@ -154,17 +157,22 @@ def _with_image(digests: Signals, image: _Image | None) -> Signals:
     return Signals(digests.size, values, quality, variants)
 
 
-def _with_video(name: str, digests: Signals, source: bytes | str | None, options: VideoOptions) -> HashResult:
-    """The digests and the vPDQ of a video (``video/vpdq.py``); decoding problems become the error."""
+def _with_video(
+    name: str, digests: Signals, source: bytes | str | None, options: VideoOptions, preview: int = 0
+) -> HashResult:
+    """The digests and the vPDQ of a video (``video/vpdq.py``); decoding problems become the error.
+    ``preview`` > 0: the preview is a strip of a few frames (``video/stills.py``) of that side each."""
     # Imported on the first video: PyAV (FFmpeg) is not loaded by processes that meet none.
     from vigil.video.decode import VideoDecodeError
     from vigil.video.signal import VPDQ, frames_to_text
+    from vigil.video.stills import Stills
     from vigil.video.vpdq import hash_video
 
     if source is None:
         return HashResult(name, digests, "video not decoded: its bytes are no longer available")
+    stills = Stills(side=preview) if preview > 0 else None
     try:
-        found = hash_video(source, options.limits, options.seconds_per_hash)
+        found = hash_video(source, options.limits, options.seconds_per_hash, stills)
     except VideoDecodeError as exc:
         return HashResult(name, digests, str(exc))
     except Exception as exc:  # a bug in Vigil must not cost the file its digests
@@ -172,7 +180,9 @@ def _with_video(name: str, digests: Signals, source: bytes | str | None, options
         return HashResult(name, digests, internal_error(exc))
     values = {**digests.values, VPDQ.name: frames_to_text(found.frames)}
     quality = {} if found.mean_quality is None else {VPDQ.name: found.mean_quality}
-    return HashResult(name, Signals(digests.size, values, quality), found.problem)
+    facts = VideoFacts(found.decoded, found.seconds, len(found.frames))
+    strip = stills.jpeg() if stills is not None else None
+    return HashResult(name, Signals(digests.size, values, quality), found.problem, strip, facts)
 
 
 def internal_error(exc: BaseException) -> str:
@@ -196,7 +206,8 @@ def signals_from_read(
     if d.size == 0:
         return HashResult(name, digests, "empty file")
     if options.video is not None and looks_like_video(read.head):
-        return _with_video(name, digests, read.data if read.data is not None else path, options.video)
+        source = read.data if read.data is not None else path
+        return _with_video(name, digests, source, options.video, options.preview)
     if too_big:
         if looks_like_image(read.head) or _claims_image(name):
             return HashResult(

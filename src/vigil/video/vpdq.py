@@ -22,6 +22,7 @@ from vigil.video.decode import VideoDecodeError, open_video
 from vigil.video.frames import Sampling
 from vigil.video.limits import VideoLimits
 from vigil.video.matching import NBYTES, Frames
+from vigil.video.stills import Stills
 
 DEFAULT_SECONDS_PER_HASH = 1.0
 
@@ -40,6 +41,11 @@ class VideoHash:
     problem: str | None = None
 
     @property
+    def seconds(self) -> float:
+        """Length of what was decoded, on vPDQ's timeline (frames decoded at the stream's rate)."""
+        return self.decoded / self.frame_rate if self.frame_rate > 0 else 0.0
+
+    @property
     def mean_quality(self) -> int | None:
         """Mean PDQ quality of the hashed frames (None for none)."""
         if not len(self.frames):
@@ -51,9 +57,11 @@ def hash_video(
     source: str | Path | bytes | IO[bytes],
     limits: VideoLimits | None = None,
     seconds_per_hash: float = DEFAULT_SECONDS_PER_HASH,
+    stills: Stills | None = None,
 ) -> VideoHash:
     """vPDQ of ``source`` (a path, bytes or a binary file). VideoDecodeError when it cannot be opened,
-    passes a cap, or yields no frame."""
+    passes a cap, or yields no frame. ``stills``: also offered every hashed frame (a scan report's
+    strip of frames)."""
     hashes: list[bytes] = []
     qualities: list[int] = []
     numbers: list[int] = []
@@ -65,6 +73,8 @@ def hash_video(
                 continue
             rgb: npt.NDArray[np.uint8] = decoded.frame.to_ndarray(format="rgb24")  # type: ignore[assignment]
             pdq, _ = pdq_from_rgb_sampled(rgb)
+            if stills is not None:
+                stills.offer(len(hashes), rgb)
             hashes.append(bytes.fromhex(pdq.hex))
             qualities.append(pdq.quality)
             numbers.append(decoded.number)

@@ -29,7 +29,7 @@ def test_media_record_and_its_journal_entry(api: Api) -> None:
     assert r.status_code == 200
     media = r.json()
     assert (media["md5"], media["sha1"]) == (row["md5"], row["sha1"])
-    assert {s["signal_type"] for s in media["signals"]} == {"pdq"}
+    assert {s["signal_type"] for s in media["signals"]} == {"pdq"} and media["kind"] == "image"
     assert media["lists"] == (["demo", "internal"] if row["category"] == "1" else ["demo"])
     assert len(media["victims"]) == 1
     assert media["accepted"] == [f"vics-us:{row['category']}"]

@@ -9,6 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from vigil.hashlists.catalog import load_catalog
+from vigil.hashlists.media_kind import media_kind, signal_summary
 from vigil.hashlists.models import (
     Classification,
     ClassificationScheme,
@@ -52,6 +53,13 @@ class MediaRecord:
     #: Lists whose latest published content holds the item.
     lists: list[str] = field(default_factory=list)
     victims: list[int] = field(default_factory=list)
+    #: ``image``, ``video`` or ``file`` (hashlists/media_kind.py).
+    kind: str = "file"
+
+    @staticmethod
+    def summary_of(signal_type: str, value: str) -> str | None:
+        """A short account of a long value (a vPDQ's frames and span), or None."""
+        return signal_summary(signal_type, value)
 
 
 def media_record(session: Session, digest: str) -> MediaRecord:
@@ -79,6 +87,7 @@ def record_of(session: Session, media: Media) -> MediaRecord:
             .order_by(MediaSignal.id)
         )
     ]
+    record.kind = media_kind(media.mime_type, [kind for kind, _, _ in record.signals])
     cl = Classification
     votes = session.execute(
         select(

@@ -19,6 +19,8 @@ ITEM_COLUMNS = (
     "series",
     "match_distance",
     "mime",
+    "video_seconds",
+    "video_frames",
 )
 
 
@@ -40,5 +42,8 @@ def write_csv(data: ReportData, path: Path) -> None:
             row["series"] = best.series if best else None
             row["match_distance"] = best.distance if best else None
             row["warnings"] = "; ".join(item.warnings)
+            if item.video is not None:
+                row["video_seconds"] = round(item.video.seconds, 3)
+                row["video_frames"] = item.video.frames
             writer.writerow(row)
     os.replace(tmp, path)

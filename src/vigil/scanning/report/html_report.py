@@ -17,13 +17,15 @@ from vigil.parallel import ordered_map
 from vigil.scanning.pipeline import ScanItem, ScanOptions
 from vigil.scanning.report.model import STATUSES, ReportData
 from vigil.scanning.report.thumbnails import data_uri, make_preview
-from vigil.scanning.triage import ItemKey
+from vigil.scanning.triage import ItemKey, is_unknown_video, item_status
 
 #: The preview kept for an item during the scan, if any.
 Previews = Callable[[ItemKey], bytes | None]
 
 MAX_PROBLEMS = 2000
 MAX_CLUSTER_ROWS = 500
+#: Videos listed in the report's video table (the first ones in walk order).
+MAX_VIDEO_ROWS = 500
 
 CSS = """
 body{font:14px/1.4 system-ui,sans-serif;margin:2em;color:#222;background:#fafafa}
@@ -35,6 +37,8 @@ th{background:#eee}.num{text-align:right}.path{font-family:monospace;word-break:
 .card input{display:none}.card img{width:160px;height:160px;object-fit:contain;cursor:pointer;
 filter:blur(12px) grayscale(1);transition:filter .2s}.card input:checked+img{filter:none}
 .card .meta{font-size:12px;word-break:break-all}.note{color:#555}
+.stills input{display:none}.stills img{max-width:40em;cursor:pointer;filter:blur(12px) grayscale(1);
+transition:filter .2s}.stills input:checked+img{filter:none}
 """
 
 
@@ -47,6 +51,7 @@ class _Collected:
     queue: list[tuple[int, ItemKey, ScanItem, dict[str, str | None]]] = field(default_factory=list)
     problems: list[tuple[str, str]] = field(default_factory=list)
     clusters: dict[int, list[str]] = field(default_factory=lambda: defaultdict(list))
+    videos: list[tuple[ItemKey, ScanItem, dict[str, str | None]]] = field(default_factory=list)
 
 
 def _collect(data: ReportData, thumbnails: int) -> _Collected:
@@ -57,6 +62,8 @@ def _collect(data: ReportData, thumbnails: int) -> _Collected:
         if key[0] != current_entry:
             current_entry, entry_archives = key[0], {}
         entry_archives[item.path] = item.archive
+        if item.video is not None and len(got.videos) < MAX_VIDEO_ROWS:
+            got.videos.append((key, item, entry_archives))
         rank = data.triage.rank_of.get(key)
         if rank is not None and rank <= thumbnails:
             got.queue.append((rank, key, item, entry_archives))
@@ -113,6 +120,57 @@ def _queue(
     )
 
 
+def _clock(seconds: float) -> str:
+    minutes, rest = divmod(max(0.0, seconds), 60.0)
+    hours, minutes = divmod(int(minutes), 60)
+    return f"{hours}:{minutes:02d}:{rest:04.1f}" if hours else f"{minutes}:{rest:04.1f}"
+
+
+def matched_ranges(item: ScanItem) -> str:
+    """Where on the video its matches are (``Match.query_ranges``), escaped; empty when no match says."""
+    spans = [
+        f"{_clock(start)}–{_clock(end)}"
+        for match in item.matches
+        for start, end in (match.query_ranges or [])
+    ]
+    return _esc(", ".join(spans))
+
+
+def _videos(got: _Collected, stored: Previews, options: ScanOptions, thumbnails: int) -> str:
+    """Each video: its length and frames, the matched time ranges, and for an unknown one a strip of a few
+    frames, blurred like the review queue's thumbnails (a known video's frames are never shown)."""
+    if not got.videos:
+        return "<p>No video.</p>"
+    rows = []
+    for n, (key, item, where) in enumerate(got.videos):
+        facts = item.video
+        assert facts is not None
+        cell = ""
+        if is_unknown_video(item) and n < thumbnails:
+            jpeg = stored(key) or _remade((item.path, where), options)
+            if jpeg:
+                cell = (
+                    f"<label class='stills'><input type='checkbox'><img alt='frames of video {n + 1}' "
+                    f"src='{data_uri(jpeg)}'></label>"
+                )
+        rows.append(
+            (
+                f"<span class='path'>{_esc(item.path)}</span>",
+                _clock(facts.seconds),
+                str(facts.frames),
+                str(facts.hashed),
+                item_status(item),
+                matched_ranges(item),
+                cell,
+            )
+        )
+    return (
+        "<p class='note'>Frames of unknown videos are blurred and grey: click a strip to reveal it. "
+        "Known videos are listed, never shown.</p>"
+        + _table(("video", "length", "frames", "hashed", "status", "matched ranges", "frames shown"), rows)
+    )
+
+
 def write_html(
     data: ReportData,
     path: Path,
@@ -147,6 +205,8 @@ def write_html(
         if groups
         else "<p>No item matched a known list.</p>",
         _queue(data, got, stored, options, jobs),
+        "<h2>Videos</h2>",
+        _videos(got, stored, options, thumbnails),
         "<h2>Clusters of unknown near-duplicates</h2>",
         _table(("cluster", "size", "items (first 20)"), cluster_rows)
         if cluster_rows

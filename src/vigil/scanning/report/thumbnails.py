@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from vigil.scanning.archives import ArchiveError, ArchiveLimits, members
 from vigil.scanning.filetypes import sniff
 from vigil.scanning.pipeline import SEP, ScanOptions
-from vigil.signals.content import hash_bytes
+from vigil.signals.content import hash_bytes, hash_file
 from vigil.signals.preview import PREVIEW_SIDE
 from vigil.storage import s3
 
@@ -53,10 +53,13 @@ def _stored_bytes(path: str, most: int) -> bytes | None:
 
 def make_preview(path: str, archive_of: Mapping[str, str | None], options: ScanOptions) -> bytes | None:
     """The preview a scan worker makes of this item with ``options``, made again from its content."""
+    hashing = dataclasses.replace(options.hashing, dihedral=False, preview=PREVIEW_SIDE)
+    if archive_of.get(path) is None and not s3.is_s3(path):
+        # From the file itself, as the scan read it: a large video is decoded from disk, not memory.
+        return hash_file(path, hashing).preview
     content = item_bytes(path, archive_of, options.archives)
     if not content:
         return None
-    hashing = dataclasses.replace(options.hashing, dihedral=False, preview=PREVIEW_SIDE)
     return hash_bytes(path, content, hashing).preview
 
 

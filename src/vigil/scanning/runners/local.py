@@ -27,6 +27,7 @@ from vigil.scanning.triage import (
     NeighbourFinder,
     UnknownImage,
     is_unknown_image,
+    is_unknown_video,
     item_status,
     known_group,
     triage,
@@ -157,11 +158,11 @@ def run_scan(
 
 
 def _unknown_previews(items: list[ScanItem]) -> list[tuple[int, bytes]]:
-    """Previews worth keeping: of unknown images only (known material is never shown); the others are
-    dropped here, in memory."""
+    """Previews worth keeping: of unknown images and videos only (known material is never shown); the
+    others are dropped here, in memory."""
     out = []
     for position, item in enumerate(items):
-        if item.preview is not None and is_unknown_image(item):
+        if item.preview is not None and (is_unknown_image(item) or is_unknown_video(item)):
             out.append((position, item.preview))
         item.preview = None
     return out

@@ -45,6 +45,8 @@ class MediaOut(BaseModel):
     sha1: str | None
     size: int | None
     mime_type: str | None
+    #: ``image``, ``video`` or ``file``: from the MIME type, else the item's signals (a vPDQ: video).
+    kind: str
     first_seen: datetime
     contributor: str
     signals: list[SignalOut]
@@ -124,6 +126,7 @@ def media_show(
         sha1=r.sha1,
         size=r.size,
         mime_type=r.mime_type,
+        kind=r.kind,
         first_seen=r.first_seen,
         contributor=r.contributor,
         signals=[SignalOut(signal_type=k, value=v, quality=q) for k, v, q in r.signals],
