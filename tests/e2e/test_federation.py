@@ -2,10 +2,11 @@
 PostgreSQL and SQLite, each served by ``vigil serve`` on loopback, pulling from each other with
 ``vigil peers pull``. Hashes are made up from counters (benign: no content behind them).
 
-One scenario, in order: a first sync killed with SIGKILL mid-pull and resumed (no record lost or
+The first scenario, in order: a first sync killed with SIGKILL mid-pull and resumed (no record lost or
 doubled: the copy's digest equals the source's), an incremental pull with retractions, a disagreement
 kept side by side, a replayed batch refused, a key rotation followed through its endorsement, and the
-loop A → B → A that brings nothing back to its origin."""
+loop A → B → A that brings nothing back to its origin. The second, three instances in a chain
+A → B → C, and C's copy offered back to A."""
 
 from __future__ import annotations
 
@@ -263,3 +264,79 @@ def _count(url: str, query: str) -> list[tuple[object, ...]]:
             return [tuple(r) for r in conn.execute(text(query))]
     finally:
         engine.dispose()
+
+
+CHAIN = 30
+
+
+def test_three_instances_a_to_b_to_c_and_nothing_back_to_a(tmp_path: Path, postgres_url: str) -> None:
+    """A (PostgreSQL) → B (SQLite) → C (SQLite), each served on loopback: C's copy of B's copy names A as
+    the origin of every record, and A pulling from C gets none of them back as new."""
+    a = _env(tmp_path / "a", "hotline-a", postgres_url)
+    b = _env(tmp_path / "b", "hotline-b")
+    c = _env(tmp_path / "c", "hotline-c")
+    envs = {"a": a, "b": b, "c": c}
+    for env in envs.values():
+        vigil(env, "db", "upgrade")
+    listing = _listing(tmp_path / "a.csv", [_row(i, "1") for i in range(CHAIN)])
+    vigil(a, "lists", "import", str(listing), "--format", "csv", "--contributor", "Hotline A",
+          "--kind", "hotline", "--country", "FR")  # fmt: skip
+    vigil(a, "lists", "create", "shared", "--contributor", "Hotline A", "--category", "vics-us:1",
+          "--recipient", "peer")  # fmt: skip
+    vigil(a, "lists", "publish", "shared")
+    # Who reads whose feed: B reads A's, C reads B's, A reads C's (a user of role peer on the server).
+    tokens = {
+        (reader, server): vigil(
+            envs[server], "users", "add", f"hotline-{reader}", "--role", "peer"
+        ).stdout.strip()
+        for reader, server in (("b", "a"), ("c", "b"), ("a", "c"))
+    }
+    for name, env in envs.items():
+        (tmp_path / f"{name}.pem").write_text(vigil(env, "peers", "keys", "export").stdout)
+    c_admin = vigil(c, "users", "add", "admin-c", "--role", "admin").stdout.strip()
+
+    with (
+        vigil_serve(a, tmp_path / "a.log") as url_a,
+        vigil_serve(b, tmp_path / "b.log") as url_b,
+        vigil_serve(c, tmp_path / "c.log") as url_c,
+    ):
+        urls = {"a": url_a, "b": url_b, "c": url_c}
+
+        def peer(here: str, there: str, *options: str) -> None:
+            token = tokens.get((here, there), "unused: this side never pulls")
+            vigil(envs[here], "peers", "add", f"hotline-{there}", urls[there], "--token", token,
+                  "--key", str(tmp_path / f"{there}.pem"), *options)  # fmt: skip
+
+        peer("a", "b", "--country", "DE")  # the feed A serves to B follows this entry's policy
+        peer("b", "a", "--country", "FR", "--recipient", "peer")  # B's copy may go on to C
+        peer("b", "c", "--country", "BE")
+        peer("c", "b", "--country", "DE", "--recipient", "peer")
+        peer("c", "a", "--country", "FR")  # the feed C serves to A
+        peer("a", "c", "--country", "BE")
+
+        out = vigil(b, "peers", "pull", "hotline-a").stdout
+        assert f"{CHAIN} records (added {CHAIN}" in out, out
+        out = vigil(c, "peers", "pull", "hotline-b").stdout
+        assert f"{CHAIN} records (added {CHAIN}" in out and "hotline-a:shared" in out, out
+        ((origins,),) = _sqlite(c, "SELECT count(*) FROM media_origins WHERE origin_instance = 'hotline-a'")
+        ((others,),) = _sqlite(c, "SELECT count(*) FROM media_origins WHERE origin_instance != 'hotline-a'")
+        assert (origins, others) == (CHAIN, 0)  # C sees A, not B, as where each record began
+        # C's feed, as its staff see it, names A as the origin of everything; as A would read it, nothing.
+        copy = "hotline-b:hotline-a:shared"
+        staff = httpx.get(f"{url_c}/api/v1/feed/lists/{copy}", params={"limit": 100},
+                          headers={"Authorization": f"Bearer {c_admin}"}).json()  # fmt: skip
+        assert len(staff["body"]["items"]) == CHAIN
+        assert {i["origin"]["instance"] for i in staff["body"]["items"]} == {"hotline-a"}
+
+        ((media_before,),) = _count(postgres_url, "SELECT count(*) FROM media")
+        ((origins_before,),) = _count(postgres_url, "SELECT count(*) FROM media_origins")
+        out = vigil(a, "peers", "pull", "hotline-c").stdout
+        assert f"{copy} → hotline-c:{copy}" in out and "0 records (added 0" in out, out
+        assert _count(postgres_url, "SELECT count(*) FROM media") == [(media_before,)]
+        assert _count(postgres_url, "SELECT count(*) FROM media_origins") == [(origins_before,)]
+        ((members,),) = _count(
+            postgres_url,
+            "SELECT count(*) FROM hash_list_members m JOIN hash_lists l ON l.id = m.list_id "
+            f"WHERE l.name = 'hotline-c:{copy}'",
+        )
+        assert members == 0

@@ -75,7 +75,7 @@ def fetch_command(
     state = "up to date" if result.complete else "stopped early (the next fetch resumes)"
     typer.echo(
         f"{name} ({result.api}): {result.updates} records, {result.added} media added to {list_name}, "
-        f"{result.deleted} deleted at the source; {state}"
+        f"{result.deleted} deleted at the source ({result.withdrawn} taken off {list_name}); {state}"
     )
 
 

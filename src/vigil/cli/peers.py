@@ -207,8 +207,8 @@ def compare_command(
     settings = settings_of(ctx)
     with sessions_of(ctx)() as session:
         url = get_peer(session, name).url
-    check_address(url, settings.federation_allow_private)
-    run_compare(ctx, url, read_token(settings.federation_keys, name), sets or (), out, as_json)
+    pinned = check_address(url, settings.federation_allow_private)
+    run_compare(ctx, url, read_token(settings.federation_keys, name), sets or (), out, as_json, pinned)
 
 
 @app.command("worker")

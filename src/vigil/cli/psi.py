@@ -14,6 +14,7 @@ from rich.console import Console
 from vigil.cli.db import cli_actor
 from vigil.cli.progress import file_progress
 from vigil.cli.state import sessions_of, settings_of
+from vigil.federation.address import PinnedAddress
 from vigil.federation.psi_client import compare
 from vigil.federation.psi_sets import set_names
 
@@ -47,9 +48,16 @@ def compare_command(
 
 
 def run_compare(
-    ctx: typer.Context, url: str, secret: str, sets: Sequence[str], out: Path | None, as_json: bool
+    ctx: typer.Context,
+    url: str,
+    secret: str,
+    sets: Sequence[str],
+    out: Path | None,
+    as_json: bool,
+    pinned: PinnedAddress | None = None,
 ) -> None:
-    """Compare with the peer at ``url`` and print the result (`vigil psi compare`, `vigil peers compare`)."""
+    """Compare with the peer at ``url`` and print the result (`vigil psi compare`, `vigil peers compare`
+    with the registered peer's checked address, ``pinned``)."""
     settings = settings_of(ctx)
     console = Console(stderr=True)
     with file_progress(console, "PSI (values blinded and compared)") as bar:
@@ -62,6 +70,7 @@ def run_compare(
             sets,
             max_items=settings.psi_max_items,
             progress=lambda n: bar.advance(task, n),
+            pinned=pinned,
         )
     data = result.to_json()
     if out is not None:

@@ -31,7 +31,7 @@ from vigil.hashlists.models import (
     HashListVersion,
     Media,
 )
-from vigil.hashlists.records.delta_pages import delta_page
+from vigil.hashlists.records.delta_pages import delta_page, records_at
 from vigil.signals import registry
 
 
@@ -171,6 +171,13 @@ def feed_page(
     served = Cursor(page.since, page.until, cursor.after)
     keys = [key for key, _ in page.items]
     origins, contributors, confirmations = _provenance(session, keys, instance)
+    shared_now = {
+        key: record_json(record, direction) if record is not None else None for key, record in page.items
+    }
+    # A tombstone goes only to a peer that was sent the record: one the version it already has (the
+    # cursor's SINCE) shared with it under this policy. Otherwise it would learn of a record it was
+    # never meant to see.
+    before = records_at(session, hash_list, page.since, [k for k, v in shared_now.items() if v is None])
     items: list[dict[str, Any]] = []
     for key, record in page.items:
         origin_instance, origin_record = origins.get(key, (instance, key))
@@ -180,15 +187,15 @@ def feed_page(
             "key": key,
             "origin": {"instance": origin_instance, "record": origin_record},
         }
-        shared = record_json(record, direction) if record is not None else None
+        shared = shared_now[key]
         if record is not None and shared is not None:
             item["record"] = shared
             item["contributor"] = contributors.get(key)
             item["confirmations"] = confirmations.get((key, record.scheme or "", record.category or ""), 0)
-        elif record is not None and page.since == 0:
-            continue  # filtered out of a first sync: the peer never had it
-        else:
+        elif key in before and record_json(before[key], direction) is not None:
             item["record"] = None  # a tombstone: retracted, or no longer shared with this peer
+        else:
+            continue  # never sent to this peer: nothing to take back
         items.append(item)
     done = page.next_cursor is None
     following = Cursor(page.until) if done else Cursor(page.since, page.until, page.next_cursor or 0)

@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from vigil.audit import journal
 from vigil.errors import Conflict, Unavailable
+from vigil.federation.address import PinnedAddress, PinnedTransport
 from vigil.federation.psi import POINT_BYTES, TAG_BYTES, Blinder, PsiError, split, tag
 from vigil.federation.psi_responder import PsiResponder, SetCount, Started
 from vigil.federation.psi_sets import check_sets, holdings
@@ -55,9 +56,20 @@ class Wire:
 
 
 class HttpTransport:
-    def __init__(self, base_url: str, token: str, timeout: float = 300.0, client: httpx.Client | None = None):
+    def __init__(
+        self,
+        base_url: str,
+        token: str,
+        timeout: float = 300.0,
+        client: httpx.Client | None = None,
+        pinned: PinnedAddress | None = None,
+    ):
+        """``pinned``: the peer's checked address, to which its requests go (address.py)."""
         self.client = client or httpx.Client(
-            base_url=base_url.rstrip("/"), headers={"Authorization": f"Bearer {token}"}, timeout=timeout
+            base_url=base_url.rstrip("/"),
+            headers={"Authorization": f"Bearer {token}"},
+            timeout=timeout,
+            transport=PinnedTransport(pinned) if pinned is not None else None,
         )
         self.wire = Wire()
 
@@ -206,6 +218,7 @@ def compare(
     max_items: int = 5_000_000,
     transport: PsiTransport | None = None,
     progress: Callable[[int], None] | None = None,
+    pinned: PinnedAddress | None = None,
 ) -> Comparison:
     """Compare this instance's holdings with the peer at ``base_url`` (a token of its ``peer`` role).
 
@@ -214,7 +227,9 @@ def compare(
     names = check_sets(sets)
     with sessions() as db:
         values = {name: holdings(db, name, max_items) for name in names}
-    session, results, peer_counts = run(transport or HttpTransport(base_url, token), values, progress)
+    session, results, peer_counts = run(
+        transport or HttpTransport(base_url, token, pinned=pinned), values, progress
+    )
     for result in results:
         counted = peer_counts.get(result.name)
         if counted is None or counted.common != len(result.common):

@@ -13,7 +13,6 @@ doubled.
 
 from __future__ import annotations
 
-import ipaddress
 import os
 import secrets
 import socket
@@ -21,7 +20,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote
 
 import httpx
 from sqlalchemy import or_, update
@@ -31,6 +30,7 @@ from vigil.audit import journal
 from vigil.config import Settings
 from vigil.db.base import utcnow
 from vigil.errors import Conflict, Unavailable
+from vigil.federation.address import PinnedAddress, pin_address
 from vigil.federation.apply import Applied, apply_batch
 from vigil.federation.batches import PROTOCOL, BatchError, FederationOffError, open_batch
 from vigil.federation.feed import Cursor, CursorError
@@ -43,7 +43,6 @@ from vigil.hashlists.contributors import new_provenance
 from vigil.hashlists.lists import BASELINE_LIST, ensure_baseline_list, ensure_list, find_list
 from vigil.hashlists.models import Contributor
 from vigil.hashlists.publish import publish
-from vigil.hotline.fetch import refusal
 from vigil.signals import registry
 
 
@@ -113,19 +112,9 @@ def _dead_here(owner: str) -> bool:
     return False
 
 
-def check_address(url: str, allow_private: bool) -> None:
-    """Refuse a peer whose host resolves to a private, loopback or reserved address (unless allowed)."""
-    if allow_private:
-        return
-    host = urlsplit(url).hostname or ""
-    try:
-        infos = socket.getaddrinfo(host, None, proto=socket.IPPROTO_TCP)
-    except socket.gaierror as exc:
-        raise PeerUnavailableError(f"peer host {host!r} does not resolve: {exc}") from None
-    for info in infos:
-        why = refusal(ipaddress.ip_address(info[4][0]))
-        if why:
-            raise PeerError(f"peer {url} resolves to {why} (VIGIL_FEDERATION_ALLOW_PRIVATE allows it)")
+def check_address(url: str, allow_private: bool) -> PinnedAddress:
+    """The peer's checked address, to which its requests go (address.py: no DNS rebinding)."""
+    return pin_address(url, allow_private)
 
 
 class Puller:
@@ -147,12 +136,19 @@ class Puller:
         self.here = settings.federation_instance
         self.client = client or httpx.Client(timeout=settings.federation_timeout, follow_redirects=False)
         self.owner = f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(4)}"
+        #: The address of the peer being pulled, checked at the pull's start; every request goes there.
+        self._pinned: PinnedAddress | None = None
 
     # -- HTTP -------------------------------------------------------------------------------------
 
     def _get(self, url: str, token: str, params: dict[str, str] | None = None) -> Any:
+        request = self.client.build_request(
+            "GET", url, params=params, headers={"Authorization": f"Bearer {token}"}
+        )
+        if self._pinned is not None:
+            request = self._pinned.apply(request)
         try:
-            answer = self.client.get(url, params=params, headers={"Authorization": f"Bearer {token}"})
+            answer = self.client.send(request)
         except httpx.HTTPError as exc:
             raise PeerUnavailableError(f"{url}: {exc.__class__.__name__}: {exc}") from None
         if answer.status_code != 200:
@@ -210,7 +206,7 @@ class Puller:
         return result
 
     def _pull(self, peer: Peer, progress: Callable[[ListPull], None] | None) -> PullResult:
-        check_address(peer.url, self.settings.federation_allow_private)
+        self._pinned = check_address(peer.url, self.settings.federation_allow_private)
         token = read_token(self.settings.federation_keys, peer.name)
         policy = SharingPolicy.from_json(peer.policy)
         offer = self._get(f"{peer.url}/api/v1/feed", token)

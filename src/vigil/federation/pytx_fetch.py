@@ -9,6 +9,8 @@ what each fetched record key converted to, so that a later update or deletion of
 Signals are imported into the list through the hash database's own import (one all-or-nothing import per
 flush, journalled; importing a signal twice changes nothing), and only then is the checkpoint saved: a
 fetch stopped anywhere resumes from the last saved checkpoint and at worst imports some signals again.
+Signals a key lost (deleted at the source, replaced by an update, or not delivered again by an exchange
+that delivers everything at every fetch) take their media off the list in that same import's transaction.
 """
 
 from __future__ import annotations
@@ -42,7 +44,9 @@ from vigil.federation.pytx_names import to_vigil
 from vigil.formats.csv import CSV
 from vigil.hashlists.service import HashDatabase
 from vigil.hashlists.summary import ImportSummary
-from vigil.signals.registry import IDENTITY_DIGESTS
+from vigil.hashlists.withdrawal import Withdrawal
+from vigil.signals import registry
+from vigil.signals.base import InvalidSignalError
 
 BUILT_IN: t.Final = (
     StaticSampleSignalExchangeAPI,
@@ -71,7 +75,7 @@ class FetchResult:
     name: str
     api: str
     updates: int = 0
-    #: Record keys deleted by the exchange (their signals stay in the list; see the module docstring).
+    #: Record keys deleted by the exchange (their media leave the list unless another key names them).
     deleted: int = 0
     imports: list[ImportSummary] = field(default_factory=list)
     checkpoint: dict[str, t.Any] | None = None
@@ -81,6 +85,11 @@ class FetchResult:
     @property
     def added(self) -> int:
         return sum(s.added for s in self.imports)
+
+    @property
+    def withdrawn(self) -> int:
+        """Members taken off the list for deleted records."""
+        return sum(s.withdrawn for s in self.imports)
 
 
 def resolve_api(spec: str) -> type[SignalExchangeAPI[t.Any, t.Any, t.Any, t.Any, t.Any]]:
@@ -128,6 +137,78 @@ def collab_config(
         return dataclass_json.dataclass_load_dict(data, cls)
     except Exception as exc:  # dacite's errors name the field and the type it wanted
         raise ExchangeError(f"invalid {api.get_name()} config: {exc}") from None
+
+
+def _delivers_whole(
+    api: type[SignalExchangeAPI[t.Any, t.Any, t.Any, t.Any, t.Any]], checkpoint: t.Any
+) -> bool:
+    """Whether a fetch from ``checkpoint`` delivers every record the exchange holds: from none, or from a
+    checkpoint without fields (pytx's file exchange), which cannot tell the API where to resume."""
+    cls = api.get_checkpoint_cls()
+    return checkpoint is None or (dataclasses.is_dataclass(cls) and not dataclasses.fields(cls))
+
+
+def _canonical(pytx: str, value: str) -> tuple[str, str] | None:
+    name = to_vigil(pytx)
+    if name is None:
+        return None
+    try:
+        return name, registry.normalize(name, value)
+    except InvalidSignalError:
+        return None
+
+
+class _Records:
+    """The exchange's record keys (key → its signals, pytx names), what changed since the last import,
+    and, in a fetch that delivers everything, the keys not delivered yet."""
+
+    def __init__(self, keys: dict[str, list[list[str]]], *, whole: bool) -> None:
+        self.keys = keys
+        #: Keys that brought new signals since the last import, with all their signals.
+        self.pending: dict[str, list[list[str]]] = {}
+        #: Signals a key lost since the last import: deleted, or replaced by an update.
+        self.dropped: set[tuple[str, str]] = set()
+        # A key known before and not delivered again by a whole fetch was deleted at the source.
+        self.unseen = set(keys) if whole else set[str]()
+
+    def _forget(self, key: str, keep: list[list[str]]) -> None:
+        self.dropped.update((k, v) for k, v in self.keys.get(key, []) if [k, v] not in keep)
+
+    def update(self, key: str, signals: list[list[str]]) -> None:
+        self.unseen.discard(key)
+        fresh = [s for s in signals if s not in self.keys.get(key, [])]
+        self._forget(key, signals)
+        self.keys[key] = signals
+        if fresh:
+            self.pending[key] = signals
+
+    def delete(self, key: str) -> int:
+        """1 when the key was known (a deletion to apply), else 0."""
+        self.unseen.discard(key)
+        if key not in self.keys:
+            return 0
+        self._forget(key, [])
+        del self.keys[key]
+        self.pending.pop(key, None)
+        return 1
+
+    def sweep(self) -> int:
+        """After a whole fetch completed: the keys it did not deliver are deleted."""
+        gone = sorted(self.unseen)
+        for key in gone:
+            self.delete(key)
+        return len(gone)
+
+    def withdrawal(self) -> Withdrawal | None:
+        """The signals no key holds any more, as Vigil's canonical values; an item stays on the list
+        while a key still holds one of its signals."""
+        if not self.dropped:
+            return None
+        held = {
+            c for signals in self.keys.values() for k, v in signals if (c := _canonical(k, v)) is not None
+        }
+        gone = {c for k, v in self.dropped if (c := _canonical(k, v)) is not None} - held
+        return Withdrawal(gone, held)
 
 
 class ExchangeFetcher:
@@ -190,17 +271,20 @@ class ExchangeFetcher:
         if state["checkpoint"] is not None:
             checkpoint = dataclass_json.dataclass_load_dict(state["checkpoint"], api_cls.get_checkpoint_cls())
             if checkpoint.is_stale():
-                checkpoint, state["keys"] = None, {}
+                checkpoint = None
         folder.mkdir(parents=True, exist_ok=True)
         result = FetchResult(name, state["api"])
-        keys: dict[str, list[list[str]]] = state["keys"]
-        #: Record key → its signals, for keys that brought new ones since the last import.
-        pending: dict[str, list[list[str]]] = {}
+        records = _Records(state["keys"], whole=_delivers_whole(api_cls, checkpoint))
 
         def flush(new_checkpoint: t.Any) -> None:
-            if pending:
-                result.imports.append(self._import(folder, name, pending, list_name, contributor, kind))
-                pending.clear()
+            if records.pending or records.dropped:
+                result.imports.append(
+                    self._import(
+                        folder, name, records.pending, list_name, contributor, kind, records.withdrawal()
+                    )
+                )
+                records.pending.clear()
+                records.dropped.clear()
             state["checkpoint"] = (
                 None if new_checkpoint is None else dataclass_json.dataclass_dump_dict(new_checkpoint)
             )
@@ -209,27 +293,27 @@ class ExchangeFetcher:
         last = None
         for delta in exchange.fetch_iter(list(SIGNAL_TYPES), checkpoint):
             for key, update in delta.updates.items():
-                text = json.dumps(key)
                 # An API may mark a deletion in the value (NCMEC's tombstones): its merge says None.
                 value = None if update is None else api_cls.fetch_value_merge(None, update)
                 if value is None:
-                    result.deleted += keys.pop(text, None) is not None
+                    result.deleted += records.delete(json.dumps(key))
                     continue
                 converted = api_cls.naive_convert_to_signal_type(list(SIGNAL_TYPES), collab, {key: value})
-                signals = sorted([st.get_name(), s] for st, by_value in converted.items() for s in by_value)
-                fresh = [s for s in signals if s not in keys.get(text, [])]
-                keys[text] = signals
-                if fresh:
-                    pending[text] = signals
+                records.update(
+                    json.dumps(key),
+                    sorted([st.get_name(), s] for st, by_value in converted.items() for s in by_value),
+                )
             result.updates += len(delta.updates)
             last = delta.checkpoint
             if progress:
                 progress(len(delta.updates))
-            if len(pending) >= FLUSH_RECORDS:
+            if len(records.pending) >= FLUSH_RECORDS:
                 flush(last)
             if max_updates is not None and result.updates >= max_updates:
                 result.complete = False
                 break
+        if result.complete:
+            result.deleted += records.sweep()
         flush(last if last is not None else checkpoint)
         result.checkpoint = state["checkpoint"]
         with self.sessions() as session, session.begin():
@@ -244,6 +328,7 @@ class ExchangeFetcher:
                     "updates": result.updates,
                     "deleted": result.deleted,
                     "added": result.added,
+                    "withdrawn": result.withdrawn,
                     "complete": result.complete,
                 },
             )
@@ -257,6 +342,7 @@ class ExchangeFetcher:
         list_name: str,
         contributor: str,
         kind: str | None,
+        withdraw: Withdrawal | None,
     ) -> ImportSummary:
         """One CSV row per record (its signals, in Vigil's names, stay one media item), imported by the
         hash database (journalled there)."""
@@ -273,13 +359,13 @@ class ExchangeFetcher:
                 # A column holds one digest; perceptual hashes may be several, separated by spaces.
                 writer.writerow(
                     [
-                        " ".join(by_type.get(c, [])[: None if c not in IDENTITY_DIGESTS else 1])
+                        " ".join(by_type.get(c, [])[: None if c not in registry.IDENTITY_DIGESTS else 1])
                         for c in columns
                     ]
                 )
         try:
             return HashDatabase(self.sessions, self.actor).import_file(
-                path, CSV, contributor, kind=kind, list_name=list_name
+                path, CSV, contributor, kind=kind, list_name=list_name, withdraw=withdraw
             )
         finally:
             path.unlink(missing_ok=True)

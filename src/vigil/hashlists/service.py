@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from vigil.audit import journal
 from vigil.formats.base import Diagnostics, HashRecord, HashSetFormat
 from vigil.formats.limits import DEFAULT_LIMITS, ReadLimits
+from vigil.hashlists import withdrawal
 from vigil.hashlists.catalog import Catalog, load_catalog
 from vigil.hashlists.compare import Comparison, compare_lists, describe_media
 from vigil.hashlists.contributors import ensure_contributor, get_contributor, new_provenance
@@ -48,6 +49,7 @@ from vigil.hashlists.victims import (
     victim_figures,
 )
 from vigil.hashlists.votes import MediaNotFoundError, MediaStatus, add_vote, find_media, media_status
+from vigil.hashlists.withdrawal import Withdrawal
 
 
 class _HashingReader:
@@ -113,8 +115,12 @@ class HashDatabase:
         refresh_baseline: bool = True,
         limits: ReadLimits = DEFAULT_LIMITS,
         dry_run: bool = False,
+        withdraw: Withdrawal | None = None,
     ) -> ImportSummary:
         """Import a file all or nothing. Importing the same file again changes nothing.
+
+        ``withdraw`` (with ``list_name``) takes media off the list in the same transaction, before the
+        file's records are added: a source's deletions and additions land together or not at all.
 
         A file past one of ``limits`` raises FormatError as soon as the bound is crossed (nothing is
         imported); a record with a value over its maximum is rejected with the reason.
@@ -132,6 +138,10 @@ class HashDatabase:
                     provenance = new_provenance(session, who, self.actor, path.name, fmt.name)
                     catalog = load_catalog(session)
                     hash_list = ensure_list(session, catalog, list_name, provenance)[0] if list_name else None
+                    if withdraw is not None:
+                        if hash_list is None:
+                            raise ValueError("a withdrawal needs the list it is from")
+                        summary.withdrawn = withdrawal.withdraw(session, hash_list, withdraw)
                     importer = Importer(
                         session,
                         catalog,
@@ -149,6 +159,7 @@ class HashDatabase:
                     summary.sha256 = stream.hexdigest()
                     if dry_run:
                         raise _DryRunError
+                    summary.changed = summary.changed or summary.withdrawn > 0
                     if not summary.changed:
                         raise _UnchangedError
                     provenance.digest = summary.sha256

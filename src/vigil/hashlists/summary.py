@@ -20,6 +20,8 @@ class ImportSummary:
     merged: int = 0
     skipped: int = 0
     rejected: int = 0
+    #: members taken off the list by the import's withdrawal (hashlists/withdrawal.py)
+    withdrawn: int = 0
     #: reason → number of records
     rejection_reasons: Counter[str] = field(default_factory=Counter)
     #: the first rejections, with where they are in the file
@@ -45,4 +47,6 @@ class ImportSummary:
             "rejected": self.rejected,
             "rejection_reasons": dict(self.rejection_reasons),
             "warnings": self.warnings,
+            # Only imports that withdraw say so: every other import's record stays as it was.
+            **({"withdrawn": self.withdrawn} if self.withdrawn else {}),
         }

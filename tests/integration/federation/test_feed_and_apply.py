@@ -26,6 +26,7 @@ from vigil.hashlists.publish import Digest, publish, version_entries
 from vigil.hashlists.records.media import media_record
 from vigil.hashlists.selection import SelectionRules
 from vigil.hashlists.service import HashDatabase
+from vigil.hashlists.withdrawal import Withdrawal
 from vigil.signing import generate_private_key, public_key_to_pem
 
 SOURCE = "Hotline A"
@@ -93,6 +94,51 @@ def test_a_batch_carries_provenance_and_its_policy_filters(
         again = _body(session, "0", Direction())["items"]
         assert isinstance(again, list) and media_id not in [i["key"] for i in again]
         session.rollback()
+
+
+def test_tombstones_go_only_to_a_peer_that_was_sent_the_record(
+    tmp_path: Path, sessions: sessionmaker[Session]
+) -> None:
+    categories = ["1", "2", "1"]
+    rows = ["sha256,md5,sha1,pdq,category,scheme,size"]
+    rows += [",".join([*_hashes(i), c, "vics-us", str(100 + i)]) for i, c in enumerate(categories)]
+    (tmp_path / "picked.csv").write_text("\n".join(rows) + "\n")
+    db = HashDatabase(sessions, "test")
+    csv = get_format("csv")
+    db.import_file(tmp_path / "picked.csv", csv, SOURCE, kind="hotline", country="FR", list_name="picked")
+    db.publish("picked")
+    # Items 0 (category 1) and 1 (category 2) leave the list in version 2.
+    (tmp_path / "none.csv").write_text("md5\n")
+    gone = Withdrawal([("md5", _hashes(0)[1]), ("md5", _hashes(1)[1])])
+    assert (
+        db.import_file(tmp_path / "none.csv", csv, SOURCE, list_name="picked", withdraw=gone).withdrawn == 2
+    )
+    db.publish("picked")
+
+    def tombstones(cursor: str, direction: Direction) -> list[int]:
+        with sessions() as session:
+            hash_list = get_list(session, "picked")
+            body = feed_page(session, hash_list, Cursor.parse(cursor), 100, direction,
+                             instance="inst-a", audience="inst-b", nonce="n")  # fmt: skip
+        assert all(i["record"] is None for i in body["items"])
+        return sorted(i["key"] for i in body["items"])
+
+    first, second = (ids := _ids(sessions))[0], ids[1]
+    # A peer that shares category 1 only was sent item 0, never item 1: only item 0's tombstone.
+    assert tombstones("1", Direction(categories=("vics-us:1",))) == [first]
+    assert tombstones("1", Direction()) == sorted([first, second])
+    # A peer syncing from nothing learns of neither.
+    with sessions() as session:
+        whole = feed_page(session, get_list(session, "picked"), Cursor.parse("0"), 100, Direction(),
+                          instance="inst-a", audience="inst-b", nonce="n")  # fmt: skip
+    assert [i["key"] for i in whole["items"]] == [ids[2]]
+
+
+def _ids(sessions: sessionmaker[Session]) -> list[int]:
+    """Media ids of the seeded items 0, 1, 2 (by MD5)."""
+    with sessions() as session:
+        by_md5 = {m.md5: m.id for m in session.execute(select(Media)).scalars()}
+    return [by_md5[_hashes(i)[1]] for i in range(3)]
 
 
 def test_signed_batches_verify_only_unchanged_and_with_a_trusted_key(

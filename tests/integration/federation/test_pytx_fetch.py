@@ -24,6 +24,7 @@ from tests.integration.federation.ncmec_server import PASSWORD, USER, Database, 
 from vigil.audit.models import AuditEntry
 from vigil.config import Settings
 from vigil.federation.pytx_fetch import ExchangeError, ExchangeFetcher, UnknownExchangeError
+from vigil.hashlists.importer import Importer
 from vigil.hashlists.lists import get_list
 from vigil.hashlists.models import HashListMember, Media, MediaSignal
 
@@ -70,9 +71,45 @@ def test_local_file_exchange_then_only_what_is_new(
     second = fetcher.fetch("shared-file", "from-file", "Partner")
     assert (second.updates, second.added) == (11, 1)
     assert more in _held(sessions, "from-file")[0]
+    # The file delivers everything each time: lines gone from it are deletions, their media leave the list.
+    signals.write_text("".join(f"video_md5 {m}\npdq {p}\n" for m, p in zip(md5s[1:], pdqs[:-1], strict=True)))
+    third = fetcher.fetch("shared-file", "from-file", "Partner")
+    assert (third.updates, third.deleted, third.withdrawn, third.added) == (8, 3, 3, 0)
+    assert _held(sessions, "from-file") == (set(md5s[1:]), set(pdqs[:-1]))
     with sessions() as db:
         actions = list(db.execute(select(AuditEntry.action).order_by(AuditEntry.seq)).scalars())
-    assert actions.count("federation.exchange.fetch") == 2 and "hashlists.import" in actions
+        # The media and their signals stay in the hash database: only the membership went.
+        assert db.execute(select(func.count()).select_from(Media)).scalar_one() == 11
+    assert actions.count("federation.exchange.fetch") == 3 and actions.count("hashlists.import") == 3
+
+
+def test_deletions_land_with_the_additions_or_not_at_all(
+    sessions: sessionmaker[Session], db_settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    rng = random.Random(6)
+    md5s = [_hex(rng, 16) for _ in range(4)]
+    signals = tmp_path / "signals.txt"
+    signals.write_text("".join(f"video_md5 {m}\n" for m in md5s[:3]))
+    fetcher = ExchangeFetcher(sessions, db_settings.data_dir, "test")
+    fetcher.fetch(
+        "f", "from-file", "Partner", api="local_file", config={"filename": str(signals)}, kind="ngo"
+    )
+    saved = fetcher.state("f")
+    # One line gone, one new: the import fails, so neither the deletion nor the addition lands.
+    signals.write_text("".join(f"video_md5 {m}\n" for m in md5s[1:]))
+
+    def fail(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("the database went away")
+
+    monkeypatch.setattr(Importer, "run", fail)
+    with pytest.raises(RuntimeError, match="went away"):
+        fetcher.fetch("f", "from-file", "Partner")
+    assert _held(sessions, "from-file")[0] == set(md5s[:3])
+    assert fetcher.state("f") == saved
+    monkeypatch.undo()
+    again = fetcher.fetch("f", "from-file", "Partner")
+    assert (again.deleted, again.withdrawn, again.added) == (1, 1, 1)
+    assert _held(sessions, "from-file")[0] == set(md5s[1:])
 
 
 def test_static_sample_exchange(sessions: sessionmaker[Session], db_settings: Settings) -> None:
@@ -82,8 +119,17 @@ def test_static_sample_exchange(sessions: sessionmaker[Session], db_settings: Se
     assert set(VideoMD5Signal.get_examples()) <= md5s
     assert {p for p in PdqSignal.get_examples()} <= pdqs
     assert result.checkpoint is not None
-    # No checkpoint to resume from (pytx: NoCheckpointing is always stale): all again, nothing new.
-    assert fetcher.fetch("sample", "samples", "pytx samples").added == 0
+    # No checkpoint to resume from (pytx: NoCheckpointing is always stale): all again, nothing new, and
+    # nothing deleted (every key it knew was delivered again).
+    again = fetcher.fetch("sample", "samples", "pytx samples")
+    assert (again.added, again.deleted, again.withdrawn) == (0, 0, 0)
+    assert _held(sessions, "samples") == (md5s, pdqs)
+    # A key this exchange once delivered and no longer does was deleted at the source.
+    state = fetcher.state("sample")
+    state["keys"][json.dumps(["pdq", "f" * 64])] = [["pdq", "f" * 64]]
+    (db_settings.data_dir / "exchanges" / "sample" / "state.json").write_text(json.dumps(state))
+    assert fetcher.fetch("sample", "samples", "pytx samples").deleted == 1
+    assert _held(sessions, "samples") == (md5s, pdqs)
 
 
 def test_refusals(sessions: sessionmaker[Session], db_settings: Settings, tmp_path: Path) -> None:
@@ -146,13 +192,26 @@ def test_ncmec_exchange_against_a_loopback_ncmec(
         # pytx reads NCMEC's PDQ of images and MD5 of videos (its conversion); all of them arrived.
         assert pdqs == {e.fingerprints["pdq"] for e in images}
         assert md5s == {e.fingerprints["md5"] for e in videos}
-        # An entry deleted at NCMEC: a tombstone, counted as deleted by the next fetch.
-        gone = videos[0]
+        # An entry deleted at NCMEC (a tombstone) leaves the list; an image whose PDQ changed at NCMEC
+        # swaps its old PDQ for the new one. Both land in the fetch's one import with its checkpoint.
+        gone, changed = videos[0], images[0]
+        old_pdq = changed.fingerprints["pdq"]
         reached = fetcher.state("ncmec")["checkpoint"]["get_entries_max_ts"]
         gone.deleted, gone.at = True, reached  # changed after the time the last fetch reached
+        changed.fingerprints["pdq"], changed.at = _hex(rng, 32), reached
         time.sleep(2)  # pytx fetches up to 5 s before now: let that pass the change
         later = fetcher.fetch("ncmec", "ncmec", "NCMEC")
-        assert later.deleted == 1 and later.added == 0
+        assert (later.deleted, later.withdrawn, later.added) == (1, 2, 1)
+        assert len(later.imports) == 1 and later.complete
+        md5s, pdqs = _held(sessions, "ncmec")
+        assert md5s == {e.fingerprints["md5"] for e in videos[1:]}
+        assert pdqs == {e.fingerprints["pdq"] for e in images} and old_pdq not in pdqs
+        # The next fetch resumes from the checkpoint saved with that import: nothing again.
+        asked = len(db.requests)
+        time.sleep(1)
+        nothing = fetcher.fetch("ncmec", "ncmec", "NCMEC")
+        assert (nothing.updates, nothing.deleted, nothing.added) == (0, 0, 0)
+        assert all("from=1970" not in r for r in db.requests[asked:])
     assert json.dumps(stopped_at)
 
 
@@ -180,10 +239,13 @@ def test_vigil_exchanges_fetch_command(db_env: Settings, tmp_path: Path) -> None
                  "--kind", "ngo", "--api", "local_file", "--config", config)  # fmt: skip
     assert done.returncode == 0, done.stderr
     assert (
-        "partner (local_file): 3 records, 3 media added to partner, 0 deleted at the source; up to date"
-        in done.stdout
+        "partner (local_file): 3 records, 3 media added to partner, 0 deleted at the source "
+        "(0 taken off partner); up to date" in done.stdout
     )
+    signals.write_text(f"video_md5 {md5s[0]}\n")
+    done = vigil("exchanges", "fetch", "partner", "--list", "partner", "--contributor", "Partner")
+    assert "1 records, 0 media added to partner, 2 deleted at the source (2 taken off partner)" in done.stdout
     shown = json.loads(vigil("exchanges", "show", "partner").stdout)
-    assert shown["api"] == "local_file" and shown["records"] == 3
+    assert shown["api"] == "local_file" and shown["records"] == 1
     refused = vigil("exchanges", "fetch", "other", "--list", "x", "--contributor", "y", "--api", "nope")
     assert refused.returncode == 2 and "no built-in exchange API 'nope'" in refused.stderr

@@ -92,3 +92,21 @@ def _collapse(rows: list[HashListEntry], since: int, until: int) -> list[tuple[i
     if any(r.added_in <= since for r in rows):
         return [(media_id, None)]
     return []
+
+
+def records_at(session: Session, hash_list: HashList, version: int, keys: list[int]) -> dict[int, HashRecord]:
+    """What version ``version`` of the list said about each of ``keys`` (those it held)."""
+    if not keys or version <= 0:
+        return {}
+    ent = HashListEntry
+    rows = session.execute(
+        select(ent)
+        .where(
+            ent.list_id == hash_list.id,
+            ent.media_id.in_(keys),
+            ent.added_in <= version,
+            or_(ent.removed_in.is_(None), ent.removed_in > version),
+        )
+        .order_by(ent.media_id, ent.id)
+    ).scalars()
+    return {entry.media_id: _record(entry) for entry in rows}
