@@ -5,7 +5,8 @@
 the importer's default) · ``size`` bytes · ``mime_type`` · ``series``.
 The output of ``vigil hash --format csv`` reads as is: ``path`` and ``pdq_quality`` are accepted and
 rows with an ``error`` are rejected. A digest type a plugin registers (``sha512``) is a column of its
-name. Other columns are ignored with a warning. Exports write
+name, and so is an optional signal type (``pdq_regions``, which ``vigil hash`` writes with
+``VIGIL_PDQ_REGIONS``), read on import only. Other columns are ignored with a warning. Exports write
 ``sha256,md5,sha1,pdq,photodna,category,scheme,size,mime_type`` in that order, then the plugins' columns.
 """
 
@@ -19,6 +20,7 @@ from vigil.formats.base import Diagnostics, FormatError, HashRecord, Rejected, p
 from vigil.formats.encoding import BoundedLines, text_stream
 from vigil.formats.limits import DEFAULT_LIMITS, ReadLimits, quote, too_long
 from vigil.signals import registry
+from vigil.signals.values import layout
 
 EXPORT_COLUMNS: Final = (
     "sha256",
@@ -40,6 +42,12 @@ def _plugin_columns() -> tuple[str, ...]:
     return tuple(registry.extra_digest_types())
 
 
+def _import_columns() -> tuple[str, ...]:
+    """The plugins' columns and the optional signal types' (``pdq_regions``): without the latter, a
+    listing made by ``vigil hash`` with regions on would lose them, and crops of it go unfound."""
+    return tuple(dict.fromkeys([*_plugin_columns(), *layout().optional]))
+
+
 #: Columns of ``vigil hash --format csv`` that carry nothing to import.
 _TOLERATED: Final = frozenset({"path", "pdq_quality", "pdq_dihedral", "error"})
 
@@ -49,7 +57,7 @@ def _set_hashes(record: HashRecord, row: dict[str, str]) -> str | None:
     invalid value's reason."""
     pairs = [(kind, row[kind]) for kind in ("sha256", "md5", "sha1") if row.get(kind)]
     pairs += [("pdq", value) for value in (row.get("pdq") or "").split()]
-    pairs += [(kind, row[kind]) for kind in _plugin_columns() if row.get(kind)]
+    pairs += [(kind, row[kind]) for kind in _import_columns() if row.get(kind)]
     for kind, value in pairs:
         problem = set_hash(record, kind, value)
         if problem:
@@ -104,7 +112,7 @@ class CsvFormat:
                 return
             lines.mark()
             columns = [name.strip().lower() for name in header]
-            plugins = _plugin_columns()
+            plugins = _import_columns()
             if not _IDENTITY.union(plugins).intersection(columns):
                 raise FormatError(
                     "CSV header names no hash column (sha256, md5, sha1, pdq or photodna): "
