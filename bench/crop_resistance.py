@@ -191,8 +191,9 @@ def _cached_map(
     path = HASH_CACHE / f"{name}-{_cache_key()}.pkl"
     known: dict[Any, Hashed] = {}
     if path.is_file():
+        # Plain tuples on disk: the module runs as __main__ or as bench.crop_resistance alike.
         with path.open("rb") as f:
-            known = pickle.load(f)
+            known = {job: Hashed(*fields) for job, fields in pickle.load(f).items()}
     todo = [j for j in jobs if j not in known]
     if todo:
         done = track(pool.map(run, todo, chunksize=4), total=len(todo), description=label)
@@ -200,7 +201,7 @@ def _cached_map(
         HASH_CACHE.mkdir(parents=True, exist_ok=True)
         tmp = path.with_suffix(".tmp")
         with tmp.open("wb") as f:
-            pickle.dump(known, f)
+            pickle.dump({job: (h.pdq, h.value, h.query) for job, h in known.items()}, f)
         tmp.replace(path)
     return [known[j] for j in jobs]
 
@@ -438,12 +439,16 @@ def main(argv: list[str] | None = None) -> int:
     region_index = RegionIndex.build([distractors[n].value or "" for n in rows], rows)
     want = [photos.index(p) for p in known_files]
     results: dict[str, Any] = {"known": len(known_files), "distractors": len(distractors), "transforms": {}}
+    results["known_with_a_region"] = sum(
+        any(r != region_signal.ZERO for r in region_signal.split(k.value or "")) for k in known
+    )
     table = Table(title=f"found, of {len(known_files)} known pictures (peers: of {args.peers}, 1:1)")
     for column in (
         "transform",
         "PDQ 8 dihedrals",
         "pdq_regions",
         "PDQ or regions",
+        "PDQ or regions, pictures with a region",
         "imagehash crop-res.",
         "SIFT+RANSAC",
         "goal",
@@ -464,6 +469,7 @@ def main(argv: list[str] | None = None) -> int:
             bool(c.query) and any(m.id == w for m in next(it)) for c, w in zip(got, want, strict=True)
         ]
         either = [a or b for a, b in zip(pdq_hits, reg_hits, strict=True)]
+        hashable = [any(r != region_signal.ZERO for r in region_signal.split(k.value or "")) for k in known]
         edit, quality = TRANSFORMS[name]
         ih_hits, sift_hits = [], []
         for n, p in enumerate(peer_known):
@@ -474,12 +480,15 @@ def main(argv: list[str] | None = None) -> int:
             "pdq": float(np.mean(pdq_hits)),
             "regions": float(np.mean(reg_hits)),
             "either": float(np.mean(either)),
+            # Pictures with no region of quality 10 (flat drawings, gradients) left out.
+            "either_hashable": float(np.mean([e for e, h in zip(either, hashable, strict=True) if h])),
             "imagehash": float(np.mean(ih_hits)) if ih_hits else float("nan"),
             "sift": float(np.mean(sift_hits)) if sift_hits else float("nan"),
         }
         results["transforms"][name] = row
         goal = GOALS.get(name)
-        shares = [f"{100 * row[k]:.1f} %" for k in ("pdq", "regions", "either", "imagehash", "sift")]
+        columns = ("pdq", "regions", "either", "either_hashable", "imagehash", "sift")
+        shares = [f"{100 * row[k]:.1f} %" for k in columns]
         table.add_row(name, *shares, "" if goal is None else f">= {100 * goal:.0f} %")
     console.print(table)
     false = _false_matches(distractors, pictures, tuning_flags)
