@@ -6,6 +6,8 @@ Subsets (one folder each):
   Debian packages are fetched with ``apt-get download`` and unpacked with ``dpkg-deb -x`` inside the cache
   (never installed); PyPI wheels are read where the ``bench`` extra installed them (``scikit-image`` data,
   ``mvtb-data``). Any file whose name contains ``lena`` is left out, from every source.
+- ``extra/``: more wallpapers and photos from Debian packages, kept apart from ``mixed/`` so that
+  ``mixed/`` (whose every sixth file tuned ``pdq_regions``) stays as it was: pictures never used to tune.
 - ``gen-1024/`` and ``gen-4000/``: generated JPEGs (``vigil.demo.images.scene``) at 1024x768 and at
   4000x3000, the size of a phone photo.
 
@@ -40,6 +42,8 @@ DEBS_DIR: Final = CACHE_DIR / "debs"
 #: Generated subsets: folder name → image size.
 GENERATED: Final = {"gen-4000": (4000, 3000), "gen-1024": (1024, 768)}
 MIXED: Final = "mixed"
+EXTRA: Final = "extra"
+#: The subsets the hashing and scanning benchmarks read (``extra`` is crop_resistance's only).
 SUBSETS: Final = ("gen-4000", "gen-1024", MIXED)
 #: Per generated size: a multiple of 16 (two workers taking ``vigil hash`` chunks of 8 files), so that the
 #: 1-vs-2-process comparison is not skewed by a last, lone chunk.
@@ -59,6 +63,14 @@ DEB_SOURCES: Final[dict[str, tuple[str, ...]]] = {
     "palapeli-data": ("usr/share/palapeli",),
     "tuxpaint-data": ("usr/share/tuxpaint/starters", "usr/share/tuxpaint/templates"),
     "opencv-doc": ("usr/share/doc/opencv-doc/examples/data",),
+}
+#: Debian package → folders whose images go to ``extra/``.
+EXTRA_DEB_SOURCES: Final[dict[str, tuple[str, ...]]] = {
+    "ukui-wallpapers": ("usr/share/backgrounds",),
+    "lomiri-wallpapers": ("usr/share/backgrounds",),
+    "lomiri-wallpapers-20.04": ("usr/share/backgrounds",),
+    "gnome-backgrounds": ("usr/share/backgrounds",),
+    "xfdesktop4-data": ("usr/share/backgrounds",),
 }
 #: Python package (installed by the ``bench`` extra) → folders inside it whose images are taken.
 WHEEL_SOURCES: Final[dict[str, tuple[str, str]]] = {
@@ -122,13 +134,13 @@ def _stamp(root: Path, source: str) -> Path:
     return root / ".stamps" / source
 
 
-def _done(root: Path, source: str) -> list[str] | None:
+def _done(root: Path, source: str, subset: str = MIXED) -> list[str] | None:
     """The files a finished source wrote, if they are all still there."""
     stamp = _stamp(root, source)
     if not stamp.is_file():
         return None
     names = [n for n in stamp.read_text(encoding="utf-8").splitlines() if n]
-    if all((root / MIXED / n).is_file() for n in names):
+    if all((root / subset / n).is_file() for n in names):
         return names
     return None
 
@@ -177,7 +189,9 @@ class _Apt:
         return lines[-1].strip() if lines else f"exit code {proc.returncode}"
 
 
-def _deb_source(root: Path, apt: _Apt, package: str, folders: tuple[str, ...]) -> list[str]:
+def _deb_source(
+    root: Path, apt: _Apt, package: str, folders: tuple[str, ...], subset: str = MIXED
+) -> list[str]:
     deb = apt.fetch(package)
     with tempfile.TemporaryDirectory(dir=root, prefix=".unpack-") as tmp:
         subprocess.run(["dpkg-deb", "-x", str(deb), tmp], check=True, capture_output=True)
@@ -185,7 +199,7 @@ def _deb_source(root: Path, apt: _Apt, package: str, folders: tuple[str, ...]) -
         for sub in folders:
             folder = Path(tmp) / sub
             if folder.is_dir():
-                names += _collect(folder, package, root / MIXED)
+                names += _collect(folder, package, root / subset)
     return names
 
 
@@ -240,18 +254,25 @@ def build(
     """Build (or complete) the corpus under ``root``; return what each source gave."""
     console = console or Console(stderr=True)
     (root / MIXED).mkdir(parents=True, exist_ok=True)
+    (root / EXTRA).mkdir(parents=True, exist_ok=True)
     apt = _Apt(root.parent / DEBS_DIR.name)
-    steps: list[tuple[str, Callable[[], list[str]]]] = [
-        (pkg, partial(_deb_source, root, apt, pkg, dirs)) for pkg, dirs in DEB_SOURCES.items()
+    steps: list[tuple[str, str, Callable[[], list[str]]]] = [
+        (pkg, MIXED, partial(_deb_source, root, apt, pkg, dirs)) for pkg, dirs in DEB_SOURCES.items()
     ]
-    steps += [(src, partial(_wheel_source, root, src, mod, sub)) for src, (mod, sub) in WHEEL_SOURCES.items()]
+    steps += [
+        (src, MIXED, partial(_wheel_source, root, src, mod, sub)) for src, (mod, sub) in WHEEL_SOURCES.items()
+    ]
+    steps += [
+        (pkg, EXTRA, partial(_deb_source, root, apt, pkg, dirs, EXTRA))
+        for pkg, dirs in EXTRA_DEB_SOURCES.items()
+    ]
     results: list[SourceResult] = []
     todo = _generated_missing(root, count)
     with _progress(console) as progress:
         task = progress.add_task("photo sources", total=len(steps))
-        for source, step in steps:
+        for source, subset, step in steps:
             progress.update(task, description=f"photos: {source}")
-            cached = _done(root, source)
+            cached = _done(root, source, subset)
             if cached is not None:
                 results.append(SourceResult(source, len(cached), "cached"))
             else:
@@ -304,7 +325,7 @@ def main(argv: list[str] | None = None) -> int:
     console = Console(stderr=True)
     results = build(count=args.count, jobs=args.jobs, console=console)
     summary(results, console)
-    for subset in SUBSETS:
+    for subset in (*SUBSETS, EXTRA):
         console.print(f"{subset}: {len(subset_files(subset))} images in {subset_dir(subset)}")
     return 0
 

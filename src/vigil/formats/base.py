@@ -134,6 +134,10 @@ def set_hash(record: HashRecord, kind: str, value: str) -> str | None:
     ``signals``; returns a reason when the value is not a valid ``kind`` hash."""
     try:
         text = canonical_hash(kind, value)
+        # A type whose lookups take a longer query form (pdq_regions) stores only its value form.
+        stored = getattr(registry.signal_type(kind), "normalize_stored", None)
+        if stored is not None:
+            text = stored(text)
     except InvalidSignalError as exc:
         return str(exc)
     if kind in registry.IDENTITY_DIGESTS:

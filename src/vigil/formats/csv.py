@@ -5,8 +5,9 @@ video's vPDQ (Meta's text form, its frames separated by ``;``, spaces or line br
 ``photodna`` opaque value · ``category`` and ``scheme`` (e.g. ``1`` and ``vics-us``; an empty scheme
 means the importer's default) · ``size`` bytes · ``mime_type`` · ``series``. The output of ``vigil hash
 --format csv`` reads as is: ``path``, ``pdq_quality`` and ``vpdq_quality`` are accepted and rows with
-an ``error`` are rejected. A digest type a plugin registers (``sha512``) is a column of its name. Other
-columns are ignored with a warning. Exports write
+an ``error`` are rejected. A digest type a plugin registers (``sha512``) is a column of its name, and so
+is an optional signal type (``pdq_regions``, which ``vigil hash`` writes with ``VIGIL_PDQ_REGIONS``),
+read on import only. Other columns are ignored with a warning. Exports write
 ``sha256,md5,sha1,pdq,photodna,category,scheme,size,mime_type,vpdq`` in that order (a vPDQ's frames
 separated by ``;``, so that a row stays one line), then the plugins' columns.
 """
@@ -21,6 +22,7 @@ from vigil.formats.base import Diagnostics, FormatError, HashRecord, Rejected, p
 from vigil.formats.encoding import BoundedLines, text_stream
 from vigil.formats.limits import DEFAULT_LIMITS, ReadLimits, quote, too_long
 from vigil.signals import registry
+from vigil.signals.values import layout
 from vigil.video.signal import VPDQ
 
 EXPORT_COLUMNS: Final = (
@@ -44,6 +46,12 @@ def _plugin_columns() -> tuple[str, ...]:
     return tuple(registry.extra_digest_types())
 
 
+def _import_columns() -> tuple[str, ...]:
+    """The plugins' columns and the optional signal types' (``pdq_regions``): without the latter, a
+    listing made by ``vigil hash`` with regions on would lose them, and crops of it go unfound."""
+    return tuple(dict.fromkeys([*_plugin_columns(), *layout().optional]))
+
+
 #: Columns of ``vigil hash --format csv`` that carry nothing to import.
 _TOLERATED: Final = frozenset({"path", "pdq_quality", "pdq_dihedral", "vpdq_quality", "error"})
 
@@ -54,7 +62,7 @@ def _set_hashes(record: HashRecord, row: dict[str, str]) -> str | None:
     pairs = [(kind, row[kind]) for kind in ("sha256", "md5", "sha1") if row.get(kind)]
     pairs += [("pdq", value) for value in (row.get("pdq") or "").split()]
     pairs += [(VPDQ.name, row[VPDQ.name])] if row.get(VPDQ.name) else []
-    pairs += [(kind, row[kind]) for kind in _plugin_columns() if row.get(kind)]
+    pairs += [(kind, row[kind]) for kind in _import_columns() if row.get(kind)]
     for kind, value in pairs:
         problem = set_hash(record, kind, value)
         if problem:
@@ -109,7 +117,7 @@ class CsvFormat:
                 return
             lines.mark()
             columns = [name.strip().lower() for name in header]
-            plugins = _plugin_columns()
+            plugins = _import_columns()
             if not _IDENTITY.union(plugins).intersection(columns):
                 raise FormatError(
                     "CSV header names no hash column (sha256, md5, sha1, pdq, vpdq or photodna): "

@@ -213,6 +213,16 @@ class PdqRegionsSignal:
             raise InvalidSignalError(f"not a {self.label} value: not hex")
         return text
 
+    def normalize_stored(self, value: str) -> str:
+        """A stored value only (what imports keep): a query form would never be found again."""
+        text = self.normalize(value)
+        if len(text) != HEX * len(KNOWN_REGIONS):
+            raise InvalidSignalError(
+                f"not a {self.label} value: expected {HEX * len(KNOWN_REGIONS)} hex digits, got {len(text)}"
+                " (a query form, which is looked up with, not stored)"
+            )
+        return text
+
     def distance(self, a: str, b: str) -> int:
         """The smallest distance between a region of ``a`` and a region of ``b`` (flat ones excluded;
         ``bits`` when no region can be compared)."""

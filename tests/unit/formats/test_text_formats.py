@@ -216,3 +216,33 @@ def test_tolerant_scalars() -> None:
         None,
         None,
     ]
+
+
+def test_csv_reads_the_pdq_regions_column_vigil_hash_writes() -> None:
+    regions = "12" * 32 + "0" * 64 + "ab" * 32  # three region hashes, the middle one flat
+    data = (
+        "path,sha256,pdq,pdq_quality,pdq_regions,category\n"
+        f"a.jpg,{SHA256},{PDQ},90,{regions.upper()},1\n"
+        f"b.jpg,{SHA256},{PDQ},90,{'zz' * 96},1\n"
+        f"c.jpg,{SHA256},{PDQ},90,{'12' * 32},1\n"
+    ).encode()
+    records, rejected, diagnostics = read_all(CSV, data)
+    assert records[0].signals == [("pdq", PDQ), ("pdq_regions", regions)]
+    assert [(r.where, r.reason) for r in rejected] == [
+        ("line 3", "not a PDQ regions value: not hex"),
+        ("line 4", "not a PDQ regions value: expected 192 hex digits, got 64"),
+    ]
+    assert diagnostics.messages == []  # no "unknown column": the regions are read, not dropped
+
+
+def test_a_pdq_regions_query_form_is_not_imported() -> None:
+    from vigil.signals.regions import QUERY_REGIONS
+
+    query = "12" * 32 * len(QUERY_REGIONS)  # what a lookup searches with, never a stored value
+    for fmt, data in (
+        (CSV, f"sha256,pdq_regions\n{SHA256},{query}\n"),
+        (PYTX, f"pdq {PDQ}\npdq_regions {query}\n"),
+    ):
+        records, rejected, _ = read_all(fmt, data.encode())
+        assert all(r.signals[0][0] != "pdq_regions" for r in records) and len(rejected) == 1
+        assert "a query form" in rejected[0].reason

@@ -17,7 +17,7 @@ def test_builtins_and_derived_sets() -> None:
     assert list(registry.signal_types()) == ["pdq", "md5", "sha1", "sha256", "vpdq", "url", "pdq_regions"]
     assert list(registry.digest_types()) == ["md5", "sha1", "sha256"]
     assert registry.extra_digest_types() == {}  # no plugin installed in the test process
-    assert list(registry.indexed_types()) == ["pdq", "md5", "sha1", "sha256", "pdq_regions"]
+    assert list(registry.indexed_types()) == ["pdq", "md5", "sha1", "sha256", "vpdq", "pdq_regions"]
     assert list(registry.exact_types()) == ["md5", "sha1", "sha256"]
     assert registry.default_threshold("pdq") == 31
     widths = {n: s.bits for n, s in registry.signal_types().items()}
@@ -30,7 +30,7 @@ def test_builtins_and_derived_sets() -> None:
         "url": 0,
         "pdq_regions": 768,
     }
-    # vPDQ is hashed but has no index yet: no lookup, list snapshot or index file takes it.
+    # vPDQ is indexed by its frames (VpdqIndex), for videos only.
     assert registry.signal_type("vpdq").content_kinds == ("video",)
     # pdq_regions is registered always and computed only when VIGIL_PDQ_REGIONS is on.
     assert registry.signal_type("pdq_regions").content_kinds == ("image",)
