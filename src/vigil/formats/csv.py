@@ -6,10 +6,11 @@ video's vPDQ (Meta's text form, its frames separated by ``;``, spaces or line br
 means the importer's default) · ``size`` bytes · ``mime_type`` · ``series``. The output of ``vigil hash
 --format csv`` reads as is: ``path``, ``pdq_quality`` and ``vpdq_quality`` are accepted and rows with
 an ``error`` are rejected. A digest type a plugin registers (``sha512``) is a column of its name, and so
-is an optional signal type (``pdq_regions``, which ``vigil hash`` writes with ``VIGIL_PDQ_REGIONS``),
-read on import only. Other columns are ignored with a warning. Exports write
+is an optional signal type (``pdq_regions``, which ``vigil hash`` writes with ``VIGIL_PDQ_REGIONS``).
+Other columns are ignored with a warning. Exports write
 ``sha256,md5,sha1,pdq,photodna,category,scheme,size,mime_type,vpdq`` in that order (a vPDQ's frames
-separated by ``;``, so that a row stays one line), then the plugins' columns.
+separated by ``;``, so that a row stays one line), then the optional signal types' and the plugins'
+columns (``pdq_regions``, ``sha512``).
 """
 
 from __future__ import annotations
@@ -148,7 +149,8 @@ class CsvFormat:
     def write(self, records: Iterable[HashRecord], out: BinaryIO, diagnostics: Diagnostics) -> int:
         text = _TextOut(out)
         writer = csv.writer(text, lineterminator="\n")
-        plugins = _plugin_columns()
+        # The optional signal types too, so that an export re-imports with its crop-resistant values.
+        plugins = _import_columns()
         writer.writerow(EXPORT_COLUMNS + plugins)
         written = 0
         for r in records:

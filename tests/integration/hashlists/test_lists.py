@@ -89,7 +89,7 @@ def test_rules_select_and_project(hashdb: HashDatabase, tmp_path: Path) -> None:
     with out.open("wb") as f:
         hashdb.export("industry", CSV, f)
     lines = out.read_text().splitlines()
-    assert lines[0] == "sha256,md5,sha1,pdq,photodna,category,scheme,size,mime_type,vpdq"
+    assert lines[0] == "sha256,md5,sha1,pdq,photodna,category,scheme,size,mime_type,vpdq,pdq_regions"
     assert fake_pdq("p1") in out.read_text()
     assert fake_hashes("p1")["sha1"] not in out.read_text()  # SHA-1 is not published by this list
     assert all(line.split(",")[5:7] == ["1", "vics-us"] for line in lines[1:])

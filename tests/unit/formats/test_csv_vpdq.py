@@ -34,8 +34,8 @@ def test_a_vpdq_column_reads_in_every_separator_and_writes_one_line() -> None:
 
     written, count, _ = write_all(CSV, records[:1])
     header, row = written.decode().splitlines()
-    assert header.split(",")[-1] == "vpdq" and count == 1
-    assert row.endswith(f'"{value.replace(chr(10), ";")}"')
+    assert header.split(",")[-2:] == ["vpdq", "pdq_regions"] and count == 1
+    assert row.endswith(f'"{value.replace(chr(10), ";")}",')
     assert read_all(CSV, written)[0][0].signals == [("vpdq", value)]
 
 

@@ -90,8 +90,8 @@ def test_csv_write_and_errors() -> None:
     )
     assert written == 1
     header, row = data.decode().splitlines()
-    assert header == ",".join(EXPORT_COLUMNS)
-    assert row == f"{SHA256},{MD5},,{PDQ},P,0,vics-us,0,,"
+    assert header == ",".join(EXPORT_COLUMNS) + ",pdq_regions"
+    assert row == f"{SHA256},{MD5},,{PDQ},P,0,vics-us,0,,,"
     assert read_all(CSV, data)[0][0].sha256 == SHA256
     with pytest.raises(FormatError, match="names no hash column"):
         read_all(CSV, b"a,b\n1,2\n")
@@ -233,6 +233,8 @@ def test_csv_reads_the_pdq_regions_column_vigil_hash_writes() -> None:
         ("line 4", "not a PDQ regions value: expected 192 hex digits, got 64"),
     ]
     assert diagnostics.messages == []  # no "unknown column": the regions are read, not dropped
+    exported, _, _ = write_all(CSV, records)
+    assert read_all(CSV, exported)[0][0].signals == [("pdq", PDQ), ("pdq_regions", regions)]
 
 
 def test_a_pdq_regions_query_form_is_not_imported() -> None:
