@@ -9,8 +9,8 @@ from pydantic import BaseModel
 
 from vigil.auth.authenticate import Principal
 from vigil.auth.roles import may_receive
+from vigil.errors import Invalid
 from vigil.matching import ListMatch, normalize_signal
-from vigil.signals.base import InvalidSignalError
 from vigil.web.problems import Problem
 
 #: Matches returned per signal; more are cut off and the answer says so.
@@ -56,7 +56,7 @@ def parse_lists(text: str | None) -> list[str] | None:
 def canonical(signal_type: str, value: str) -> str:
     try:
         return normalize_signal(signal_type, value)
-    except (InvalidSignalError, ValueError) as exc:
+    except Invalid as exc:  # a malformed query: 400, as the HMA-compatible routes answer it
         raise Problem(400, str(exc)) from None
 
 
