@@ -12,6 +12,7 @@ from rich.progress import Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from vigil.cli.db import cli_actor
+from vigil.cli.options import PsiJson, PsiOutput, PsiSets
 from vigil.cli.state import sessions_of, settings_of
 from vigil.federation.policy import Direction, SharingPolicy
 
@@ -190,13 +191,9 @@ def pull_command(ctx: typer.Context, name: str) -> None:
 def compare_command(
     ctx: typer.Context,
     name: str,
-    sets: Annotated[
-        list[str] | None, typer.Option("--set", help="A set to compare (repeat); default: every set.")
-    ] = None,
-    out: Annotated[
-        Path | None, typer.Option(help="Write the common values (JSON) here instead of printing them.")
-    ] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
+    sets: PsiSets = None,
+    out: PsiOutput = None,
+    as_json: PsiJson = False,
 ) -> None:
     """Learn which media and series this instance holds in common with the peer, and how many, without
     either side showing the rest (private set intersection; journalled on both sides)."""

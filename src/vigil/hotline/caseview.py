@@ -115,6 +115,22 @@ SECTIONS: Final = (
     ("items", PageItem),
 )
 
+#: The analyst's desk (``hotline/desk.py``): every section, the evidence, forwards and re-checks included;
+#: each row shows the fields :data:`SHOWN` allows.
+DESK_SECTIONS: Final = (
+    ("reports", Report),
+    ("hosting", Hosting),
+    ("evidence", Evidence),
+    ("assessments", Assessment),
+    ("notices", Notice),
+    ("forwards", Forward),
+    ("rechecks", Recheck),
+    ("holds", Hold),
+    ("events", CaseEvent),
+    ("items", PageItem),
+    ("item_assessments", ItemAssessment),
+)
+
 
 def rows(session: Session, model: Any, case_id: int) -> list[dict[str, Any]]:
     """A case's rows of ``model``, in order, as their allow-listed fields."""
