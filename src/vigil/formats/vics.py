@@ -18,6 +18,7 @@ from vigil.formats.base import Diagnostics, FormatError, HashRecord, Rejected
 from vigil.formats.encoding import utf8_stream
 from vigil.formats.limits import DEFAULT_LIMITS, ReadLimits, RecordBytesGuard, too_long
 from vigil.formats.vics_fields import media_record
+from vigil.signals.pdq import PDQ
 
 #: ``@odata.context`` of each export profile (the realms seen in producers' code).
 PROFILES: Final = {
@@ -325,7 +326,7 @@ def _alternatives(record: HashRecord, media: dict[str, Any]) -> list[dict[str, s
         if kind == "photodna" and "PhotoDNA" not in media:
             media["PhotoDNA"] = value
         else:
-            out.append({"MD5": md5, "HashName": "PDQ" if kind == "pdq" else kind, "HashValue": value})
+            out.append({"MD5": md5, "HashName": "PDQ" if kind == PDQ.name else kind, "HashValue": value})
     return out
 
 
