@@ -49,3 +49,9 @@ def category(exc: VigilError) -> type[VigilError]:
         if klass in CATEGORIES:
             return klass
     return Invalid
+
+
+def restated(exc: VigilError, message: str) -> VigilError:
+    """An error of the same category as ``exc`` with a message that says more (which file, what was kept),
+    for a layer that adds context and lets the shared mapping do the rest."""
+    return category(exc)(message)

@@ -27,10 +27,10 @@ from vigil.blocklists.keyword_check import KeywordChecker
 from vigil.blocklists.keywords import keywords_from_json
 from vigil.blocklists.rpz_reader import TriggerKind, read_rpz
 from vigil.blocklists.versions import ListVersion
-from vigil.cli.lists import USER_ERRORS
 from vigil.config import Settings
 from vigil.db.migrate import upgrade
 from vigil.db.session import engine_for_url, make_session_factory
+from vigil.errors import VigilError
 from vigil.formats.registry import get_format
 from vigil.hashlists.service import HashDatabase
 from vigil.signals.content import HashOptions, hash_file
@@ -145,7 +145,7 @@ class ListImports:
                 summary = service.import_file(
                     path, get_format(fmt), "Fuzz Hotline", kind="hotline", country="GB", list_name="fuzz"
                 )
-            except USER_ERRORS as exc:
+            except VigilError as exc:  # what `vigil lists import` prints as a refusal
                 if self._state(engine) != self.pristine:
                     return Outcome("partial", f"refused ({type(exc).__name__}: {str(exc)[:160]}) but changed")
                 return Outcome("refused", f"{type(exc).__name__}: {str(exc)[:200]}")

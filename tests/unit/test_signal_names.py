@@ -21,13 +21,10 @@ OWNERS = ("signals/", "builtins.py", "video/signal.py")
 #: Module → why it may spell built-in signal names.
 ALLOWED: dict[str, str] = {
     "formats/vics_fields.py": "VICS 1.x/2.0 field and hash names, fixed by the VICS schema",
-    "formats/vics.py": "VICS 2.0 'HashName' values, fixed by the VICS schema",
     "formats/pytx.py": "python-threatexchange's signal type names, fixed by its file format",
     "formats/csv.py": "the CSV format's built-in columns and their order (files already written)",
     "web/api/hma.py": "HMA's signal type names (its API, which HMA clients speak)",
     "db/migrations/versions/0001_create_hash_database.py": "columns as created (a migration never changes)",
-    "hashlists/importer.py": "the media table's identity digest columns (registry.IDENTITY_DIGESTS)",
-    "hashlists/publish.py": "the media table's identity digest columns in a published record",
     "hashlists/service.py": "the audit journal's 'sha256' of an imported file (not a signal)",
     "blocklists/export/json.py": "the blocklist JSON export's 'sha256' of a URL (its published schema)",
     "index/exact.py": "widths of built-in digests' index files from before types carried widths",

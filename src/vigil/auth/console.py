@@ -115,12 +115,7 @@ class ConsoleAuth:
         except passwords.PasswordPolicyError as exc:
             raise AuthError(str(exc)) from None
         with self.sessions() as session, session.begin():
-            user = session.execute(select(User).where(User.name == name)).scalar_one_or_none()
-            if user is None:
-                raise UnknownUserError(f"no user {name!r}")
-            if Role(user.role) not in STAFF:
-                raise AuthError(f"the {user.role} role has no console (staff only)")
-            cred = self._credential(session, user.id)
+            user, cred = self._staff_credential(session, name)
             cred.password_hash, cred.failed_signins, cred.blocked_until = digest, 0, None
             if reset_totp:
                 cred.totp_secret = cred.totp_confirmed_at = cred.totp_last_step = None
@@ -152,12 +147,7 @@ class ConsoleAuth:
         """Enrol an authenticator for a staff user from a secret the operator hands over (the demo's
         analyst): confirmed at once, so the first sign-in asks for a code rather than enrolment."""
         with self.sessions() as session, session.begin():
-            user = session.execute(select(User).where(User.name == name)).scalar_one_or_none()
-            if user is None:
-                raise UnknownUserError(f"no user {name!r}")
-            if Role(user.role) not in STAFF:
-                raise AuthError(f"the {user.role} role has no console (staff only)")
-            cred = self._credential(session, user.id)
+            user, cred = self._staff_credential(session, name)
             cred.totp_secret = self.store_secret(secret, f"user:{user.id}")
             cred.totp_confirmed_at, cred.totp_last_step = self.clock(), None
             journal.append(session, actor, "console.totp.enrol", f"user/{user.id}", {"name": name})
@@ -184,6 +174,16 @@ class ConsoleAuth:
         if not is_sealed(cred.totp_secret):
             cred.totp_secret = self.store_secret(secret, context)
         return secret
+
+    @classmethod
+    def _staff_credential(cls, session: Session, name: str) -> tuple[User, ConsoleCredential]:
+        """A staff user and their console credential, for a change made by an administrator."""
+        user = session.execute(select(User).where(User.name == name)).scalar_one_or_none()
+        if user is None:
+            raise UnknownUserError(f"no user {name!r}")
+        if Role(user.role) not in STAFF:
+            raise AuthError(f"the {user.role} role has no console (staff only)")
+        return user, cls._credential(session, user.id)
 
     @staticmethod
     def _credential(session: Session, user_id: int) -> ConsoleCredential:

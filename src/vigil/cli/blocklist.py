@@ -18,7 +18,7 @@ from vigil.blocklists.lists import DEFAULT_URL_LIST
 from vigil.blocklists.service import DEFAULT_CATEGORY, BlocklistService, EntryInfo
 from vigil.blocklists.signed_exports import FORMATS, Exporter
 from vigil.cli.db import cli_actor
-from vigil.cli.list_lifecycle import add_version_commands, fail, parse_time
+from vigil.cli.list_lifecycle import add_version_commands, parse_time
 from vigil.cli.state import sessions_of, settings_of
 from vigil.db.bounds import DB_BIGINT_MAX, DB_INT_MAX
 from vigil.signing import SignatureError, public_key_from_pem, public_key_to_pem, verify
@@ -212,7 +212,9 @@ def verify_command(
             public = load_or_create_signing_key(path).public_key()
         key_id = verify(file.read_bytes(), signature.read_bytes(), public)
     except (SignatureError, ValueError) as exc:
-        raise fail(SignatureError(f"{file}: NOT verified: {exc}")) from None
+        # Not an error of the command but its answer: "does not verify" is exit 1, as for hotline notices.
+        typer.echo(f"error: {file}: NOT verified: {exc}", err=True)
+        raise typer.Exit(1) from None
     typer.echo(f"{file}: verified, signed by key {key_id}")
 
 

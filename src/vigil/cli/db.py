@@ -7,7 +7,6 @@ import os
 from typing import Annotated
 
 import typer
-from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from vigil.cli.state import settings_of
@@ -28,20 +27,9 @@ def cli_actor() -> str:
 
 
 def open_database(settings: Settings) -> sessionmaker[Session]:
-    """Sessions on the configured database; exit with a clear message when it is not upgraded."""
+    """Sessions on the configured database, refused (``DatabaseNotReadyError``) when it is not upgraded."""
     engine = make_engine(settings)
-    try:
-        current = migrate.current_revision(engine)
-    except OperationalError as exc:
-        typer.echo(f"error: cannot open the database: {exc.orig}", err=True)
-        raise typer.Exit(2) from None
-    head = migrate.head_revision(settings.sqlalchemy_url)
-    if current != head:
-        typer.echo(
-            f"error: the database is at revision {current or 'none'}, not {head}: run `vigil db upgrade`",
-            err=True,
-        )
-        raise typer.Exit(2)
+    migrate.require_head(engine, settings.sqlalchemy_url)
     return make_session_factory(engine)
 
 

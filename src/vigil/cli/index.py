@@ -14,8 +14,9 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from vigil.config import Settings
-from vigil.db.session import make_engine, make_session_factory
+from vigil.cli.files import named_files
+from vigil.cli.state import sessions_of
+from vigil.errors import Invalid
 from vigil.index import AnyIndex, PdqIndex, VpdqIndex, load_index
 from vigil.index.live import DELTA_LIMIT
 from vigil.matching.list_index import list_index
@@ -44,7 +45,7 @@ def _known_signal(name: str) -> str:
     return name
 
 
-class InputError(ValueError):
+class InputError(Invalid):
     """A line of an input file that is not ``hex`` or ``hex,id``."""
 
 
@@ -85,11 +86,6 @@ def read_rows(
     return hashes, ids or None
 
 
-def _fail(message: str) -> typer.Exit:
-    typer.echo(f"error: {message}", err=True)
-    return typer.Exit(1)
-
-
 def _progress_bar(console: Console) -> Progress:
     return Progress(
         TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
@@ -99,6 +95,7 @@ def _progress_bar(console: Console) -> Progress:
 
 @app.command("build")
 def build_command(
+    ctx: typer.Context,
     output: Annotated[Path, typer.Option("--output", "-o", help="Snapshot file to write.")],
     source: Annotated[
         str | None, typer.Argument(help="File of `hex` or `hex,id` lines; - for standard input.")
@@ -121,16 +118,12 @@ def build_command(
         raise typer.BadParameter("give either INPUT or --list")
     err = Console(stderr=True)
     bar = _progress_bar(err) if err.is_terminal else None
-    try:
-        with bar or nullcontext():
-            if list_name is not None:
-                sessions = make_session_factory(make_engine(Settings()))
-                index = list_index(sessions, list_name, signal)
-            else:
-                index = _build(str(source), signal, bar)
-            index.save(output)
-    except (OSError, ValueError, LookupError) as exc:
-        raise _fail(str(exc)) from None
+    with named_files(), bar or nullcontext():
+        if list_name is not None:
+            index = list_index(sessions_of(ctx), list_name, signal)
+        else:
+            index = _build(str(source), signal, bar)
+        index.save(output)
     err.print(f"{output}: {len(index)} {signal} hashes", highlight=False)
 
 
@@ -167,7 +160,7 @@ def add_command(
     ] = False,
 ) -> None:
     """Add hashes to an index (ids default to numbers after the largest one) and save it again."""
-    try:
+    with named_files():
         index = load_index(index_path)
         index.auto_compact = False  # compacted below, in this process, if at all
         with _opened(source) as f:
@@ -176,8 +169,6 @@ def add_command(
         if compact or index.info()["delta_rows"] >= DELTA_LIMIT:
             index.compact()
         index.save(index_path)
-    except (OSError, ValueError) as exc:
-        raise _fail(str(exc)) from None
     Console(stderr=True).print(f"{index_path}: {len(index)} hashes (+{len(hashes)})", highlight=False)
 
 
@@ -220,7 +211,7 @@ def query_command(
     ] = None,
 ) -> None:
     """Print, per query in input order, a JSON line {"query", "matches": [{"id", "distance"}]}."""
-    try:
+    with named_files():
         index = load_index(index_path)
         lines = _query_lines(queries, 2 * index.hash_bytes)
         while batch := list(itertools.islice(lines, QUERY_BATCH)):
@@ -230,8 +221,6 @@ def query_command(
                 found = [{"id": m.id, "distance": m.distance} for m in matches]
                 out.write(json.dumps({"query": text.lower(), "matches": found}) + "\n")
         sys.stdout.flush()
-    except (OSError, ValueError) as exc:
-        raise _fail(str(exc)) from None
 
 
 @app.command("info")
@@ -240,11 +229,9 @@ def info_command(
     check: Annotated[bool, typer.Option("--verify", help="Also check every array's checksum.")] = False,
 ) -> None:
     """Describe an index snapshot as JSON: signal, count, layout, size."""
-    try:
+    with named_files():
         index = load_index(index_path, verify=check)
         info = index.info() | {"path": str(index_path), "bytes": index_path.stat().st_size}
-    except (OSError, ValueError) as exc:
-        raise _fail(str(exc)) from None
     if check:
         info["verified"] = True
     # One key a line, values (such as the per-chunk lists) kept on theirs.

@@ -17,11 +17,6 @@ from rich.table import Table
 from vigil.blocklists.lifecycle import Lifecycle
 
 
-def fail(exc: Exception) -> typer.Exit:
-    typer.echo(f"error: {exc}", err=True)
-    return typer.Exit(1)
-
-
 def parse_time(text: str | None) -> datetime | None:
     """An ISO 8601 date or time; without a zone it is UTC."""
     if text is None:

@@ -12,23 +12,19 @@ from rich.console import Console
 from rich.table import Table
 
 from vigil.cli.db import cli_actor
+from vigil.cli.files import named_files
 from vigil.cli.state import sessions_of, settings_of
 from vigil.db.bounds import DB_INT_MAX
-from vigil.formats.base import FormatError, HashSetFormat
+from vigil.errors import VigilError, restated
+from vigil.formats.base import HashSetFormat
 from vigil.formats.limits import limits_of
 from vigil.formats.registry import get_format
 from vigil.formats.vics import VicsFormat
-from vigil.hashlists.catalog import CatalogError
-from vigil.hashlists.contributors import ContributorError
-from vigil.hashlists.lists import ListError
 from vigil.hashlists.selection import SelectionRules
 from vigil.hashlists.service import HashDatabase
 from vigil.hashlists.summary import ImportSummary
 
 app = typer.Typer(name="lists", help="Hash lists: import, publish, export, compare.", no_args_is_help=True)
-
-#: Errors a user can fix; printed as one line, exit status 1.
-USER_ERRORS = (FormatError, CatalogError, ContributorError, ListError, ValueError, LookupError)
 
 
 def _service(ctx: typer.Context) -> HashDatabase:
@@ -42,11 +38,6 @@ def _format(name: str, profile: str | None = None) -> HashSetFormat:
         return get_format(name)
     except ValueError as exc:
         raise typer.BadParameter(str(exc)) from None
-
-
-def _fail(exc: Exception) -> typer.Exit:
-    typer.echo(f"error: {exc}", err=True)
-    return typer.Exit(1)
 
 
 def _print_summary(summary: ImportSummary) -> None:
@@ -120,9 +111,9 @@ def import_command(
             limits=limits_of(settings),
             dry_run=dry_run,
         )
-    except USER_ERRORS as exc:
-        typer.echo(f"error: {file.name}: {exc}; nothing was imported", err=True)
-        raise typer.Exit(1) from None
+    except VigilError as exc:
+        # Caught to say which file was refused and that the import wrote nothing; the category stays.
+        raise restated(exc, f"{file.name}: {exc}; nothing was imported") from exc
     finally:
         if status is not None:
             status.stop()
@@ -162,10 +153,7 @@ def create_command(
         signal_types=tuple(signal or ()),
         scheme=entry_scheme,
     )
-    try:
-        info = _service(ctx).create_list(name, contributor, rules, recipient or (), description)
-    except USER_ERRORS as exc:
-        raise _fail(exc) from None
+    info = _service(ctx).create_list(name, contributor, rules, recipient or (), description)
     typer.echo(f"created list {info.name}")
 
 
@@ -174,10 +162,7 @@ def publish_command(
     ctx: typer.Context, name: Annotated[str, typer.Argument(help="List to publish.")]
 ) -> None:
     """Freeze the list's current content as a new immutable version (none if nothing changed)."""
-    try:
-        result = _service(ctx).publish(name)
-    except USER_ERRORS as exc:
-        raise _fail(exc) from None
+    result = _service(ctx).publish(name)
     if result.new_version:
         typer.echo(
             f"{name} version {result.version}: {result.entries} entries "
@@ -204,12 +189,13 @@ def export_command(
     chosen = _format(fmt, profile)
     target: IO[bytes]
     try:
-        with output.open("wb") if output else nullcontext(sys.stdout.buffer) as target:
+        with named_files(), output.open("wb") if output else nullcontext(sys.stdout.buffer) as target:
             result = _service(ctx).export(name, chosen, target, version)
-    except USER_ERRORS as exc:
+    except BaseException:
+        # A failed export leaves no partial file behind to be mistaken for a list.
         if output is not None:
             output.unlink(missing_ok=True)
-        raise _fail(exc) from None
+        raise
     where = str(output) if output else "standard output"
     typer.echo(f"{name} version {result.version}: {result.written} entries to {where}", err=True)
     for warning in result.warnings:
@@ -224,23 +210,20 @@ def show_command(
     """The lists with their latest versions, or one list's rules and versions."""
     service = _service(ctx)
     out = Console(soft_wrap=True)
-    try:
-        if name is None:
-            table = Table("list", "members", "version", "entries", "rules")
-            for info in service.lists():
-                rules = {k: v for k, v in info.rules.to_json().items() if v and k != "scheme"}
-                table.add_row(
-                    info.name,
-                    str(info.members),
-                    str(info.latest_version or "-"),
-                    str(info.latest_entries if info.latest_entries is not None else "-"),
-                    str(rules or "members only"),
-                )
-            out.print(table)
-            return
-        details = service.show(name)
-    except USER_ERRORS as exc:
-        raise _fail(exc) from None
+    if name is None:
+        table = Table("list", "members", "version", "entries", "rules")
+        for info in service.lists():
+            rules = {k: v for k, v in info.rules.to_json().items() if v and k != "scheme"}
+            table.add_row(
+                info.name,
+                str(info.members),
+                str(info.latest_version or "-"),
+                str(info.latest_entries if info.latest_entries is not None else "-"),
+                str(rules or "members only"),
+            )
+        out.print(table)
+        return
+    details = service.show(name)
     info = details.info
     out.print(f"list {info.name}: {info.description or 'no description'}", markup=False)
     out.print(f"  rules: {info.rules.to_json()}", markup=False)
@@ -272,10 +255,7 @@ def compare_command(
 ) -> None:
     """What is in both lists, only in A, only in B (one item per shared hash)."""
     service = _service(ctx)
-    try:
-        result = service.compare(a, b)
-    except USER_ERRORS as exc:
-        raise _fail(exc) from None
+    result = service.compare(a, b)
     typer.echo(f"A = {result.a} ({result.a_source}), B = {result.b} ({result.b_source})")
     groups = (
         ("both", result.both),

@@ -12,6 +12,7 @@ from rich.progress import Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from vigil.cli.db import cli_actor
+from vigil.cli.options import PsiJson, PsiOutput, PsiSets
 from vigil.cli.state import sessions_of, settings_of
 from vigil.federation.policy import Direction, SharingPolicy
 
@@ -190,13 +191,9 @@ def pull_command(ctx: typer.Context, name: str) -> None:
 def compare_command(
     ctx: typer.Context,
     name: str,
-    sets: Annotated[
-        list[str] | None, typer.Option("--set", help="A set to compare (repeat); default: every set.")
-    ] = None,
-    out: Annotated[
-        Path | None, typer.Option(help="Write the common values (JSON) here instead of printing them.")
-    ] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
+    sets: PsiSets = None,
+    out: PsiOutput = None,
+    as_json: PsiJson = False,
 ) -> None:
     """Learn which media and series this instance holds in common with the peer, and how many, without
     either side showing the rest (private set intersection; journalled on both sides)."""
@@ -247,14 +244,13 @@ def keys_list_command(ctx: typer.Context) -> None:
 def keys_rotate_command(ctx: typer.Context) -> None:
     """Make a new signing key, endorsed by the current one (which is retired: it still verifies)."""
     from vigil.audit import journal
-    from vigil.federation.batches import FederationOffError
+    from vigil.federation.batches import instance_name
     from vigil.federation.keys import rotate
 
     settings = settings_of(ctx)
-    if not settings.federation_instance:
-        raise FederationOffError("federation is off: set VIGIL_FEDERATION_INSTANCE")
+    instance = instance_name(settings)
     with sessions_of(ctx)() as session, session.begin():
-        row = rotate(session, settings.federation_keys, settings.federation_instance)
+        row = rotate(session, settings.federation_keys, instance)
         journal.append(session, cli_actor(), "federation.key_rotate", f"key/{row.key_id}", {})
         typer.echo(f"signing key {row.key_id}")
 
@@ -262,15 +258,14 @@ def keys_rotate_command(ctx: typer.Context) -> None:
 @keys_app.command("export")
 def keys_export_command(ctx: typer.Context) -> None:
     """Print the current signing key's public half (PEM): what a peer passes to ``peers add --key``."""
-    from vigil.federation.batches import FederationOffError
+    from vigil.federation.batches import instance_name
     from vigil.federation.keys import signing_key
     from vigil.signing import public_key_to_pem
 
     settings = settings_of(ctx)
-    if not settings.federation_instance:
-        raise FederationOffError("federation is off: set VIGIL_FEDERATION_INSTANCE")
+    instance = instance_name(settings)
     with sessions_of(ctx)() as session, session.begin():
-        key = signing_key(session, settings.federation_keys, settings.federation_instance)
+        key = signing_key(session, settings.federation_keys, instance)
         typer.echo(public_key_to_pem(key.private.public_key()).decode("ascii"), nl=False)
 
 

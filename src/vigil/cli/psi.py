@@ -12,6 +12,7 @@ import typer
 from rich.console import Console
 
 from vigil.cli.db import cli_actor
+from vigil.cli.options import PsiJson, PsiOutput, PsiSets
 from vigil.cli.progress import file_progress
 from vigil.cli.state import sessions_of, settings_of
 from vigil.federation.address import PinnedAddress
@@ -35,13 +36,9 @@ def compare_command(
     url: Annotated[str, typer.Argument(help="The peer's base URL, e.g. https://vigil.example.org")],
     token: Annotated[str | None, typer.Option(help="An API token of the peer's 'peer' role.")] = None,
     token_file: Annotated[Path | None, typer.Option(help="A file holding the token.", dir_okay=False)] = None,
-    sets: Annotated[
-        list[str] | None, typer.Option("--set", help="A set to compare (repeat); default: every set.")
-    ] = None,
-    out: Annotated[
-        Path | None, typer.Option(help="Write the common values (JSON) here instead of printing them.")
-    ] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
+    sets: PsiSets = None,
+    out: PsiOutput = None,
+    as_json: PsiJson = False,
 ) -> None:
     """Compare holdings with a peer: both learn the counts, this side the common values (journalled)."""
     run_compare(ctx, url, _token(token, token_file), sets or (), out, as_json)

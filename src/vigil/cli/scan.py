@@ -12,11 +12,9 @@ from rich.progress import TextColumn
 from vigil.cli.hashing import options_from
 from vigil.cli.progress import file_progress
 from vigil.cli.runner_options import RunnerAddress, RunnerName, start_runner
-from vigil.cli.state import settings_of
-from vigil.config import Settings
+from vigil.cli.state import sessions_of, settings_of
 from vigil.db.bounds import DB_INT_MAX
 from vigil.parallel import MAX_JOBS
-from vigil.scanning.checkpoint import CheckpointError
 from vigil.scanning.matching import KnownLists
 from vigil.scanning.pipeline import ScanOptions
 from vigil.scanning.runners.local import ScanRequest, count_entries, run_scan
@@ -40,11 +38,10 @@ def known_from_indexes(paths: list[Path]) -> KnownLists:
     return known
 
 
-def _known_from_list(settings: Settings, name: str) -> KnownLists:
-    from vigil.db.session import make_engine, make_session_factory
+def _known_from_list(ctx: typer.Context, name: str) -> KnownLists:
     from vigil.scanning.known_lists import known_from_list
 
-    return known_from_list(make_session_factory(make_engine(settings)), settings.list_snapshot_dir, name)
+    return known_from_list(sessions_of(ctx), settings_of(ctx).list_snapshot_dir, name)
 
 
 def scan_command(
@@ -79,11 +76,8 @@ def scan_command(
     settings = settings_of(ctx)
     if index and list_name:
         raise typer.BadParameter("give --list or --index, not both")
-    try:
-        known = _known_from_list(settings, list_name) if list_name else known_from_indexes(index or [])
-    except (OSError, LookupError, ValueError) as exc:  # a bad snapshot is a SnapshotError (ValueError)
-        typer.echo(f"error: {exc}", err=True)
-        raise typer.Exit(2) from exc
+    # An unknown or unpublished list is NotFound, an unreadable snapshot a SnapshotError (Invalid).
+    known = _known_from_list(ctx, list_name) if list_name else known_from_indexes(index or [])
     request = ScanRequest(
         inputs=paths,
         report_dir=report,
@@ -96,22 +90,18 @@ def scan_command(
         lists_label=known.name,
     )
     err = Console(stderr=True)
-    try:
-        with start_runner(runner, request.jobs, runner_address) as executor:
-            if err.is_terminal:
-                with file_progress(err, "scanning", TextColumn("{task.fields[items]} items")) as progress:
-                    task = progress.add_task("scan", total=count_entries(request), items=0)
-                    data = run_scan(
-                        request,
-                        known,
-                        lambda done, items: progress.update(task, completed=done, items=items),
-                        executor=executor,
-                    )
-            else:
-                data = run_scan(request, known, executor=executor)
-    except CheckpointError as exc:
-        typer.echo(f"error: {exc}", err=True)
-        raise typer.Exit(2) from exc
+    with start_runner(runner, request.jobs, runner_address) as executor:
+        if err.is_terminal:
+            with file_progress(err, "scanning", TextColumn("{task.fields[items]} items")) as progress:
+                task = progress.add_task("scan", total=count_entries(request), items=0)
+                data = run_scan(
+                    request,
+                    known,
+                    lambda done, items: progress.update(task, completed=done, items=items),
+                    executor=executor,
+                )
+        else:
+            data = run_scan(request, known, executor=executor)
     summary = data.summary()
     typer.echo(
         f"{summary['entries']} entries, {summary['items']} items: {summary['known']} known, "

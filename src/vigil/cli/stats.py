@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-from typing import Annotated
-
 import typer
 from rich.console import Console
 from rich.table import Table
 
 from vigil.cli.db import cli_actor
+from vigil.cli.options import PlotFile
 from vigil.cli.state import sessions_of
 from vigil.hashlists.service import HashDatabase
 
@@ -19,12 +17,7 @@ app = typer.Typer(name="stats", help="Figures: victim identification.", no_args_
 @app.command("victims")
 def victims_command(
     ctx: typer.Context,
-    plot: Annotated[
-        Path | None,
-        typer.Option(
-            "--plot", help="Also draw the figures to this PNG file (or SVG, by its name: FILE.svg)."
-        ),
-    ] = None,
+    plot: PlotFile = None,
 ) -> None:
     """Identified victims by year, growth against the +10 %/year goal, series, share of media identified."""
     figures = HashDatabase(sessions_of(ctx), cli_actor()).victim_figures()

@@ -6,13 +6,13 @@ from __future__ import annotations
 import json
 from dataclasses import asdict
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
+from vigil.cli.options import PlotFile
 from vigil.cli.state import sessions_of, settings_of
 from vigil.hotline.metrics import Durations, GroupFigures, takedown_figures
 
@@ -54,12 +54,7 @@ def _groups(title: str, groups: list[GroupFigures]) -> Table:
 
 def takedown_command(
     ctx: typer.Context,
-    plot: Annotated[
-        Path | None,
-        typer.Option(
-            "--plot", help="Also draw the figures to this PNG file (or SVG, by its name: FILE.svg)."
-        ),
-    ] = None,
+    plot: PlotFile = None,
     since: Annotated[
         datetime | None, typer.Option("--since", help="Only cases reported on or after this date (UTC).")
     ] = None,

@@ -9,8 +9,10 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine
+from sqlalchemy.exc import OperationalError
 
 from vigil.config import Settings
+from vigil.errors import Invalid
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
@@ -41,3 +43,21 @@ def head_revision(url: str) -> str | None:
 def current_revision(engine: Engine) -> str | None:
     with engine.connect() as conn:
         return MigrationContext.configure(conn).get_current_revision()
+
+
+class DatabaseNotReadyError(Invalid):
+    """The configured database cannot be opened, or is not at the latest migration: the set-up (settings,
+    ``vigil db upgrade``) is the user's to fix, as a refused setting is."""
+
+
+def require_head(engine: Engine, url: str) -> None:
+    """Refuse a database that cannot be opened or is not at the latest migration."""
+    try:
+        current = current_revision(engine)
+    except OperationalError as exc:
+        raise DatabaseNotReadyError(f"cannot open the database: {exc.orig}") from None
+    head = head_revision(url)
+    if current != head:
+        raise DatabaseNotReadyError(
+            f"the database is at revision {current or 'none'}, not {head}: run `vigil db upgrade`"
+        )

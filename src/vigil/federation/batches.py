@@ -15,6 +15,7 @@ from typing import Any, Final
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from vigil import signing
+from vigil.config import Settings
 from vigil.errors import Invalid, Unavailable
 
 #: The feed protocol this code speaks; a batch of another protocol is refused, not guessed at.
@@ -51,3 +52,10 @@ def open_batch(batch: Any, trusted: list[Ed25519PublicKey]) -> tuple[dict[str, A
 
 class FederationOffError(Unavailable):
     """VIGIL_FEDERATION_INSTANCE is not set: this instance neither serves a feed nor pulls."""
+
+
+def instance_name(settings: Settings) -> str:
+    """This instance's name in the federation; :class:`FederationOffError` when it has none."""
+    if not settings.federation_instance:
+        raise FederationOffError("federation is off: set VIGIL_FEDERATION_INSTANCE")
+    return settings.federation_instance

@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from vigil import signing
 from vigil.audit import journal
+from vigil.db.named import find_named, get_named
 from vigil.errors import Conflict, Invalid, NotFound
 from vigil.federation.models import Peer, PeerCheckpoint, PeerKey
 from vigil.federation.policy import Direction, SharingPolicy
@@ -80,14 +81,11 @@ def read_token(folder: Path, name: str) -> str:
 
 
 def find_peer(session: Session, name: str) -> Peer | None:
-    return session.execute(select(Peer).where(Peer.name == name)).scalar_one_or_none()
+    return find_named(session, Peer, name)
 
 
 def get_peer(session: Session, name: str) -> Peer:
-    peer = find_peer(session, name)
-    if peer is None:
-        raise UnknownPeerError(f"unknown peer {name!r}")
-    return peer
+    return get_named(session, Peer, name, lambda n: UnknownPeerError(f"unknown peer {n!r}"))
 
 
 @dataclass(frozen=True)

@@ -32,7 +32,7 @@ from vigil.db.base import utcnow
 from vigil.errors import Conflict, Unavailable
 from vigil.federation.address import PinnedAddress, pin_address
 from vigil.federation.apply import Applied, apply_batch
-from vigil.federation.batches import PROTOCOL, BatchError, FederationOffError, open_batch
+from vigil.federation.batches import PROTOCOL, BatchError, instance_name, open_batch
 from vigil.federation.feed import Cursor, CursorError
 from vigil.federation.models import Peer, PeerCheckpoint
 from vigil.federation.peers import PeerError, get_peer, read_token
@@ -128,8 +128,7 @@ class Puller:
         actor: str,
         client: httpx.Client | None = None,
     ) -> None:
-        if not settings.federation_instance:
-            raise FederationOffError("federation is off: set VIGIL_FEDERATION_INSTANCE")
+        instance_name(settings)  # refused here, before anything is asked of the peer
         self.settings = settings
         self.sessions = sessions
         self.actor = actor

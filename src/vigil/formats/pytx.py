@@ -15,9 +15,11 @@ from vigil.formats.base import Diagnostics, FormatError, HashRecord, Rejected, s
 from vigil.formats.encoding import BoundedLines, text_stream
 from vigil.formats.limits import DEFAULT_LIMITS, ReadLimits, quote
 from vigil.signals import registry
+from vigil.signals.pdq import PDQ
 
-#: pytx signal type → Vigil hash or signal.
+#: pytx signal type → Vigil hash or signal (two vocabularies: pytx's names are not the registry's to give).
 _TO_VIGIL: Final = {"pdq": "pdq", "video_md5": "md5", "md5": "md5", "sha256": "sha256", "sha1": "sha1"}
+#: A bare value by its hex width, as python-threatexchange reads one (64: PDQ rather than SHA-256).
 _BARE: Final = {64: "pdq", 32: "md5"}
 
 
@@ -72,7 +74,8 @@ class PytxFormat:
     def write(self, records: Iterable[HashRecord], out: BinaryIO, diagnostics: Diagnostics) -> int:
         written = 0
         for record in records:
-            lines = [f"pdq {v}" for k, v in record.signals if k == "pdq"]
+            # "pdq" and "video_md5" are python-threatexchange's names for them.
+            lines = [f"pdq {v}" for k, v in record.signals if k == PDQ.name]
             if record.md5:
                 lines.append(f"video_md5 {record.md5}")
             if not lines:

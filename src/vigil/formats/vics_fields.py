@@ -101,7 +101,7 @@ def _lower_keys(obj: dict[str, Any]) -> dict[str, Any]:
 
 
 def _hashes(media: dict[str, Any], record: HashRecord, where: str) -> Rejected | None:
-    for key in ("md5", "sha1", "sha256"):
+    for key in ("md5", "sha1", "sha256"):  # VICS's own field names (MD5, SHA1, SHA256), lowercased
         value = media.get(key)
         if value is None or value == "":
             continue

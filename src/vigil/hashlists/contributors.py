@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from vigil.db.named import find_named, get_named
 from vigil.errors import Invalid
 from vigil.hashlists.models import CONTRIBUTOR_KINDS, Contributor, Provenance
 
@@ -14,14 +14,11 @@ class ContributorError(Invalid):
 
 
 def find_contributor(session: Session, name: str) -> Contributor | None:
-    return session.execute(select(Contributor).where(Contributor.name == name)).scalar_one_or_none()
+    return find_named(session, Contributor, name)
 
 
 def get_contributor(session: Session, name: str) -> Contributor:
-    contributor = find_contributor(session, name)
-    if contributor is None:
-        raise ContributorError(f"unknown contributor {name!r}")
-    return contributor
+    return get_named(session, Contributor, name, lambda n: ContributorError(f"unknown contributor {n!r}"))
 
 
 def ensure_contributor(

@@ -61,6 +61,11 @@ class _Row:
     signals: list[tuple[str, str, str]]  # (type, value, digest)
 
 
+def _identified(item: Item) -> bool:
+    """Whether the item has one of the digests that identify media (the rest are found by signal)."""
+    return any(getattr(item, digest) for digest in CRYPTO)
+
+
 def signal_digest(value: str) -> str:
     return hashlib.sha256(value.encode("utf-8")).hexdigest()
 
@@ -255,9 +260,7 @@ class Importer:
         if new_items:
             params = [
                 {
-                    "sha256": i.sha256,
-                    "md5": i.md5,
-                    "sha1": i.sha1,
+                    **{digest: getattr(i, digest) for digest in CRYPTO},
                     "size": i.size,
                     "mime_type": i.mime_type,
                     "first_seen": self.provenance.created_at,
@@ -266,7 +269,7 @@ class Importer:
                 }
                 for i in new_items
             ]
-            hashed = [(i, p) for i, p in zip(new_items, params, strict=True) if i.sha256 or i.md5 or i.sha1]
+            hashed = [(i, p) for i, p in zip(new_items, params, strict=True) if _identified(i)]
             if hashed:
                 # A plain executemany, then the ids looked up by hash: INSERT ... RETURNING in parameter
                 # order falls back to one statement per row on SQLite.
@@ -284,9 +287,7 @@ class Importer:
                 [
                     {
                         "id": i.id,
-                        "sha256": i.sha256,
-                        "md5": i.md5,
-                        "sha1": i.sha1,
+                        **{digest: getattr(i, digest) for digest in CRYPTO},
                         "size": i.size,
                         "mime_type": i.mime_type,
                     }

@@ -9,6 +9,7 @@ from typing import Final
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from vigil.db.named import find_named, get_named
 from vigil.errors import Conflict, Invalid, NotFound
 from vigil.hashlists.catalog import Catalog
 from vigil.hashlists.models import HashList, HashListMember, HashListVersion, Provenance
@@ -30,14 +31,11 @@ class HashListExistsError(Conflict, ListError):
 
 
 def find_list(session: Session, name: str) -> HashList | None:
-    return session.execute(select(HashList).where(HashList.name == name)).scalar_one_or_none()
+    return find_named(session, HashList, name)
 
 
 def get_list(session: Session, name: str) -> HashList:
-    hash_list = find_list(session, name)
-    if hash_list is None:
-        raise UnknownHashListError(f"unknown hash list {name!r}")
-    return hash_list
+    return get_named(session, HashList, name, lambda n: UnknownHashListError(f"unknown hash list {n!r}"))
 
 
 def create_list(

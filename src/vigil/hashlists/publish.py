@@ -23,10 +23,9 @@ from vigil.hashlists.catalog import Catalog
 from vigil.hashlists.lists import ListError, UnknownHashListError, latest_version
 from vigil.hashlists.models import HashList, HashListEntry, HashListVersion
 from vigil.hashlists.selection import RANGE, Selector, canonical_entry
+from vigil.signals.registry import IDENTITY_DIGESTS
 
 _MOD: Final = 1 << 256
-
-_VALUE_COLUMNS: Final = ("sha256", "md5", "sha1", "size", "signals", "category", "scheme")
 
 
 class Digest:
@@ -81,9 +80,7 @@ def _values(record: HashRecord) -> dict[str, object]:
     for kind, value in record.signals:
         signals.setdefault(kind, []).append(value)
     return {
-        "sha256": record.sha256,
-        "md5": record.md5,
-        "sha1": record.sha1,
+        **{digest: getattr(record, digest) for digest in IDENTITY_DIGESTS},
         "size": record.size,
         "signals": signals,
         "category": record.category,

@@ -34,16 +34,16 @@ from vigil.hashlists.lists import (
     list_info,
     versions,
 )
-from vigil.hashlists.models import HashListVersion, Media, Provenance, Victim
+from vigil.hashlists.models import HashListVersion, Media, Provenance
 from vigil.hashlists.publish import PublishResult, delta, publish, resolve_version, version_entries
 from vigil.hashlists.selection import SelectionRules
 from vigil.hashlists.summary import ImportSummary
 from vigil.hashlists.victims import (
     VictimFigures,
-    VictimNotFoundError,
     add_note,
     add_victim,
     ensure_series,
+    get_victim,
     identify_victim,
     link_media,
     victim_figures,
@@ -330,9 +330,7 @@ class HashDatabase:
 
     def identify_victim(self, victim_id: int, on: date, agency: str) -> None:
         with self.sessions() as session, session.begin():
-            victim = session.get(Victim, victim_id)
-            if victim is None:
-                raise VictimNotFoundError(f"no victim {victim_id}")
+            victim = get_victim(session, victim_id)
             identify_victim(session, victim, on, get_contributor(session, agency))
             journal.append(
                 session,
@@ -346,9 +344,7 @@ class HashDatabase:
         """An investigator's note on a victim, signed by the actor; journalled (the note's id and
         length: the text stays in its table)."""
         with self.sessions() as session, session.begin():
-            victim = session.get(Victim, victim_id)
-            if victim is None:
-                raise VictimNotFoundError(f"no victim {victim_id}")
+            victim = get_victim(session, victim_id)
             note = add_note(session, victim, text, self.actor)
             journal.append(
                 session,
@@ -361,9 +357,7 @@ class HashDatabase:
 
     def link_media_victim(self, digest: str, victim_id: int, contributor: str) -> bool:
         with self.sessions() as session, session.begin():
-            victim = session.get(Victim, victim_id)
-            if victim is None:
-                raise VictimNotFoundError(f"no victim {victim_id}")
+            victim = get_victim(session, victim_id)
             media = find_media(session, digest)
             provenance = new_provenance(session, get_contributor(session, contributor), self.actor, "victims")
             linked = link_media(session, media, victim, provenance)

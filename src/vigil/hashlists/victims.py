@@ -26,6 +26,13 @@ class VictimNotFoundError(NotFound):
     pass
 
 
+def get_victim(session: Session, victim_id: int) -> Victim:
+    victim = session.get(Victim, victim_id)
+    if victim is None:
+        raise VictimNotFoundError(f"no victim {victim_id}")
+    return victim
+
+
 def ensure_series(session: Session, name: str, provenance: Provenance, description: str = "") -> Series:
     found = session.execute(select(Series).where(Series.name == name)).scalar_one_or_none()
     if found is not None:

@@ -28,6 +28,7 @@ from vigil.hotline.models import (
     Recheck,
     Report,
 )
+from vigil.hotline.service import CaseNotFoundError
 
 CASE_FIELDS: Final = ("id", "url", "state", "opened_at", "closed_at", "media_id")
 SHOWN: Final[dict[type[Base], tuple[str, ...]]] = {
@@ -114,6 +115,22 @@ SECTIONS: Final = (
     ("items", PageItem),
 )
 
+#: The analyst's desk (``hotline/desk.py``): every section, the evidence, forwards and re-checks included;
+#: each row shows the fields :data:`SHOWN` allows.
+DESK_SECTIONS: Final = (
+    ("reports", Report),
+    ("hosting", Hosting),
+    ("evidence", Evidence),
+    ("assessments", Assessment),
+    ("notices", Notice),
+    ("forwards", Forward),
+    ("rechecks", Recheck),
+    ("holds", Hold),
+    ("events", CaseEvent),
+    ("items", PageItem),
+    ("item_assessments", ItemAssessment),
+)
+
 
 def rows(session: Session, model: Any, case_id: int) -> list[dict[str, Any]]:
     """A case's rows of ``model``, in order, as their allow-listed fields."""
@@ -132,12 +149,13 @@ def with_assessments(items: list[dict[str, Any]], assessments: list[dict[str, An
         item["suggestion"] = item["category"] if item["outcome"] == "known" else None
 
 
-def case_view(session: Session, case_id: int) -> dict[str, Any] | None:
-    """The case's page; None when there is no such case. ``matched_item`` is the page item whose known
-    verdict decided the case (None for a picture reported directly, or a page nobody matched)."""
+def case_view(session: Session, case_id: int) -> dict[str, Any]:
+    """The case's page (:class:`CaseNotFoundError` when there is no such case). ``matched_item`` is the
+    page item whose known verdict decided the case (None for a picture reported directly, or a page nobody
+    matched)."""
     case = session.get(Case, case_id)
     if case is None:
-        return None
+        raise CaseNotFoundError(f"no case {case_id}")
     view: dict[str, Any] = {name: getattr(case, name) for name in CASE_FIELDS}
     # Why it is in that state (a refusal by the fetch guard, a removal ...), from its latest change.
     view["state_reason"] = state_reason(session, case.id)

@@ -12,7 +12,6 @@ rows and services the API and the workers use.
 from __future__ import annotations
 
 import io
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Final
@@ -27,20 +26,7 @@ from vigil.hotline.item_assessment import ItemAssessor
 from vigil.hotline.item_rule import ItemsSay, items_say, jurisdiction_scheme, reject_refusal
 from vigil.hotline.lifecycle import CLOSED, WATCHED
 from vigil.hotline.metrics import TakedownFigures, takedown_figures
-from vigil.hotline.models import (
-    Assessment,
-    Case,
-    CaseEvent,
-    Evidence,
-    Forward,
-    Hold,
-    Hosting,
-    ItemAssessment,
-    Notice,
-    PageItem,
-    Recheck,
-    Report,
-)
+from vigil.hotline.models import Case, Evidence, Hosting, Report
 from vigil.hotline.runtime import Hotline
 from vigil.hotline.service import CaseLockedError, CaseNotFoundError, HotlineError, HotlineService
 from vigil.signals.images import open_image
@@ -140,22 +126,6 @@ class CaseView:
 class Preview:
     media_type: str
     data: bytes
-
-
-#: Section name → model; each row shows the fields the case view allows (hotline.caseview.SHOWN).
-SECTIONS: Final[Sequence[tuple[str, Any]]] = (
-    ("reports", Report),
-    ("hosting", Hosting),
-    ("evidence", Evidence),
-    ("assessments", Assessment),
-    ("notices", Notice),
-    ("forwards", Forward),
-    ("rechecks", Recheck),
-    ("holds", Hold),
-    ("events", CaseEvent),
-    ("items", PageItem),
-    ("item_assessments", ItemAssessment),
-)
 
 
 class CaseDesk:
@@ -294,7 +264,7 @@ class CaseDesk:
             if case.state not in CLOSED:
                 lock = case_locks.take(session, case_id, self.analyst, now, self.lock_ttl)
             view = CaseView(case={name: getattr(case, name) for name in caseview.CASE_FIELDS}, lock=lock)
-            for name, model in SECTIONS:
+            for name, model in caseview.DESK_SECTIONS:
                 view.sections[name] = caseview.rows(session, model, case_id)
             caseview.with_assessments(view.sections["items"], view.sections["item_assessments"])
             if view.sections["items"]:

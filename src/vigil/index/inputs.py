@@ -8,6 +8,7 @@ import numpy as np
 import numpy.typing as npt
 
 from vigil.index.base import HashesLike, HashLike, IdsLike
+from vigil.signals.base import InvalidSignalError
 
 U8 = npt.NDArray[np.uint8]
 I64 = npt.NDArray[np.int64]
@@ -50,7 +51,7 @@ def _from_items(items: Iterable[str | bytes], nbytes: int, what: str) -> U8:
     if raws:
         bad = next((r for r in raws if len(r) != nbytes), None)
         if bad is not None:
-            raise ValueError(f"not a {what} hash: expected {nbytes} bytes, got {len(bad)}")
+            raise InvalidSignalError(f"not a {what} hash: expected {nbytes} bytes, got {len(bad)}")
         joined = b"".join(raws)
     else:
         joined = _unhex(texts, nbytes, what)
@@ -61,7 +62,7 @@ def _unhex(texts: list[str], nbytes: int, what: str) -> bytes:
     width = 2 * nbytes
     for text in texts:
         if len(text) != width:
-            raise ValueError(f"not a {what} hash: expected {width} hex digits, got {text[:80]!r}")
+            raise InvalidSignalError(f"not a {what} hash: expected {width} hex digits, got {text[:80]!r}")
     try:
         raw = bytes.fromhex("".join(texts))
     except ValueError:
@@ -69,7 +70,7 @@ def _unhex(texts: list[str], nbytes: int, what: str) -> bytes:
     # bytes.fromhex skips spaces: a shorter result means some text was not pure hex.
     if len(raw) != nbytes * len(texts):
         bad = next(t for t in texts if not _is_hex(t))
-        raise ValueError(f"not a {what} hash: expected {width} hex digits, got {bad[:80]!r}")
+        raise InvalidSignalError(f"not a {what} hash: expected {width} hex digits, got {bad[:80]!r}")
     return raw
 
 

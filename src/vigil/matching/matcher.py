@@ -28,6 +28,7 @@ from vigil.matching.content import match_signals
 from vigil.matching.entries import PublishedVersion, published_versions, version_rows
 from vigil.matching.signals import exact_signals, lookup_signals
 from vigil.matching.snapshots import ListSnapshot
+from vigil.signals.base import UnknownSignalTypeError
 from vigil.signals.pdq import PDQ
 from vigil.signals.values import Signals
 from vigil.video.matching import Rule, VideoMatch
@@ -241,7 +242,7 @@ class Matcher:
         """Per value (canonical hex), every entry of the chosen lists within ``threshold`` (PDQ;
         digests match by equality), sorted by (distance, list, entry id)."""
         if signal_type not in lookup_signals():
-            raise ValueError(f"unknown signal type {signal_type!r}")
+            raise UnknownSignalTypeError(f"unknown signal type {signal_type!r}")
         out: list[list[ListMatch]] = [[] for _ in values]
         if not values:
             return out

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Final
 
 from vigil.signals import registry
+from vigil.signals.base import UnknownSignalTypeError
 
 PDQ_MAX_THRESHOLD: Final = 256
 
@@ -20,8 +21,8 @@ def exact_signals() -> tuple[str, ...]:
 
 
 def normalize_signal(signal_type: str, value: str) -> str:
-    """Canonical text of ``value``; ValueError (InvalidSignalError) when it is not a ``signal_type``."""
+    """Canonical text of ``value``; an ``Invalid`` error when it is not an indexed ``signal_type``."""
     known = lookup_signals()
     if signal_type not in known:
-        raise ValueError(f"unknown signal type {signal_type!r}; known: {', '.join(known)}")
+        raise UnknownSignalTypeError(f"unknown signal type {signal_type!r}; known: {', '.join(known)}")
     return registry.normalize(signal_type, value)

@@ -16,6 +16,10 @@ class InvalidSignalError(Invalid):
     """A signal value that is not of its type's form (wrong length, not hex, ...)."""
 
 
+class UnknownSignalTypeError(Invalid):
+    """A signal type name the registry does not hold."""
+
+
 @runtime_checkable
 class SignalType(Protocol):
     """A kind of signal: how its values are written, checked and compared.

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from functools import cache
 
-from vigil.signals.base import DigestSignalType, IndexedSignalType, SignalType
+from vigil.signals.base import DigestSignalType, IndexedSignalType, SignalType, UnknownSignalTypeError
 
 #: The digests that identify a media item in the hash database (its columns), strongest first.
 #: Other digest types (a plugin's) are kept beside them as signals of the item.
@@ -26,12 +26,12 @@ def signal_types() -> Mapping[str, SignalType]:
 
 
 def signal_type(name: str) -> SignalType:
-    """The signal type called ``name``; ValueError naming the known ones otherwise."""
+    """The signal type called ``name``; :class:`UnknownSignalTypeError` naming the known ones otherwise."""
     known = signal_types()
     try:
         return known[name]
     except KeyError:
-        raise ValueError(f"unknown signal type {name!r}; known: {', '.join(known)}") from None
+        raise UnknownSignalTypeError(f"unknown signal type {name!r}; known: {', '.join(known)}") from None
 
 
 def normalize(name: str, value: str) -> str:

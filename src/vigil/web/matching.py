@@ -9,9 +9,9 @@ from pydantic import BaseModel
 
 from vigil.auth.authenticate import Principal
 from vigil.auth.roles import may_receive
+from vigil.errors import Invalid
 from vigil.matching import ListMatch, normalize_signal
 from vigil.signals import registry
-from vigil.signals.base import InvalidSignalError
 from vigil.video.matching import TimeRange as VideoRange
 from vigil.video.matching import VideoMatch
 from vigil.web.problems import Problem
@@ -118,7 +118,7 @@ def canonical(signal_type: str, value: str) -> str:
         raise Problem(422, f"a {signal_type} signal is at most {limit:,} characters, got {len(value):,}")
     try:
         return normalize_signal(signal_type, value)
-    except (InvalidSignalError, ValueError) as exc:
+    except Invalid as exc:  # a malformed query: 400, as the HMA-compatible routes answer it
         raise Problem(400, str(exc)) from None
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Self
+from typing import Any, Self
 
 from pydantic import BaseModel, ConfigDict
 
@@ -14,5 +14,9 @@ class RecordOut(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
     @classmethod
-    def of(cls, record: object) -> Self:
-        return cls.model_validate(record)
+    def of(cls, record: object, **overrides: Any) -> Self:
+        """The answer for ``record``; ``overrides`` give the fields whose form differs from the record's."""
+        if not overrides:
+            return cls.model_validate(record)
+        fields = {name: getattr(record, name) for name in cls.model_fields if name not in overrides}
+        return cls.model_validate(fields | overrides)

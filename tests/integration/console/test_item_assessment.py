@@ -174,7 +174,7 @@ def test_api_route_and_case_view(
         again = client.post(url, json=body, headers=analyst)
         assert again.status_code == 200  # still awaiting: an undetermined verdict keeps it in triage
     with sessions() as session:
-        assert case_view(session, case_id)["assessments"][-1]["category"] == "2"  # type: ignore[index]
+        assert case_view(session, case_id)["assessments"][-1]["category"] == "2"
     # The command line shows the analyst's assessment beside each item's outcome.
     shown = CliRunner().invoke(cli, ["hotline", "case", str(case_id)])
     assert shown.exit_code == 0, shown.output

@@ -74,12 +74,14 @@ def test_import_publish_export_show_compare(db_env: Settings, tmp_path: Path, vi
     assert "intact" in _run("audit", "verify")
 
 
-def test_user_errors_exit_1(db_env: Settings, tmp_path: Path) -> None:
+def test_user_errors_exit_by_category(db_env: Settings, tmp_path: Path) -> None:
     runner = CliRunner()
     bad = tmp_path / "bad.json"
     bad.write_text('{"value": [')
     result = runner.invoke(app, ["lists", "import", str(bad), "--format", "vics", "--contributor", "X"])
-    assert result.exit_code == 1 and "nothing was imported" in result.output
+    # A malformed file is an Invalid input (exit 2); an unknown list is NotFound (exit 1).
+    assert result.exit_code == 2 and "error: bad.json: " in result.output
+    assert "nothing was imported" in result.output
     result = runner.invoke(app, ["lists", "import", str(bad), "--format", "nope", "--contributor", "X"])
     assert result.exit_code == 2 and "unknown format" in result.output
     result = runner.invoke(app, ["lists", "publish", "missing"])

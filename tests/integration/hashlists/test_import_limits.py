@@ -78,7 +78,7 @@ def test_deeply_nested_vics_fails_fast_under_a_memory_cap(
     )
     before = counts(sessions)
     result = vigil_import(_deep_vics(tmp_path / f"deep-{where}.json", where), "vics")
-    assert result.returncode == 1, result.stderr
+    assert result.returncode == 2, result.stderr
     assert f"error: deep-{where}.json: {message}; nothing was imported" in result.stderr
     assert "Traceback" not in result.stderr + result.stdout and "MemoryError" not in result.stderr
     assert counts(sessions) == before
@@ -88,7 +88,7 @@ def test_record_cap_is_a_setting(db_env: Settings, sessions: sessionmaker[Sessio
     path = write_vics(tmp_path / "six.json", [vics_media(f"r{i}") for i in range(6)])
     before = counts(sessions)
     result = vigil_import(path, "vics", VIGIL_IMPORT_MAX_RECORDS="5")
-    assert result.returncode == 1
+    assert result.returncode == 2
     assert "more than 5 records (VIGIL_IMPORT_MAX_RECORDS); nothing was imported" in result.stderr
     assert counts(sessions) == before
     assert vigil_import(path, "vics", VIGIL_IMPORT_MAX_RECORDS="6").returncode == 0

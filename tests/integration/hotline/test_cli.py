@@ -81,4 +81,4 @@ def test_hotline_case_command(db_env: Settings) -> None:
     as_json = json.loads(runner.invoke(app, ["hotline", "case", case_id, "--json"]).stdout)
     assert (as_json["state"], as_json["items"], as_json["matched_item"]) == ("new", [], None)
     missing = runner.invoke(app, ["hotline", "case", "999999"])
-    assert missing.exit_code == 2 and "no case 999999" in missing.output
+    assert missing.exit_code == 1 and "error: no case 999999" in missing.output  # NotFound

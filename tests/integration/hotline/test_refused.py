@@ -206,7 +206,7 @@ def test_refused_and_sources_over_http_and_the_cli(
     as_json = json.loads(runner.invoke(app, ["hotline", "case", str(member_case), "--json"]).stdout)
     assert as_json["state"] == "refused" and as_json["reports"][0]["source"] == "member"
     missing = runner.invoke(app, ["hotline", "case", "999999"])
-    assert missing.exit_code == 2 and "no case 999999" in missing.output
+    assert missing.exit_code == 1 and "error: no case 999999" in missing.output  # NotFound
     stats = runner.invoke(app, ["stats", "takedown"])
     assert "5 reports, 5 cases: 5 refused by the fetch guard (5 reports)" in stats.output
     stats_json = json.loads(runner.invoke(app, ["stats", "takedown", "--json"]).stdout)

@@ -126,6 +126,8 @@ def test_reports_api_and_triage(web: tuple[TestClient, dict[Role, str]]) -> None
     assert client.get(f"/api/v1/cases/{case_id}", headers=_auth(tokens, Role.member)).status_code == 403
     detail = client.get(f"/api/v1/cases/{case_id}", headers=_auth(tokens, Role.investigator)).json()
     assert detail["state"] == "new" and [e["kind"] for e in detail["events"]] == ["state", "report", "report"]
+    missing = client.get("/api/v1/cases/999999", headers=_auth(tokens, Role.investigator))
+    assert (missing.status_code, missing.json()["detail"]) == (404, "no case 999999")
 
     until = (T0 + timedelta(days=400)).isoformat()
     hold = {"agency": "Police US", "until": until, "reason": "investigation"}

@@ -214,7 +214,8 @@ def test_resume_refuses_other_settings(tmp_path: Path) -> None:
     (tree / "a.jpg").write_bytes(jpeg(scene(1, (64, 64))))
     assert vigil("scan", tree, "--report", tmp_path / "r").returncode == 0
     res = vigil("scan", tree, "--report", tmp_path / "r", "--resume", "--threshold", "10")
-    assert res.returncode == 2 and "other inputs or settings" in res.stderr
+    # A checkpoint of another scan is a Conflict: exit 1, one error line.
+    assert res.returncode == 1 and "error: " in res.stderr and "other inputs or settings" in res.stderr
 
 
 def test_thumbnails_made_again_are_the_kept_ones(tmp_path: Path) -> None:

@@ -104,7 +104,7 @@ def test_scan_against_published_list(tmp_path: Path) -> None:
     assert vigil(env, "index", "build", "--list", "nope", "-o", tmp_path / "x.idx").returncode != 0
 
     missing = vigil(env, "scan", tree, "--report", tmp_path / "r2", "--list", "nope")
-    assert missing.returncode == 2 and "no published version" in missing.stderr
+    assert missing.returncode == 1 and "no published version" in missing.stderr  # NotFound
 
     # A remote runner's workers get the published list as shipped arrays (scanning/shipped.py): after a
     # trip through pickle, as through an object store, they match exactly as the mapped list does.

@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 import numpy as np
-from typer.testing import CliRunner
+from typer.testing import CliRunner, Result
 
 from tests.unit.index.oracle import flip, uniform
 from vigil.cli.index import app
@@ -72,16 +72,26 @@ def test_exact_signal_and_queries_from_a_file(tmp_path: Path) -> None:
 
 
 def test_errors_are_reported_not_raised(tmp_path: Path) -> None:
+    """Refused input is one ``error:`` line and exit 2 (an ``Invalid`` input), through the shared mapping."""
+
+    def index(*args: str) -> Result:
+        return runner.invoke(main_app, ["index", *args])
+
     bad = tmp_path / "bad.txt"
     bad.write_text(f"{'ab' * 32},1\n{'cd' * 32}\n")
-    result = runner.invoke(app, ["build", str(bad), "-o", str(tmp_path / "x.vidx")])
-    assert result.exit_code == 1 and "line 2: either every line has an id or none does" in result.stderr
+    result = index("build", str(bad), "-o", str(tmp_path / "x.vidx"))
+    assert (
+        result.exit_code == 2 and "error: line 2: either every line has an id or none does" in result.stderr
+    )
     bad.write_text("not-a-hash\n")
-    result = runner.invoke(app, ["build", str(bad), "-o", str(tmp_path / "x.vidx")])
-    assert result.exit_code == 1 and "hex digits" in result.stderr
+    result = index("build", str(bad), "-o", str(tmp_path / "x.vidx"))
+    assert result.exit_code == 2 and "hex digits" in result.stderr
     (tmp_path / "junk.vidx").write_bytes(b"junk" * 100)
-    result = runner.invoke(app, ["info", str(tmp_path / "junk.vidx")])
-    assert result.exit_code == 1 and "not a Vigil index snapshot" in result.stderr
+    result = index("info", str(tmp_path / "junk.vidx"))
+    assert result.exit_code == 2 and "not a Vigil index snapshot" in result.stderr
+    result = index("build", str(tmp_path / "missing.txt"), "-o", str(tmp_path / "x.vidx"))
+    assert result.exit_code == 2 and "missing.txt: No such file or directory" in result.stderr
+    assert not (tmp_path / "x.vidx").exists()
 
 
 def test_registered_in_the_main_command() -> None:

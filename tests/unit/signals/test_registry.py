@@ -9,7 +9,7 @@ import pytest
 from vigil.formats.base import HashRecord, canonical_hash, set_hash
 from vigil.index.exact import ExactIndex
 from vigil.signals import registry
-from vigil.signals.base import DigestSignalType, IndexedSignalType, InvalidSignalError
+from vigil.signals.base import DigestSignalType, IndexedSignalType, InvalidSignalError, UnknownSignalTypeError
 from vigil.signals.crypto import SHA1, CryptoSignal, digest_bytes
 
 
@@ -41,7 +41,7 @@ def test_canonical_hash_is_the_signal_types_normaliser() -> None:
     assert canonical_hash("sha1", value) == SHA1.normalize(value) == value.lower()
     with pytest.raises(InvalidSignalError, match="not a SHA-1"):
         canonical_hash("sha1", "abc")
-    with pytest.raises(ValueError, match="unknown signal type 'nope'"):
+    with pytest.raises(UnknownSignalTypeError, match="unknown signal type 'nope'"):
         canonical_hash("nope", "abc")
 
 

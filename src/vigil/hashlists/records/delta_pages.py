@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from vigil.formats.base import HashRecord
 from vigil.hashlists.lists import ListError
 from vigil.hashlists.models import HashList, HashListEntry
-from vigil.hashlists.publish import resolve_version
+from vigil.hashlists.publish import entry_record, resolve_version
 
 
 @dataclass(frozen=True)
@@ -27,19 +27,6 @@ class DeltaPage:
     items: list[tuple[int, HashRecord | None]]
     #: Pass as ``cursor`` for the next page; None when this page is the last.
     next_cursor: int | None
-
-
-def _record(entry: HashListEntry) -> HashRecord:
-    signals = [(kind, value) for kind in sorted(entry.signals) for value in entry.signals[kind]]
-    return HashRecord(
-        sha256=entry.sha256,
-        md5=entry.md5,
-        sha1=entry.sha1,
-        size=entry.size,
-        category=entry.category,
-        scheme=entry.scheme,
-        signals=signals,
-    )
 
 
 def delta_page(
@@ -88,7 +75,7 @@ def _collapse(rows: list[HashListEntry], since: int, until: int) -> list[tuple[i
     media_id = rows[0].media_id
     live = [r for r in rows if r.added_in <= until and (r.removed_in is None or r.removed_in > until)]
     if live:
-        return [(media_id, _record(live[-1]))]
+        return [(media_id, entry_record(live[-1]))]
     if any(r.added_in <= since for r in rows):
         return [(media_id, None)]
     return []
@@ -109,4 +96,4 @@ def records_at(session: Session, hash_list: HashList, version: int, keys: list[i
         )
         .order_by(ent.media_id, ent.id)
     ).scalars()
-    return {entry.media_id: _record(entry) for entry in rows}
+    return {entry.media_id: entry_record(entry) for entry in rows}

@@ -159,7 +159,9 @@ async def case(request: Request, user: Staff, case_id: CaseId) -> Response:
     return await case_page(request, user, case_id)
 
 
-async def _act(request: Request, user: ConsoleUser, case_id: int, call: object, *args: object) -> Response:
+async def desk_action(
+    request: Request, user: ConsoleUser, case_id: int, call: object, *args: object
+) -> Response:
     """Run a desk action; its refusal is shown on the case page (409), its success redirects there."""
     try:
         await run_in_threadpool(call, *args)  # type: ignore[arg-type]
@@ -181,7 +183,7 @@ async def assess(
     law_enforcement_first: Annotated[bool, Form()] = False,
 ) -> Response:
     desk = desk_for(request, user)
-    return await _act(request, user, case_id, desk.assess, case_id, category, law_enforcement_first)
+    return await desk_action(request, user, case_id, desk.assess, case_id, category, law_enforcement_first)
 
 
 @router.post("/console/cases/{case_id}/reject", name="console.reject")
@@ -189,13 +191,13 @@ async def reject(
     request: Request, user: Analyst, case_id: CaseId, reason: Annotated[str, Form(max_length=500)] = ""
 ) -> Response:
     desk = desk_for(request, user)
-    return await _act(request, user, case_id, desk.reject, case_id, reason)
+    return await desk_action(request, user, case_id, desk.reject, case_id, reason)
 
 
 @router.post("/console/cases/{case_id}/repeat-notice", name="console.repeat_notice")
 async def repeat_notice(request: Request, user: Analyst, case_id: CaseId) -> Response:
     desk = desk_for(request, user)
-    return await _act(request, user, case_id, desk.repeat_notice, case_id)
+    return await desk_action(request, user, case_id, desk.repeat_notice, case_id)
 
 
 @router.post("/console/cases/{case_id}/removed", name="console.mark_removed")
@@ -203,7 +205,7 @@ async def mark_removed(
     request: Request, user: Analyst, case_id: CaseId, reason: Annotated[str, Form(max_length=500)] = ""
 ) -> Response:
     desk = desk_for(request, user)
-    return await _act(request, user, case_id, desk.mark_removed, case_id, reason)
+    return await desk_action(request, user, case_id, desk.mark_removed, case_id, reason)
 
 
 @router.post("/console/cases/{case_id}/release", name="console.release")
@@ -229,13 +231,15 @@ async def place_hold(
     if not agency.strip():
         return await case_page(request, user, case_id, "Name the agency asking for the hold.", 422)
     end = datetime.combine(day, time(23, 59), UTC)
-    return await _act(request, user, case_id, desk.service.place_hold, case_id, agency.strip(), end, reason)
+    return await desk_action(
+        request, user, case_id, desk.service.place_hold, case_id, agency.strip(), end, reason
+    )
 
 
 @router.post("/console/cases/{case_id}/holds/{hold_id}/lift", name="console.lift_hold")
 async def lift_hold(request: Request, user: Holder, case_id: CaseId, hold_id: CaseId) -> Response:
     desk = desk_for(request, user)
-    return await _act(request, user, case_id, desk.service.lift_hold, hold_id)
+    return await desk_action(request, user, case_id, desk.service.lift_hold, hold_id)
 
 
 @router.get("/console/cases/{case_id}/evidence/{evidence_id}/preview", name="console.preview")

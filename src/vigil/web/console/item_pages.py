@@ -18,9 +18,15 @@ from vigil.hotline.desk import QueueFilter
 from vigil.hotline.item_assessment import MAX_DECISIONS
 from vigil.hotline.item_grid import ItemBatchResult, classify_items, item_tiles
 from vigil.hotline.models import ITEM_NOT_ILLEGAL
-from vigil.hotline.service import CaseLockedError, CaseNotFoundError, HotlineError
 from vigil.web.console.guard import console_auth
-from vigil.web.console.hotline_pages import GRID_SIZE, Analyst, CaseId, case_page, desk_for, to_case
+from vigil.web.console.hotline_pages import (
+    GRID_SIZE,
+    Analyst,
+    CaseId,
+    case_page,
+    desk_action,
+    desk_for,
+)
 from vigil.web.console.render import page
 from vigil.web.context import context
 
@@ -49,16 +55,7 @@ async def assess_items(request: Request, user: Analyst, case_id: CaseId) -> Resp
     chosen = {item: value or None for item, value in (await _decisions(request)).items()}
     if not chosen:
         return await case_page(request, user, case_id, "No item to assess.", 422)
-    desk = desk_for(request, user)
-    try:
-        await run_in_threadpool(desk.assess_items, case_id, chosen)
-    except CaseNotFoundError as exc:
-        return page(request, "error.html", 404, message=str(exc))
-    except CaseLockedError as exc:
-        return await case_page(request, user, case_id, f"{exc}: it is locked to them.", 409)
-    except HotlineError as exc:
-        return await case_page(request, user, case_id, str(exc), 409)
-    return to_case(case_id)
+    return await desk_action(request, user, case_id, desk_for(request, user).assess_items, case_id, chosen)
 
 
 @router.get("/console/grid/items", name="console.item_grid")

@@ -19,6 +19,7 @@ from vigil.formats.base import HashRecord
 from vigil.hashlists.lists import ListError, get_list
 from vigil.hashlists.records.delta_pages import delta_page
 from vigil.hashlists.service import ListDetails
+from vigil.web import records
 from vigil.web.context import AppContext, context
 from vigil.web.list_exports import export_response
 from vigil.web.policy import require
@@ -52,7 +53,7 @@ class VersionOut(BaseModel):
     digest: str
 
 
-class RecordOut(BaseModel):
+class RecordOut(records.RecordOut):
     sha256: str | None
     md5: str | None
     sha1: str | None
@@ -62,19 +63,11 @@ class RecordOut(BaseModel):
     signals: dict[str, list[str]]
 
     @classmethod
-    def of(cls, record: HashRecord) -> RecordOut:
+    def of_hash_record(cls, record: HashRecord) -> RecordOut:
         signals: dict[str, list[str]] = {}
         for kind, value in record.signals:
             signals.setdefault(kind, []).append(value)
-        return cls(
-            sha256=record.sha256,
-            md5=record.md5,
-            sha1=record.sha1,
-            size=record.size,
-            category=record.category,
-            scheme=record.scheme,
-            signals=signals,
-        )
+        return cls.of(record, signals=signals)
 
 
 class DeltaItem(BaseModel):
@@ -175,7 +168,7 @@ def list_delta(
         list=details.info.name,
         since=page.since,
         until=page.until,
-        items=[DeltaItem(key=k, record=RecordOut.of(r) if r else None) for k, r in page.items],
+        items=[DeltaItem(key=k, record=RecordOut.of_hash_record(r) if r else None) for k, r in page.items],
         next_cursor=page.next_cursor,
     )
 

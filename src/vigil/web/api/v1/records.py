@@ -29,7 +29,7 @@ class SignalOut(BaseModel):
     quality: int | None
 
 
-class VoteOut(BaseModel):
+class VoteOut(RecordOut):
     scheme: str
     category: str
     jurisdiction: str
@@ -38,7 +38,7 @@ class VoteOut(BaseModel):
     at: datetime
 
 
-class MediaOut(BaseModel):
+class MediaOut(RecordOut):
     id: int
     sha256: str | None
     md5: str | None
@@ -88,7 +88,7 @@ class IdentifyIn(BaseModel):
     agency: str = Field(min_length=1, max_length=200, description="The identifying agency (a contributor).")
 
 
-class YearOut(BaseModel):
+class YearOut(RecordOut):
     year: int
     identified: int
     cumulative: int
@@ -96,7 +96,7 @@ class YearOut(BaseModel):
     meets_goal: bool | None
 
 
-class FiguresOut(BaseModel):
+class FiguresOut(RecordOut):
     series: int
     victims: int
     identified: int
@@ -119,32 +119,10 @@ def media_show(
     """One media item's record: hashes, signals, votes, accepted categories, lists and victims."""
     with ctx.sessions() as session:
         r = media_records.media_record(session, digest)
-    return MediaOut(
-        id=r.id,
-        sha256=r.sha256,
-        md5=r.md5,
-        sha1=r.sha1,
-        size=r.size,
-        mime_type=r.mime_type,
-        kind=r.kind,
-        first_seen=r.first_seen,
-        contributor=r.contributor,
+    return MediaOut.of(
+        r,
         signals=[SignalOut(signal_type=k, value=v, quality=q) for k, v, q in r.signals],
-        votes=[
-            VoteOut(
-                scheme=v.scheme,
-                category=v.code,
-                jurisdiction=v.jurisdiction,
-                contributor=v.contributor,
-                analyst=v.analyst,
-                at=v.at,
-            )
-            for v in r.votes
-        ],
-        accepted=r.accepted,
-        baseline=r.baseline,
-        lists=r.lists,
-        victims=r.victims,
+        votes=[VoteOut.of(v, category=v.code) for v in r.votes],
     )
 
 
@@ -174,26 +152,7 @@ def victims_figures(
     who: Annotated[Principal, require(*STAFF, audit="read")], ctx: Annotated[AppContext, Depends(context)]
 ) -> FiguresOut:
     """Victim-identification figures per year (the Alliance's goal: +10 % identified a year)."""
-    f = ctx.hashdb(who).victim_figures()
-    return FiguresOut(
-        series=f.series,
-        victims=f.victims,
-        identified=f.identified,
-        media_with_victim=f.media_with_victim,
-        media_with_identified_victim=f.media_with_identified_victim,
-        share_identified=f.share_identified,
-        goal=f.goal,
-        years=[
-            YearOut(
-                year=y.year,
-                identified=y.identified,
-                cumulative=y.cumulative,
-                growth=y.growth,
-                meets_goal=y.meets_goal,
-            )
-            for y in f.years
-        ],
-    )
+    return FiguresOut.of(ctx.hashdb(who).victim_figures())
 
 
 @router.get("/victims/{victim_id}", name="victims.show")

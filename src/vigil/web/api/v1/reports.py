@@ -166,10 +166,7 @@ async def triage_queue(
 def _case_detail(request: Request, case_id: int) -> dict[str, Any]:
     hl = web_hotline(request).hotline
     with hl.sessions() as session:
-        view = case_view(session, case_id)
-    if view is None:
-        raise Problem(404, f"no case {case_id}")
-    return view
+        return case_view(session, case_id)
 
 
 @router.get("/cases/{case_id}", name="hotline.case")
