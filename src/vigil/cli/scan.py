@@ -21,21 +21,32 @@ from vigil.scanning.matching import KnownLists
 from vigil.scanning.pipeline import ScanOptions
 from vigil.scanning.runners.local import ScanRequest, count_entries, run_scan
 from vigil.signals.pdq import PDQ
+from vigil.video.matching import Rule
 
 # The database and the index kernels are imported only by scans that use them: a scan's start-up
 # delays every file.
 
 
-def known_from_indexes(paths: list[Path]) -> KnownLists:
+def known_from_indexes(paths: list[Path], video_rule: Rule | None = None) -> KnownLists:
+    """Standalone index files; a video index matches by ``video_rule`` (its own defaults when None)."""
     known = KnownLists(name=", ".join(p.name for p in paths) or None)
     if not paths:
         return known
     from vigil.index import load_index
+    from vigil.index.vpdq import VpdqIndex
 
     for path in paths:
         index = load_index(path)
         if index.signal in known.indexes:
             raise typer.BadParameter(f"give at most one {index.signal} index", param_hint="--index")
+        if isinstance(index, VpdqIndex) and video_rule is not None:
+            if index.quality != video_rule.quality:
+                raise typer.BadParameter(
+                    f"{path.name} keeps video frames of quality >= {index.quality}, "
+                    f"VIGIL_VPDQ_QUALITY_THRESHOLD is {video_rule.quality}: build the index again",
+                    param_hint="--index",
+                )
+            index.rule = video_rule
         known.indexes[index.signal] = index
     return known
 
@@ -44,7 +55,8 @@ def _known_from_list(settings: Settings, name: str) -> KnownLists:
     from vigil.db.session import make_engine, make_session_factory
     from vigil.scanning.known_lists import known_from_list
 
-    return known_from_list(make_session_factory(make_engine(settings)), settings.list_snapshot_dir, name)
+    sessions = make_session_factory(make_engine(settings))
+    return known_from_list(sessions, settings.list_snapshot_dir, name, Rule.from_settings(settings))
 
 
 def scan_command(
@@ -80,7 +92,11 @@ def scan_command(
     if index and list_name:
         raise typer.BadParameter("give --list or --index, not both")
     try:
-        known = _known_from_list(settings, list_name) if list_name else known_from_indexes(index or [])
+        known = (
+            _known_from_list(settings, list_name)
+            if list_name
+            else known_from_indexes(index or [], Rule.from_settings(settings))
+        )
     except (OSError, LookupError, ValueError) as exc:  # a bad snapshot is a SnapshotError (ValueError)
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(2) from exc
