@@ -10,6 +10,8 @@ import csv
 import io
 import json
 import os
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -75,3 +77,11 @@ def test_a_scan_finds_a_trimmed_copy_of_a_listed_video_by_the_configured_rule(tm
     assert [strict[p]["status"] for p in ("copy.avi", "set.zip!in/copy.avi", "other.mp4")] == ["other"] * 3
     page = (tmp_path / "strict" / "report.html").read_text()
     assert page.count("class='stills'") == 3
+    # Resuming that scan under the default rule would mix two verdicts: refused.
+    del env["VIGIL_VPDQ_COMPARED_MATCH_PERCENT"]
+    args = ("scan", seized, "--report", tmp_path / "strict", "--list", "videos", "-j", "1", "--resume")
+    resumed = subprocess.run(
+        [sys.executable, "-m", "vigil", *map(str, args)],
+        env=env, capture_output=True, text=True, timeout=300, check=False,
+    )  # fmt: skip
+    assert resumed.returncode == 2 and "other inputs or settings" in resumed.stderr

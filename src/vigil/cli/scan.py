@@ -91,11 +91,12 @@ def scan_command(
     settings = settings_of(ctx)
     if index and list_name:
         raise typer.BadParameter("give --list or --index, not both")
+    video_rule = Rule.from_settings(settings)
     try:
         known = (
             _known_from_list(settings, list_name)
             if list_name
-            else known_from_indexes(index or [], Rule.from_settings(settings))
+            else known_from_indexes(index or [], video_rule)
         )
     except (OSError, LookupError, ValueError) as exc:  # a bad snapshot is a SnapshotError (ValueError)
         typer.echo(f"error: {exc}", err=True)
@@ -110,6 +111,7 @@ def scan_command(
         resume=resume,
         thumbnails=thumbnails,
         lists_label=known.name,
+        video_rule=video_rule,
     )
     err = Console(stderr=True)
     try:
