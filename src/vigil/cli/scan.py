@@ -19,21 +19,32 @@ from vigil.scanning.matching import KnownLists
 from vigil.scanning.pipeline import ScanOptions
 from vigil.scanning.runners.local import ScanRequest, count_entries, run_scan
 from vigil.signals.pdq import PDQ
+from vigil.video.matching import Rule
 
 # The database and the index kernels are imported only by scans that use them: a scan's start-up
 # delays every file.
 
 
-def known_from_indexes(paths: list[Path]) -> KnownLists:
+def known_from_indexes(paths: list[Path], video_rule: Rule | None = None) -> KnownLists:
+    """Standalone index files; a video index matches by ``video_rule`` (its own defaults when None)."""
     known = KnownLists(name=", ".join(p.name for p in paths) or None)
     if not paths:
         return known
     from vigil.index import load_index
+    from vigil.index.vpdq import VpdqIndex
 
     for path in paths:
         index = load_index(path)
         if index.signal in known.indexes:
             raise typer.BadParameter(f"give at most one {index.signal} index", param_hint="--index")
+        if isinstance(index, VpdqIndex) and video_rule is not None:
+            if index.quality != video_rule.quality:
+                raise typer.BadParameter(
+                    f"{path.name} keeps video frames of quality >= {index.quality}, "
+                    f"VIGIL_VPDQ_QUALITY_THRESHOLD is {video_rule.quality}: build the index again",
+                    param_hint="--index",
+                )
+            index.rule = video_rule
         known.indexes[index.signal] = index
     return known
 
@@ -41,7 +52,9 @@ def known_from_indexes(paths: list[Path]) -> KnownLists:
 def _known_from_list(ctx: typer.Context, name: str) -> KnownLists:
     from vigil.scanning.known_lists import known_from_list
 
-    return known_from_list(sessions_of(ctx), settings_of(ctx).list_snapshot_dir, name)
+    return known_from_list(
+        sessions_of(ctx), settings_of(ctx).list_snapshot_dir, name, Rule.from_settings(settings_of(ctx))
+    )
 
 
 def scan_command(
@@ -76,8 +89,9 @@ def scan_command(
     settings = settings_of(ctx)
     if index and list_name:
         raise typer.BadParameter("give --list or --index, not both")
+    video_rule = Rule.from_settings(settings)
     # An unknown or unpublished list is NotFound, an unreadable snapshot a SnapshotError (Invalid).
-    known = _known_from_list(ctx, list_name) if list_name else known_from_indexes(index or [])
+    known = _known_from_list(ctx, list_name) if list_name else known_from_indexes(index or [], video_rule)
     request = ScanRequest(
         inputs=paths,
         report_dir=report,
@@ -88,6 +102,7 @@ def scan_command(
         resume=resume,
         thumbnails=thumbnails,
         lists_label=known.name,
+        video_rule=video_rule,
     )
     err = Console(stderr=True)
     with start_runner(runner, request.jobs, runner_address) as executor:

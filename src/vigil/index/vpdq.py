@@ -345,6 +345,11 @@ class VpdqIndex:
 
     def save(self, path: str | Path) -> None:
         """Write the index as one snapshot file, atomically."""
+        snapshot.write(path, SIGNAL, *self.snapshot_parts())
+
+    def snapshot_parts(self) -> tuple[int, dict[str, Any], dict[str, npt.NDArray[Any]]]:
+        """Videos, parameters and arrays of the snapshot :meth:`save` writes (what a scan ships to
+        remote workers, ``scanning.shipped``)."""
         count, params, arrays = self._pdq.snapshot_parts()
         arrays |= {
             "frame_numbers": self._numbers,
@@ -353,7 +358,7 @@ class VpdqIndex:
             "video_starts": self._starts,
         }
         own = {"format": FORMAT, "quality": self.quality, "frames": count, PDQ_SIGNAL: params}
-        snapshot.write(path, SIGNAL, len(self), own, arrays)
+        return len(self), own, arrays
 
     @classmethod
     def load(cls, path: str | Path, *, populate: bool = False, verify: bool = False) -> Self:
@@ -362,6 +367,11 @@ class VpdqIndex:
         snap = snapshot.read(path, frozenset({SIGNAL}), dtypes, populate=populate)
         if verify:
             snapshot.verify(snap)
+        return cls.from_snapshot(snap)
+
+    @classmethod
+    def from_snapshot(cls, snap: snapshot.Snapshot) -> Self:
+        """The index a read snapshot holds (or the parts :meth:`snapshot_parts` gave), checked."""
 
         def fail(why: str) -> SnapshotError:
             return SnapshotError(f"{snap.path}: snapshot is corrupt ({why})")

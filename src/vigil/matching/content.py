@@ -78,15 +78,19 @@ def match_signals(
     radius: int | None = None,
     *,
     dihedral: bool = True,
+    radii: Mapping[str, int | None] | None = None,
 ) -> list[list[Found]]:
     """Per item, what it matched in ``sources``: exact matches first, then distance matches within
-    ``radius`` (each index's own threshold when None) nearest first, each (source, id) once."""
+    ``radius`` (each index's own threshold when None) nearest first, each (source, id) once.
+    ``radii`` replaces ``radius`` for the signal types it names (a scan's wide "near" radius is not the
+    distance between a video's frames)."""
     found: list[list[Found]] = [[] for _ in items]
     seen: list[set[tuple[int, int]]] = [set() for _ in items]
     for name in exact_order():
         _match_exact(sources, items, name, found, seen)
     for name in distance_types():
-        _match_distance(sources, items, name, radius, dihedral, found, seen)
+        limit = radii[name] if radii is not None and name in radii else radius
+        _match_distance(sources, items, name, limit, dihedral, found, seen)
     return found
 
 

@@ -17,6 +17,7 @@ from vigil.errors import NotFound
 from vigil.matching import Matcher
 from vigil.matching.snapshots import ListSnapshot
 from vigil.scanning.matching import EntryInfo, KnownLists
+from vigil.video.matching import Rule
 
 
 class SnapshotEntries(Mapping[int, EntryInfo]):
@@ -43,10 +44,13 @@ class SnapshotEntries(Mapping[int, EntryInfo]):
         return iter(range(len(self._snap.entry_ids)))
 
 
-def known_from_list(sessions: sessionmaker[Session], folder: Path, name: str) -> KnownLists:
+def known_from_list(
+    sessions: sessionmaker[Session], folder: Path, name: str, video_rule: Rule | None = None
+) -> KnownLists:
     """The latest published version of list ``name``; NotFound when it has none. ``folder`` is where
-    the API keeps its snapshots (``Settings.list_snapshot_dir``), so both reuse each other's builds."""
-    matcher = Matcher(sessions, folder, poll_seconds=0)
+    the API keeps its snapshots (``Settings.list_snapshot_dir``), so both reuse each other's builds.
+    ``video_rule``: how videos match (``Rule.from_settings``; pytx's defaults when None)."""
+    matcher = Matcher(sessions, folder, poll_seconds=0, video_rule=video_rule)
     matcher.refresh()
     snap = matcher.lists().get(name)
     if snap is None:

@@ -1,6 +1,6 @@
 """Scan items against what is known, by the rule every caller shares (``vigil.matching.content``):
-digests exactly, PDQ (with its 8 dihedral variants) by Hamming distance. A wider 'near' radius finds
-unknown images that resemble a known series."""
+digests exactly, PDQ (with its 8 dihedral variants) by Hamming distance, videos by the vPDQ rule. A
+wider 'near' radius finds unknown images that resemble a known series."""
 
 from __future__ import annotations
 
@@ -9,6 +9,8 @@ from dataclasses import dataclass, field
 
 from vigil.matching.content import Lookup, match_signals
 from vigil.scanning.pipeline import Match, ScanItem
+from vigil.signals import registry
+from vigil.video.matching import VideoMatch
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,10 +33,15 @@ class KnownLists:
     entries: Mapping[int, EntryInfo] = field(default_factory=dict)
     name: str | None = None
 
-    def _match(self, signal_type: str, row: int, distance: int) -> Match:
+    def _match(self, signal_type: str, row: int, distance: int, detail: object | None = None) -> Match:
         info = self.entries.get(row) or EntryInfo(list_name=self.name)
         entry_id = row if info.entry_id is None else info.entry_id
-        return Match(signal_type, entry_id, distance, info.list_name or self.name, info.category, info.series)
+        ranges = None
+        if isinstance(detail, VideoMatch):
+            ranges = [[r.start, r.end] for r in detail.query_ranges]
+        return Match(
+            signal_type, entry_id, distance, info.list_name or self.name, info.category, info.series, ranges
+        )
 
     def match(self, items: Sequence[ScanItem], threshold: int, near_threshold: int) -> None:
         """Fill ``matches`` (within ``threshold``) and ``near`` (up to ``near_threshold``) of ``items``,
@@ -42,8 +49,14 @@ class KnownLists:
         if not self.indexes:
             return
         radius = max(threshold, near_threshold)
-        found = match_signals([self.indexes], [i.signals for i in items], radius, dihedral=True)
+        # A video index answers by its own rule (VIGIL_VPDQ_*, set when it was loaded): the PDQ radii
+        # are not a distance between frames, and a video it answers has matched, whatever its distance
+        # (100 - query %); there is no "near" video.
+        videos = registry.video_types()
+        radii: dict[str, int | None] = {name: None for name in videos}
+        found = match_signals([self.indexes], [i.signals for i in items], radius, dihedral=True, radii=radii)
         for item, hits in zip(items, found, strict=True):
             for hit in hits:
-                match = self._match(hit.signal, hit.id, hit.distance)
-                (item.matches if hit.distance <= threshold else item.near).append(match)
+                match = self._match(hit.signal, hit.id, hit.distance, hit.detail)
+                known = hit.distance <= threshold or hit.signal in videos
+                (item.matches if known else item.near).append(match)

@@ -5,21 +5,28 @@ process, and matches its own batches by the same rule as the local runner's pare
 
 from __future__ import annotations
 
+import dataclasses
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Final
 
 import numpy as np
 import numpy.typing as npt
 
 from vigil.index import ExactIndex, PdqIndex, snapshot
 from vigil.index.live import LiveIndex
+from vigil.index.vpdq import VpdqIndex
 from vigil.scanning.matching import EntryInfo, KnownLists
+from vigil.video.matching import Rule
 
 #: The index classes a shipped index is rebuilt as, by class name.
-_KINDS: dict[str, type[LiveIndex[Any]]] = {cls.__name__: cls for cls in (PdqIndex, ExactIndex)}
+_KINDS: dict[str, type[LiveIndex[Any]] | type[VpdqIndex]] = {
+    cls.__name__: cls for cls in (PdqIndex, ExactIndex, VpdqIndex)
+}
+#: Where a video index's rule travels among its parameters (the workers match by the scan's rule).
+_RULE: Final = "vigil_scan_rule"
 
 
 @dataclass(frozen=True)
@@ -75,9 +82,11 @@ def ship(known: KnownLists) -> ShippedKnown | None:
 
     indexes = {}
     for name, index in known.indexes.items():
-        if not isinstance(index, PdqIndex | ExactIndex):
+        if not isinstance(index, PdqIndex | ExactIndex | VpdqIndex):
             raise TypeError(f"cannot ship a {type(index).__name__} index to remote workers")
         count, params, arrays = index.snapshot_parts()
+        if isinstance(index, VpdqIndex):
+            params = {**params, _RULE: dataclasses.asdict(index.rule)}
         kind = type(index).__name__
         indexes[name] = ShippedIndex(kind, index.signal, count, params, arrays)
     entries: Any
@@ -104,7 +113,10 @@ def unship(shipped: ShippedKnown) -> KnownLists:
                 {},
                 0,
             )
-            indexes[name] = _KINDS[part.kind].from_snapshot(snap)
+            index = _KINDS[part.kind].from_snapshot(snap)
+            if isinstance(index, VpdqIndex):
+                index.rule = Rule(**part.params[_RULE])
+            indexes[name] = index
         entries: Mapping[int, EntryInfo]
         if isinstance(shipped.entries, dict):
             entries = shipped.entries

@@ -181,6 +181,18 @@ class TimeRange:
     frames: int
 
 
+def clock(seconds: float) -> str:
+    """A time on a video as people read it: ``1:02.5``, ``1:00:02.5`` past an hour."""
+    minutes, rest = divmod(max(0.0, seconds), 60.0)
+    hours, minutes = divmod(int(minutes), 60)
+    return f"{hours}:{minutes:02d}:{rest:04.1f}" if hours else f"{minutes}:{rest:04.1f}"
+
+
+def spans(runs: tuple[TimeRange, ...]) -> str:
+    """Time ranges as ``0:02.0–0:05.0, 0:09.0–0:09.0``."""
+    return ", ".join(f"{clock(r.start)}–{clock(r.end)}" for r in runs)
+
+
 @dataclass(frozen=True, slots=True)
 class VideoMatch:
     """One indexed video that matches a query under the rule."""

@@ -63,3 +63,29 @@ def test_shipped_entries_of_a_list() -> None:
     assert entries[0] == EntryInfo(list_name="list", category="vics:1", entry_id=5)
     assert entries[1].category is None and len(entries) == 2 and list(entries) == [0, 1]
     assert 2 not in entries
+
+
+def test_a_shipped_video_index_matches_by_the_scan_rule() -> None:
+    from tests.unit.scanning.test_video_matching import LISTED, _value
+    from vigil.index.vpdq import VpdqIndex
+    from vigil.video.matching import Rule
+
+    rule = Rule(distance=10, query_percent=50)
+    index = VpdqIndex.from_values([_value(LISTED)], [7], rule=rule)
+    known = KnownLists({"vpdq": index}, {7: EntryInfo("videos", "vics-us:1", entry_id=70)}, "videos")
+    shipped = ship(known)
+    assert shipped is not None
+    remote = unship(pickle.loads(pickle.dumps(shipped)))
+    # 3 of 5 frames a few bits off (60 %: enough for this rule, not pytx's 80 %), 2 frames 20 bits off
+    # (within pytx's distance, not this rule's 10).
+    query = [flipped(h, 3) for h in LISTED[:3]] + [flipped(h, 20) for h in LISTED[3:]]
+
+    def scanned(lists: KnownLists) -> ScanItem:
+        [item] = [ScanItem(0, "v.mp4", signals=Signals(values={"vpdq": _value(query)}))]
+        lists.match([item], 31, 48)
+        return item
+
+    want, got = scanned(known), scanned(remote)
+    assert got.to_json() == want.to_json()
+    [match] = got.matches
+    assert (match.entry_id, match.distance, match.query_ranges) == (70, 40, [[0.0, 2.0]])

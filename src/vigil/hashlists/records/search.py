@@ -8,6 +8,7 @@ published entries to their media items.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -20,6 +21,7 @@ from vigil.matching.matcher import ListMatch
 from vigil.signals.pdq import PDQ
 from vigil.signals.registry import IDENTITY_DIGESTS, normalize, signal_type
 from vigil.signals.values import Signals
+from vigil.video.matching import VideoMatch
 
 
 @dataclass(frozen=True)
@@ -34,6 +36,8 @@ class Hit:
     distance: int
     #: The list whose published entry matched (near matches), else None.
     list: str | None = None
+    #: A video match's percentages and time ranges on both timelines (vPDQ near matches), else None.
+    video: VideoMatch | None = None
 
 
 def canonical(kind: str, value: str) -> str:
@@ -87,7 +91,7 @@ def near(session: Session, matches: Iterable[ListMatch]) -> list[Hit]:
         if media_id is not None:
             best.setdefault(media_id, match)
     rows = _media(session, best)
-    hits = [Hit(i, *rows[i], m.signal, m.distance, m.list) for i, m in best.items() if i in rows]
+    hits = [Hit(i, *rows[i], m.signal, m.distance, m.list, m.video) for i, m in best.items() if i in rows]
     return sorted(hits, key=lambda h: (h.distance, h.media_id))
 
 
@@ -101,8 +105,11 @@ def content_values(signals: Signals) -> list[tuple[str, str]]:
 
 
 def merge(*groups: list[Hit]) -> list[Hit]:
-    """One hit per item, the closest kept (exact before near)."""
+    """One hit per item, the closest kept (exact before near); a video's time ranges are kept even when
+    its exact value found it first (the same video found both ways)."""
     best: dict[int, Hit] = {}
     for hit in sorted((h for g in groups for h in g), key=lambda h: (h.distance, h.list or "", h.media_id)):
-        best.setdefault(hit.media_id, hit)
+        kept = best.setdefault(hit.media_id, hit)
+        if kept.video is None and hit.video is not None:
+            best[hit.media_id] = dataclasses.replace(kept, video=hit.video)
     return sorted(best.values(), key=lambda h: (h.distance, h.media_id))

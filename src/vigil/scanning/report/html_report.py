@@ -18,6 +18,7 @@ from vigil.scanning.pipeline import ScanItem, ScanOptions
 from vigil.scanning.report.model import STATUSES, ReportData
 from vigil.scanning.report.thumbnails import data_uri, make_preview
 from vigil.scanning.triage import ItemKey, is_unknown_video, item_status
+from vigil.video.matching import clock
 
 #: The preview kept for an item during the scan, if any.
 Previews = Callable[[ItemKey], bytes | None]
@@ -120,18 +121,10 @@ def _queue(
     )
 
 
-def _clock(seconds: float) -> str:
-    minutes, rest = divmod(max(0.0, seconds), 60.0)
-    hours, minutes = divmod(int(minutes), 60)
-    return f"{hours}:{minutes:02d}:{rest:04.1f}" if hours else f"{minutes}:{rest:04.1f}"
-
-
 def matched_ranges(item: ScanItem) -> str:
     """Where on the video its matches are (``Match.query_ranges``), escaped; empty when no match says."""
     spans = [
-        f"{_clock(start)}–{_clock(end)}"
-        for match in item.matches
-        for start, end in (match.query_ranges or [])
+        f"{clock(start)}–{clock(end)}" for match in item.matches for start, end in (match.query_ranges or [])
     ]
     return _esc(", ".join(spans))
 
@@ -156,7 +149,7 @@ def _videos(got: _Collected, stored: Previews, options: ScanOptions, thumbnails:
         rows.append(
             (
                 f"<span class='path'>{_esc(item.path)}</span>",
-                _clock(facts.seconds),
+                clock(facts.seconds),
                 str(facts.frames),
                 str(facts.hashed),
                 item_status(item),

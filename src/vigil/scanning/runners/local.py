@@ -36,6 +36,7 @@ from vigil.scanning.triage import (
 from vigil.scanning.walk import Found, walk
 from vigil.signals.pdq import PDQ
 from vigil.signals.preview import PREVIEW_SIDE
+from vigil.video.matching import Rule
 
 #: Walked entries matched and checkpointed together: amortises index queries and disk writes.
 BATCH = 64
@@ -54,6 +55,9 @@ class ScanRequest:
     lists_label: str | None = None
     #: Cap of the previews kept while scanning; review thumbnails beyond it are made at report time.
     preview_bytes: int = DEFAULT_MAX_BYTES
+    #: How the known lists' video index matches (``VIGIL_VPDQ_*``): recorded so that a resume under
+    #: another rule is refused, as one under another PDQ threshold is.
+    video_rule: Rule | None = None
 
     def walk(self) -> Iterator[Found]:
         """The entries this scan covers: its inputs, less its own report folder."""
@@ -66,13 +70,18 @@ class ScanRequest:
 
     def params(self) -> dict[str, object]:
         """What must be equal for a checkpoint to be resumed."""
-        return {
+        out: dict[str, object] = {
             "inputs": self.inputs,
             "threshold": self.threshold,
             "near_threshold": self.near_threshold,
             "lists": self.lists_label,
             "fast": self.options.hashing.fast,
         }
+        video = self.options.hashing.video
+        if video is not None:  # only scans of videos carry the key: other checkpoints resume as before
+            rule = dataclasses.asdict(self.video_rule) if self.video_rule is not None else None
+            out["video"] = {"seconds_per_hash": video.seconds_per_hash, "rule": rule}
+        return out
 
 
 #: Called after every walked entry with (entries done, items so far).

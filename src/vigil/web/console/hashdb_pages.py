@@ -24,7 +24,8 @@ from vigil.hashlists.service import HashDatabase
 from vigil.matching.matcher import ListMatch, MatcherNotReadyError
 from vigil.matching.signals import lookup_signals
 from vigil.signals.content import hash_bytes
-from vigil.signals.registry import signal_types
+from vigil.signals.registry import signal_types, video_types
+from vigil.video.matching import spans
 from vigil.web.console import nav
 from vigil.web.console.guard import console_user
 from vigil.web.console.render import page
@@ -64,10 +65,23 @@ def _search_page(
         kind=kind,
         query=query,
         hits=None if hits is None else hits[:MAX_HITS],
+        ranges=_ranges,
         more=hits is not None and len(hits) > MAX_HITS,
         signals=signals,
         note=note,
         error=error,
+    )
+
+
+def _ranges(hit: search.Hit) -> str:
+    """Where a video hit matched: on the file's timeline, then on the item's, each with the percentage
+    of its frames that matched (no words: the column's heading says which is which)."""
+    video = hit.video
+    if video is None:
+        return ""
+    return (
+        f"{spans(video.query_ranges)} ({video.query_percent:.0f} %) ↔ "
+        f"{spans(video.compared_ranges)} ({video.compared_percent:.0f} %)"
     )
 
 
@@ -115,8 +129,8 @@ async def media_upload(request: Request, user: Staff, file: Annotated[UploadFile
         data = await read_upload(file, ctx.settings.api_max_upload_bytes)
     except Problem as exc:
         return _search_page(request, error=exc.detail, status=exc.status)
-    # The hash database is searched by digests and PDQ: a video's vPDQ is not computed (not yet searched).
-    options = dataclasses.replace(ctx.hash_options, dihedral=True, video=None)
+    # A video is hashed under the video limits (ctx.hash_options.video) and found by its vPDQ.
+    options = dataclasses.replace(ctx.hash_options, dihedral=True)
     hashed = await run_in_threadpool(hash_bytes, file.filename or "upload", data, options)
     signals = hashed.signals
     del data
@@ -128,10 +142,19 @@ async def media_upload(request: Request, user: Staff, file: Annotated[UploadFile
             return search.merge(found, search.near(session, matches)), note
 
     hits, note = await run_in_threadpool(run)
-    shown = search.content_values(signals)
+    shown = [(kind, _shown(kind, value)) for kind, value in search.content_values(signals)]
     if hashed.error:
-        note = f"{note + ' ' if note else ''}No image signal: {hashed.error}"
+        note = f"{note + ' ' if note else ''}No image or video signal: {hashed.error}"
     return _search_page(request, hits=hits, signals=shown, note=note)
+
+
+def _shown(kind: str, value: str) -> str:
+    """A value as the page shows it: a video's vPDQ (a line per hashed frame, up to thousands) by its
+    first frame and how many there are."""
+    if kind not in video_types():
+        return value
+    lines = value.splitlines()
+    return f"{lines[0]} … ({len(lines)} frames)" if len(lines) > 1 else value
 
 
 async def _media_page(
