@@ -18,6 +18,8 @@ from vigil.formats.base import Diagnostics, FormatError, HashRecord, Rejected
 from vigil.formats.encoding import utf8_stream
 from vigil.formats.limits import DEFAULT_LIMITS, ReadLimits, RecordBytesGuard, too_long
 from vigil.formats.vics_fields import media_record
+from vigil.signals.pdq import PDQ
+from vigil.video.signal import VPDQ
 
 #: ``@odata.context`` of each export profile (the realms seen in producers' code).
 PROFILES: Final = {
@@ -33,7 +35,7 @@ _CLOSE: Final = frozenset({"end_map", "end_array"})
 _Events = Iterator[tuple[str, Any]]
 #: ``AlternativeHashes`` names written for signal types (others under their type name); a video's vPDQ
 #: is Vigil's extension (vics_fields.py), in Meta's text form.
-_HASH_NAMES: Final = {"pdq": "PDQ", "vpdq": "VPDQ"}
+_HASH_NAMES: Final = {PDQ.name: "PDQ", VPDQ.name: "VPDQ"}
 
 
 class _Builder:

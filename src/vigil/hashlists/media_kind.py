@@ -8,6 +8,7 @@ from collections.abc import Iterable
 from typing import Final
 
 from vigil.signals import registry
+from vigil.video.signal import VPDQ
 
 MEDIA_KINDS: Final = ("image", "video", "file")
 
@@ -30,7 +31,7 @@ def signal_summary(signal_type: str, value: str) -> str | None:
     """A short account of a long signal value for pages that show it (None: show the value as is). A
     vPDQ (Meta's text form, one ``frame,quality,hex,seconds`` line per hashed frame) is summarised as
     its frames, the time they span and their mean quality."""
-    if signal_type != "vpdq":
+    if signal_type != VPDQ.name:
         return None
     lines = [line.split(",") for line in value.splitlines() if line.strip()]
     try:

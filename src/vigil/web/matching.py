@@ -112,10 +112,15 @@ def parse_lists(text: str | None) -> list[str] | None:
     return names or None
 
 
-def canonical(signal_type: str, value: str) -> str:
+def canonical(signal_type: str, value: str, loc: tuple[str, ...] = ("query", "signal")) -> str:
+    """The signal's canonical form; ``loc`` names where it came from, as a validation error does."""
     limit = MAX_VIDEO_SIGNAL_CHARS if signal_type in registry.video_types() else MAX_SIGNAL_CHARS
     if len(value) > limit:
-        raise Problem(422, f"a {signal_type} signal is at most {limit:,} characters, got {len(value):,}")
+        # The bound depends on the signal type, so it is checked here rather than by the schema, but
+        # answered in the schema's shape (the failing field, never the value).
+        message = f"a {signal_type} signal is at most {limit:,} characters, got {len(value):,}"
+        error = {"loc": list(loc), "msg": message, "type": "string_too_long"}
+        raise Problem(422, "the request is not valid", errors=[error])
     try:
         return normalize_signal(signal_type, value)
     except Invalid as exc:  # a malformed query: 400, as the HMA-compatible routes answer it

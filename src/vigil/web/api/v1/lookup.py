@@ -124,7 +124,10 @@ async def lookup(
 
 
 def _batch(ctx: AppContext, who: Principal, body: BatchIn) -> list[LookupResult]:
-    values = [(s.signal_type, canonical(s.signal_type, s.signal)) for s in body.signals]
+    values = [
+        (s.signal_type, canonical(s.signal_type, s.signal, ("body", "signals", str(i), "signal")))
+        for i, s in enumerate(body.signals)
+    ]
     results: list[LookupResult | None] = [None] * len(values)
     for kind in dict.fromkeys(k for k, _ in values):
         positions = [i for i, (k, _) in enumerate(values) if k == kind]
