@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import delete, insert, select, tuple_
+from sqlalchemy import delete, insert, select
 from sqlalchemy.orm import Session
 
 from vigil.db.base import core_table
@@ -113,11 +113,12 @@ def _record_origins(session: Session, peer: Peer, pairs: list[tuple[int, str, in
     if not pairs:
         return
     wanted = {(m, inst): rec for m, inst, rec in pairs}
+    # By media id alone: a tuple IN (VALUES …) makes SQLite scan every origin, a list's worth.
     existing = {
         (media_id, instance)
         for media_id, instance in session.execute(
             select(MediaOrigin.media_id, MediaOrigin.origin_instance).where(
-                tuple_(MediaOrigin.media_id, MediaOrigin.origin_instance).in_(list(wanted))
+                MediaOrigin.media_id.in_({m for m, _ in wanted})
             )
         )
     }
@@ -133,13 +134,20 @@ def _record_origins(session: Session, peer: Peer, pairs: list[tuple[int, str, in
 def _retract(session: Session, hash_list: HashList, origins: list[tuple[str, int]]) -> tuple[int, list[int]]:
     if not origins:
         return 0, []
-    media = list(
-        session.execute(
+    by_instance: dict[str, set[int]] = {}
+    for instance, record in origins:
+        by_instance.setdefault(instance, set()).add(record)
+    # One query per origin instance, on the (instance, record) index: a tuple IN (VALUES …) makes SQLite
+    # scan every origin, a list's worth.
+    media = [
+        media_id
+        for instance, records in by_instance.items()
+        for media_id in session.execute(
             select(MediaOrigin.media_id).where(
-                tuple_(MediaOrigin.origin_instance, MediaOrigin.origin_record).in_(origins)
+                MediaOrigin.origin_instance == instance, MediaOrigin.origin_record.in_(records)
             )
         ).scalars()
-    )
+    ]
     if not media:
         return 0, []
     done = session.execute(

@@ -344,15 +344,16 @@ class Importer:
         if not votes:
             return
         cl = Classification
+        # Only the media id is in the query: given the contributor too, SQLite searches its index, every
+        # vote of the contributor (a list of a million, for a peer), instead of the few of these media.
         existing = self.session.execute(
-            select(cl.media_id, cl.scheme_id, cl.jurisdiction_id, cl.raw_code).where(
-                cl.contributor_id == self.contributor_id,
-                cl.analyst == "",
-                cl.media_id.in_({k[0] for k in votes}),
-            )
+            select(
+                cl.media_id, cl.scheme_id, cl.jurisdiction_id, cl.raw_code, cl.contributor_id, cl.analyst
+            ).where(cl.media_id.in_({k[0] for k in votes}))
         )
         for hit in existing:
-            votes.pop((hit.media_id, hit.scheme_id, hit.jurisdiction_id, hit.raw_code), None)
+            if hit.contributor_id == self.contributor_id and hit.analyst == "":
+                votes.pop((hit.media_id, hit.scheme_id, hit.jurisdiction_id, hit.raw_code), None)
         if votes:
             self.session.execute(insert(core_table(Classification)), [params for _, params in votes.values()])
             for row, _ in votes.values():
