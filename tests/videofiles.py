@@ -86,8 +86,11 @@ def y4m_header(width: int, height: int, payload: int = 64) -> bytes:
     return f"YUV4MPEG2 W{width} H{height} F25:1 Ip A1:1 C420jpeg\n".encode() + b"FRAME\n" + b"\x80" * payload
 
 
-def reencode(data: bytes, size: tuple[int, int], codec: str = "mpeg4", container: str = "avi") -> bytes:
-    """``data`` decoded and encoded again at another size, codec and container (a re-encoded copy)."""
+def reencode(
+    data: bytes, size: tuple[int, int], codec: str = "mpeg4", container: str = "avi", *, first: int = 0
+) -> bytes:
+    """``data`` decoded and encoded again at another size, codec and container (a re-encoded copy),
+    without its first ``first`` frames (a trimmed one)."""
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / f"copy.{container}"
         with (
@@ -99,7 +102,9 @@ def reencode(data: bytes, size: tuple[int, int], codec: str = "mpeg4", container
             assert isinstance(stream, VideoStream)
             stream.width, stream.height = size
             stream.pix_fmt = "yuv420p"
-            for frame in source.decode(decoded):
+            for number, frame in enumerate(source.decode(decoded)):
+                if number < first:
+                    continue
                 pixels = frame.to_ndarray(width=size[0], height=size[1], format="rgb24")
                 for packet in stream.encode(av.VideoFrame.from_ndarray(pixels, format="rgb24")):
                     box.mux(packet)
