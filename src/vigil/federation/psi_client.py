@@ -70,6 +70,7 @@ class HttpTransport:
             headers={"Authorization": f"Bearer {token}"},
             timeout=timeout,
             transport=PinnedTransport(pinned) if pinned is not None else None,
+            trust_env=False,  # a proxy from the environment would bypass the pinned address
         )
         self.wire = Wire()
 

@@ -133,7 +133,10 @@ class Puller:
         self.sessions = sessions
         self.actor = actor
         self.here = settings.federation_instance
-        self.client = client or httpx.Client(timeout=settings.federation_timeout, follow_redirects=False)
+        # trust_env=False: a proxy from the environment would connect by name, not to the pinned address.
+        self.client = client or httpx.Client(
+            timeout=settings.federation_timeout, follow_redirects=False, trust_env=False
+        )
         self.owner = f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(4)}"
         #: The address of the peer being pulled, checked at the pull's start; every request goes there.
         self._pinned: PinnedAddress | None = None

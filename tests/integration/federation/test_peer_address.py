@@ -131,6 +131,11 @@ def test_the_checked_address_is_used_without_resolving_again(
     settings = db_settings.model_copy(
         update={"federation_instance": "here", "federation_allow_private": True, "federation_timeout": 10.0}
     )
+    # A proxy in the environment would connect by name, not to the pinned address: it is not used.
+    for name in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy", "all_proxy"):
+        monkeypatch.setenv(name, "http://127.0.0.1:9")
+    for name in ("NO_PROXY", "no_proxy"):
+        monkeypatch.delenv(name, raising=False)
     asked = _resolver(monkeypatch, {"peer.pinned.test": [["127.0.0.1"], []]})
     puller = _puller(settings, sessions, f"http://peer.pinned.test:{port}")
     with pytest.raises(PeerUnavailableError, match="HTTP 503"):
