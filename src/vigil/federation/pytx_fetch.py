@@ -20,6 +20,7 @@ import dataclasses
 import importlib
 import json
 import typing as t
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import Enum
@@ -170,15 +171,37 @@ class _Records:
         self.dropped: set[tuple[str, str]] = set()
         # A key known before and not delivered again by a whole fetch was deleted at the source.
         self.unseen = set(keys) if whole else set[str]()
+        #: How many keys hold each canonical signal, kept as keys change: rebuilding it from every key
+        #: at each flush would cost the whole exchange (millions of keys at NCMEC's scale) per batch.
+        self.held: Counter[tuple[str, str]] = Counter()
+        for signals in keys.values():
+            self._count(signals, 1)
+
+    def _count(self, signals: list[list[str]], step: int) -> None:
+        for k, v in signals:
+            canonical = _canonical(k, v)
+            if canonical is None:
+                continue
+            self.held[canonical] += step
+            if self.held[canonical] <= 0:
+                del self.held[canonical]
 
     def _forget(self, key: str, keep: list[list[str]]) -> None:
         self.dropped.update((k, v) for k, v in self.keys.get(key, []) if [k, v] not in keep)
+
+    def _replace(self, key: str, signals: list[list[str]] | None) -> None:
+        self._count(self.keys.get(key, []), -1)
+        if signals is None:
+            self.keys.pop(key, None)
+        else:
+            self._count(signals, 1)
+            self.keys[key] = signals
 
     def update(self, key: str, signals: list[list[str]]) -> None:
         self.unseen.discard(key)
         fresh = [s for s in signals if s not in self.keys.get(key, [])]
         self._forget(key, signals)
-        self.keys[key] = signals
+        self._replace(key, signals)
         if fresh:
             self.pending[key] = signals
 
@@ -188,7 +211,7 @@ class _Records:
         if key not in self.keys:
             return 0
         self._forget(key, [])
-        del self.keys[key]
+        self._replace(key, None)
         self.pending.pop(key, None)
         return 1
 
@@ -204,11 +227,9 @@ class _Records:
         while a key still holds one of its signals."""
         if not self.dropped:
             return None
-        held = {
-            c for signals in self.keys.values() for k, v in signals if (c := _canonical(k, v)) is not None
-        }
-        gone = {c for k, v in self.dropped if (c := _canonical(k, v)) is not None} - held
-        return Withdrawal(gone, held)
+        # The live count, not a copy: the flush imports before any further key changes.
+        gone = {c for k, v in self.dropped if (c := _canonical(k, v)) is not None and c not in self.held}
+        return Withdrawal(gone, self.held)
 
 
 class ExchangeFetcher:
