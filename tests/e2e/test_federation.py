@@ -340,3 +340,57 @@ def test_three_instances_a_to_b_to_c_and_nothing_back_to_a(tmp_path: Path, postg
             f"WHERE l.name = 'hotline-c:{copy}'",
         )
         assert members == 0
+
+
+def test_a_changed_sharing_policy_retracts_or_sends_what_it_no_longer_or_now_allows(tmp_path: Path) -> None:
+    """A shares a list of categories 1 and 2 with B; narrowing A's outgoing policy to category 1 takes
+    the category-2 items off B's copy at the next pull (nothing in the list changed), widening it again
+    brings them back, and narrowing B's own incoming policy does the same from B's side."""
+    a = _env(tmp_path / "a", "hotline-a")
+    b = _env(tmp_path / "b", "hotline-b")
+    for env in (a, b):
+        vigil(env, "db", "upgrade")
+    ones, twos = [_row(i, "1") for i in range(20)], [_row(100 + i, "2") for i in range(10)]
+    vigil(a, "lists", "import", str(_listing(tmp_path / "a.csv", ones + twos)), "--format", "csv",
+          "--contributor", "Hotline A", "--kind", "hotline", "--country", "FR")  # fmt: skip
+    vigil(a, "lists", "create", "shared", "--contributor", "Hotline A", "--category", "vics-us:1",
+          "--category", "vics-us:2", "--recipient", "peer")  # fmt: skip
+    vigil(a, "lists", "publish", "shared")
+    token = vigil(a, "users", "add", "hotline-b", "--role", "peer").stdout.strip()
+    b_admin = vigil(b, "users", "add", "admin-b", "--role", "admin").stdout.strip()
+    (tmp_path / "a.pem").write_text(vigil(a, "peers", "keys", "export").stdout)
+
+    def members() -> int:
+        ((count,),) = _sqlite(
+            b,
+            "SELECT count(*) FROM hash_list_members m JOIN hash_lists l ON l.id = m.list_id "
+            "WHERE l.name = 'hotline-a:shared'",
+        )
+        return int(str(count))
+
+    with vigil_serve(a, tmp_path / "a.log") as url_a, vigil_serve(b, tmp_path / "b.log") as url_b:
+        vigil(b, "peers", "add", "hotline-a", url_a, "--token", token, "--key", str(tmp_path / "a.pem"),
+              "--country", "FR")  # fmt: skip
+        vigil(a, "peers", "add", "hotline-b", url_b, "--token", "unused", "--key", str(tmp_path / "a.pem"),
+              "--country", "DE")  # fmt: skip
+        out = vigil(b, "peers", "pull", "hotline-a").stdout
+        assert "30 records (added 30" in out and members() == 30, out
+        out = vigil(b, "peers", "pull", "hotline-a").stdout  # same terms, nothing new: no copy again
+        assert "copied again" not in out and "0 records" in out and members() == 30, out
+
+        vigil(a, "peers", "policy", "hotline-b", "--out-category", "vics-us:1")
+        out = vigil(b, "peers", "pull", "hotline-a").stdout
+        assert "30 members taken off hotline-a:shared and the list copied again" in out, out
+        assert "20 records" in out and members() == 20, out
+        copy = _versions(url_b, b_admin, "hotline-a:shared")
+        assert [v["entries"] for v in copy] == [30, 20]  # readers never saw the copy half done
+
+        vigil(a, "peers", "policy", "hotline-b", "--out-category", "vics-us:1", "--out-category", "vics-us:2")
+        out = vigil(b, "peers", "pull", "hotline-a").stdout
+        assert "copied again" in out and members() == 30, out
+
+        vigil(b, "peers", "policy", "hotline-a", "--in-category", "vics-us:2")
+        out = vigil(b, "peers", "pull", "hotline-a").stdout
+        assert "copied again" in out and "20 filtered" in out and members() == 10, out
+    journal = _sqlite(b, "SELECT count(*) FROM audit_entries WHERE action = 'federation.recopy'")
+    assert journal == [(3,)]

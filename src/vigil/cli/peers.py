@@ -178,6 +178,11 @@ def pull_command(ctx: typer.Context, name: str) -> None:
         result = puller.pull(name, progress)
     for done in result.lists:
         a = done.applied
+        if done.recopied is not None:
+            typer.echo(
+                f"{name}/{done.remote_list}: the sharing terms changed; {done.recopied} members taken off "
+                f"{done.local_list} and the list copied again"
+            )
         typer.echo(
             f"{name}/{done.remote_list} → {done.local_list}: version {done.version}, {done.batches} batches, "
             f"{a.records} records (added {a.added}, merged {a.merged}, skipped {a.skipped}, "

@@ -217,5 +217,8 @@ def feed_page(
         "nonce": nonce,
         "issued_at": datetime.now(UTC).isoformat(),
         "signal_types": sorted(t for t in registry.signal_types() if direction.signal_allowed(t)),
+        # Under which outgoing filter this batch was cut: a puller that sees it change copies the list
+        # again (a narrower filter retracts what it no longer allows, a wider one sends what it adds).
+        "terms": direction.terms(),
         "items": items,
     }

@@ -94,6 +94,9 @@ class PeerCheckpoint(Base):
     #: Batches were applied that no version of the local copy holds yet (a pull ended before its
     #: publish): the next publish of the copy evaluates it whole.
     pending_publish: Mapped[bool] = mapped_column(default=False)
+    #: The terms the copy was pulled under: the peer's (its batches' ``terms``) and this instance's
+    #: incoming filter. None: not known yet (a checkpoint from before terms existed adopts the next).
+    terms: Mapped[str | None] = mapped_column(String(100))
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 

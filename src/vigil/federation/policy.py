@@ -2,8 +2,9 @@
 
 Outgoing (the feed, for the peer's user): which lists, signal types, categories and schemes. A record of
 a category the peer may not have is sent as a tombstone in later batches (it may have had it before the
-category changed) and left out of a first sync. A scheme not shared strips the category, never the
-record. Incoming (a pull): which of the peer's lists, into which local list, which signal types and
+category changed) and left out of a first sync. A change of either direction's filter changes its
+``terms`` fingerprint, on which the puller copies the list again (pull.py). A scheme not shared
+strips the category, never the record. Incoming (a pull): which of the peer's lists, into which local list, which signal types and
 categories are taken; the peer's category is imported as a vote of its contributor in ``jurisdiction``
 (the scheme's jurisdiction of the peer's country by default): one vote among others, weighed by the
 scheme's acceptance rules, never a verdict by itself.
@@ -11,6 +12,8 @@ scheme's acceptance rules, never a verdict by itself.
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -72,6 +75,12 @@ class Direction:
             "categories": list(self.categories),
             "schemes": list(self.schemes),
         }
+
+    def terms(self) -> str:
+        """A short fingerprint of the filter: a change of it (either side's) makes a pull copy the
+        list again, since what was sent or taken under the old filter is not what the new one allows."""
+        text = json.dumps(self.to_json(), sort_keys=True, separators=(",", ":"))
+        return hashlib.sha256(text.encode()).hexdigest()[:16]
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Direction:

@@ -13,6 +13,8 @@ doubled.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import os
 import secrets
 import socket
@@ -23,7 +25,7 @@ from typing import Any
 from urllib.parse import quote
 
 import httpx
-from sqlalchemy import or_, update
+from sqlalchemy import delete, or_, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from vigil.audit import journal
@@ -41,7 +43,7 @@ from vigil.federation.trust import trusted_keys, update_trust
 from vigil.hashlists.catalog import load_catalog
 from vigil.hashlists.contributors import new_provenance
 from vigil.hashlists.lists import BASELINE_LIST, ensure_baseline_list, ensure_list, find_list
-from vigil.hashlists.models import Contributor
+from vigil.hashlists.models import Contributor, HashListMember
 from vigil.hashlists.publish import publish
 from vigil.signals import registry
 
@@ -70,6 +72,10 @@ class ListPull:
     applied: Applied = field(default_factory=Applied)
     #: Media ids the batches wrote; None: publish the copy whole.
     touched: set[int] | None = field(default_factory=set)
+    #: The terms of this pull (peer's outgoing filter / this instance's incoming one).
+    terms: str = ""
+    #: Members taken off the local copy because the terms changed (it is then copied again).
+    recopied: int | None = None
 
     def touch(self, media: set[int]) -> None:
         if self.touched is not None:
@@ -277,7 +283,12 @@ class Puller:
                 f"peer/{peer.name}",
                 {
                     "lists": {
-                        p.remote_list: {"version": p.version, "batches": p.batches, **vars(p.applied)}
+                        p.remote_list: {
+                            "version": p.version,
+                            "batches": p.batches,
+                            "recopied": p.recopied,
+                            **vars(p.applied),
+                        }
                         for p in pulls
                     }
                 },
@@ -316,6 +327,9 @@ class Puller:
             }
             body, key_id, digest = open_batch(self._get(url, token, params), trusted)
             served, following = self._check(body, instance, remote, cursor, nonce, types)
+            state.terms = f"{str(body.get('terms') or '')[:40]}/{_incoming_terms(policy, types)}"
+            if self._terms_changed(peer, state, cursor):
+                continue  # the batch was cut for the old cursor: ask again from the start
             batch = _Batch(body, key_id, digest, cursor, served, following)
             applied, touched = self._apply(peer, policy, state, batch)
             state.batches += 1
@@ -346,6 +360,7 @@ class Puller:
                     tombstones=0,
                     batches=0,
                     pending_publish=False,
+                    terms=state.terms,
                 )
                 session.add(checkpoint)
             elif checkpoint.cursor != batch.asked.text():
@@ -393,6 +408,42 @@ class Puller:
                 checkpoint.version = int(batch.body["version"])
         return applied, touched
 
+    def _terms_changed(self, peer: Peer, state: ListPull, asked: Cursor) -> bool:
+        """When the list's terms are not those it was pulled under, take every member off the local
+        copy and start again from cursor 0, in one transaction: a narrower filter (the peer's or ours)
+        must retract what it no longer allows, and a wider one brings records that changed before it.
+        The copy is published whole at the end of the pull, so its readers never see it half done."""
+        with self.sessions() as session, session.begin():
+            checkpoint = session.get(PeerCheckpoint, (peer.id, state.remote_list))
+            if checkpoint is None or checkpoint.terms == state.terms:
+                return False
+            if checkpoint.cursor != asked.text():
+                raise PullBusyError(
+                    f"the checkpoint of {peer.name}/{state.remote_list} moved under this pull"
+                )
+            previous, checkpoint.terms = checkpoint.terms, state.terms
+            if previous is None:
+                return False  # a checkpoint from before terms were recorded adopts these
+            hash_list = find_list(session, state.local_list)
+            removed = 0
+            if hash_list is not None:
+                done = session.execute(delete(HashListMember).where(HashListMember.list_id == hash_list.id))
+                removed = int(getattr(done, "rowcount", 0) or 0)
+            checkpoint.cursor = "0"
+            checkpoint.version = 0
+            checkpoint.pending_publish = True
+            checkpoint.updated_at = utcnow()
+            journal.append(
+                session,
+                self.actor,
+                "federation.recopy",
+                f"peer/{peer.name}",
+                {"list": state.remote_list, "from": previous, "to": state.terms, "removed": removed},
+            )
+        state.touched = None
+        state.recopied = (state.recopied or 0) + removed
+        return True
+
     def _check(
         self, body: dict[str, Any], instance: str, remote: str, asked: Cursor, nonce: str, types: list[str]
     ) -> tuple[Cursor, Cursor]:
@@ -434,6 +485,11 @@ class Puller:
         if extra:
             raise BatchError(f"batch carries signal types not asked for: {sorted(extra)}")
         return served, following
+
+
+def _incoming_terms(policy: SharingPolicy, types: list[str]) -> str:
+    text = json.dumps([policy.into.to_json(), types], sort_keys=True)
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
 def schedule_due(sessions: sessionmaker[Session], now: datetime | None = None) -> list[str]:
