@@ -3,11 +3,11 @@
 Outgoing (the feed, for the peer's user): which lists, signal types, categories and schemes. A record of
 a category the peer may not have is sent as a tombstone in later batches (it may have had it before the
 category changed) and left out of a first sync. A change of either direction's filter changes its
-``terms`` fingerprint, on which the puller copies the list again (pull.py). A scheme not shared
-strips the category, never the record. Incoming (a pull): which of the peer's lists, into which local
-list, which signal types and categories are taken; the peer's category is imported as a vote of its contributor in ``jurisdiction``
-(the scheme's jurisdiction of the peer's country by default): one vote among others, weighed by the
-scheme's acceptance rules, never a verdict by itself.
+``terms`` fingerprint, on which the puller copies the list again (pull.py). A scheme not shared strips
+the category, never the record. Incoming (a pull): which of the peer's lists, into which local list,
+which signal types and categories are taken; the peer's category is imported as a vote of its contributor
+in ``jurisdiction`` (the scheme's jurisdiction of the peer's country by default): one vote among others,
+weighed by the scheme's acceptance rules, never a verdict by itself.
 """
 
 from __future__ import annotations
