@@ -26,7 +26,7 @@ from vigil.db.bounds import DB_INT_MAX
 from vigil.signing import key_id
 from vigil.web.console import list_lifecycle as lifecycle
 from vigil.web.console import nav
-from vigil.web.console.list_lifecycle import ChosenList, Curator, ListName, Staff
+from vigil.web.console.list_lifecycle import Act, ChosenList, Reason, Staff, When
 from vigil.web.context import context
 
 router = APIRouter(include_in_schema=False)
@@ -34,7 +34,6 @@ nav.register("Blocklists", "/console/blocklists", tuple(STAFF), rank=64)
 
 #: The form's fields that several actions take.
 Target = Annotated[str, Form(max_length=4000)]
-Reason = Annotated[str, Form(max_length=2000)]
 
 
 def _service(request: Request, user: ConsoleUser) -> BlocklistService:
@@ -78,120 +77,92 @@ PAGE: Final = lifecycle.LifecyclePage("/console/blocklists", "blocklists.html", 
 
 
 @router.get("/console/blocklists", name="console.blocklists")
-async def blocklists(
-    request: Request,
-    user: Staff,
-    list_name: ChosenList = DEFAULT_URL_LIST,
-) -> Response:
+async def blocklists(request: Request, user: Staff, list_name: ChosenList = DEFAULT_URL_LIST) -> Response:
     return await PAGE.show(request, user, list_name)
 
 
 @router.post("/console/blocklists/{name}/propose", name="console.blocklist_propose")
 async def propose(
-    request: Request,
-    user: Curator,
-    name: ListName,
+    act: Act,
     target: Target = "",
     category: Annotated[str, Form(max_length=100)] = "csam",
     reason: Reason = "",
     wildcard: Annotated[str, Form(max_length=10)] = "",
-    expires: Annotated[str, Form(max_length=40)] = "",
+    expires: When = "",
 ) -> Response:
     def run() -> None:
-        _service(request, user).add(
+        _service(act.request, act.user).add(
             target,
-            by=user.name,
-            list_name=name,
+            by=act.user.name,
+            list_name=act.name,
             category=category.strip() or "csam",
             reason=reason,
             wildcard=bool(wildcard),
             expires_at=lifecycle.parse_when(expires),
         )
 
-    return await PAGE.act(request, user, name, "entries", run)
+    return await PAGE.act(act, "entries", run)
 
 
 @router.post("/console/blocklists/{name}/confirm", name="console.blocklist_confirm")
-async def confirm(request: Request, user: Curator, name: ListName, target: Target = "") -> Response:
+async def confirm(act: Act, target: Target = "") -> Response:
     """The second analyst's confirmation; the service refuses the proposer (409)."""
+    service = _service(act.request, act.user)
     return await PAGE.act(
-        request,
-        user,
-        name,
-        "entries",
-        lambda: _service(request, user).confirm(target, by=user.name, list_name=name),
-        409,
+        act, "entries", lambda: service.confirm(target, by=act.user.name, list_name=act.name), 409
     )
 
 
 @router.post("/console/blocklists/{name}/remove", name="console.blocklist_remove")
-async def remove(
-    request: Request,
-    user: Curator,
-    name: ListName,
-    target: Target = "",
-    reason: Reason = "",
-) -> Response:
+async def remove(act: Act, target: Target = "", reason: Reason = "") -> Response:
+    service = _service(act.request, act.user)
     return await PAGE.act(
-        request,
-        user,
-        name,
-        "entries",
-        lambda: _service(request, user).remove(target, by=user.name, reason=reason, list_name=name),
+        act, "entries", lambda: service.remove(target, by=act.user.name, reason=reason, list_name=act.name)
     )
 
 
 @router.post("/console/blocklists/{name}/expire", name="console.blocklist_expire")
-async def expire(
-    request: Request,
-    user: Curator,
-    name: ListName,
-    target: Target = "",
-    at: Annotated[str, Form(max_length=40)] = "",
-) -> Response:
+async def expire(act: Act, target: Target = "", at: When = "") -> Response:
     def run() -> None:
-        _service(request, user).expire(target, by=user.name, at=lifecycle.parse_when(at), list_name=name)
+        when = lifecycle.parse_when(at)
+        _service(act.request, act.user).expire(target, by=act.user.name, at=when, list_name=act.name)
 
-    return await PAGE.act(request, user, name, "entries", run)
+    return await PAGE.act(act, "entries", run)
 
 
 @router.post("/console/blocklists/{name}/appeal", name="console.blocklist_appeal")
 async def appeal(
-    request: Request,
-    user: Curator,
-    name: ListName,
+    act: Act,
     target: Target = "",
     appellant: Annotated[str, Form(max_length=500)] = "",
     statement: Annotated[str, Form(max_length=10000)] = "",
 ) -> Response:
     def run() -> None:
-        _service(request, user).appeal(
-            target, appellant=appellant, statement=statement, by=user.name, list_name=name
+        _service(act.request, act.user).appeal(
+            target, appellant=appellant, statement=statement, by=act.user.name, list_name=act.name
         )
 
-    return await PAGE.act(request, user, name, "appeals", run)
+    return await PAGE.act(act, "appeals", run)
 
 
 @router.post("/console/blocklists/{name}/appeals/{appeal_id}", name="console.blocklist_resolve")
 async def resolve(
-    request: Request,
-    user: Curator,
-    name: ListName,
+    act: Act,
     appeal_id: Annotated[int, Path(ge=1, le=DB_INT_MAX)],
     decision: Annotated[str, Form(max_length=10)] = "",
     resolution: Annotated[str, Form(max_length=2000)] = "",
 ) -> Response:
     if decision not in ("uphold", "reject"):
-        return await PAGE.show(request, user, name, "Choose to uphold or to reject the appeal.", 422)
+        return await PAGE.refuse(act, "Choose to uphold or to reject the appeal.")
 
     def run() -> None:
-        _service(request, user).resolve_appeal(
-            appeal_id, by=user.name, upheld=decision == "uphold", resolution=resolution
+        _service(act.request, act.user).resolve_appeal(
+            appeal_id, by=act.user.name, upheld=decision == "uphold", resolution=resolution
         )
 
-    return await PAGE.act(request, user, name, "appeals", run, 409)
+    return await PAGE.act(act, "appeals", run, 409)
 
 
 @router.post("/console/blocklists/{name}/publish", name="console.blocklist_publish")
-async def publish(request: Request, user: Curator, name: ListName) -> Response:
-    return await PAGE.act(request, user, name, "versions", lambda: _service(request, user).publish(name))
+async def publish(act: Act) -> Response:
+    return await PAGE.act(act, "versions", lambda: _service(act.request, act.user).publish(act.name))

@@ -20,7 +20,7 @@ from vigil.blocklists.keywords import HelpResource, Keyword, MatchMode, keywords
 from vigil.blocklists.lists import DEFAULT_KEYWORD_LIST, same_person
 from vigil.signing import key_id, sign
 from vigil.web.console import list_lifecycle as lifecycle
-from vigil.web.console.list_lifecycle import ChosenList, Curator, ListName, Staff
+from vigil.web.console.list_lifecycle import Act, ChosenList, Reason, Staff, When
 from vigil.web.context import context
 
 router = APIRouter(include_in_schema=False)
@@ -83,9 +83,7 @@ async def keywords(request: Request, user: Staff, list_name: ChosenList = DEFAUL
 
 @router.post("/console/keywords/{name}/propose", name="console.keyword_propose")
 async def propose(
-    request: Request,
-    user: Curator,
-    name: ListName,
+    act: Act,
     term: TermText = "",
     language: Language = "en",
     match: Annotated[str, Form(max_length=20)] = "phrase",
@@ -95,88 +93,63 @@ async def propose(
     help_url: Annotated[str, Form(max_length=2000)] = "",
     help_phone: Annotated[str, Form(max_length=40)] = "",
     help_language: Language = "",
-    expires: Annotated[str, Form(max_length=40)] = "",
+    expires: When = "",
 ) -> Response:
     if match not in get_args(MatchMode):
-        return await PAGE.show(request, user, name, f"Match {match!r} is not word, phrase or substring.", 422)
+        return await PAGE.refuse(act, f"Match {match!r} is not word, phrase or substring.")
     mode: MatchMode = match  # type: ignore[assignment]  # checked just above
 
     def run() -> None:
         resource = HelpResource(
             name=help_name, url=help_url, language=help_language or language, phone=help_phone or None
         )
-        _service(request, user).add(
+        _service(act.request, act.user).add(
             term,
-            by=user.name,
+            by=act.user.name,
             warning=warning,
             help=resource,
             language=language,
             match=mode,
             category=category,
             expires_at=lifecycle.parse_when(expires),
-            list_name=name,
+            list_name=act.name,
         )
 
-    return await PAGE.act(request, user, name, "terms", run)
+    return await PAGE.act(act, "terms", run)
 
 
 @router.post("/console/keywords/{name}/confirm", name="console.keyword_confirm")
-async def confirm(
-    request: Request,
-    user: Curator,
-    name: ListName,
-    term: TermText = "",
-    language: Language = "en",
-) -> Response:
+async def confirm(act: Act, term: TermText = "", language: Language = "en") -> Response:
     """The second analyst's confirmation; the service refuses the proposer (409)."""
-    service = _service(request, user)
+    service = _service(act.request, act.user)
     return await PAGE.act(
-        request,
-        user,
-        name,
+        act,
         "terms",
-        lambda: service.confirm(term, by=user.name, language=language, list_name=name),
+        lambda: service.confirm(term, by=act.user.name, language=language, list_name=act.name),
         409,
     )
 
 
 @router.post("/console/keywords/{name}/remove", name="console.keyword_remove")
-async def remove(
-    request: Request,
-    user: Curator,
-    name: ListName,
-    term: TermText = "",
-    language: Language = "en",
-    reason: Annotated[str, Form(max_length=2000)] = "",
-) -> Response:
-    service = _service(request, user)
-    return await PAGE.act(
-        request,
-        user,
-        name,
-        "terms",
-        lambda: service.remove(term, by=user.name, reason=reason, language=language, list_name=name),
-    )
+async def remove(act: Act, term: TermText = "", language: Language = "en", reason: Reason = "") -> Response:
+    def run() -> None:
+        service = _service(act.request, act.user)
+        service.remove(term, by=act.user.name, reason=reason, language=language, list_name=act.name)
+
+    return await PAGE.act(act, "terms", run)
 
 
 @router.post("/console/keywords/{name}/expire", name="console.keyword_expire")
-async def expire(
-    request: Request,
-    user: Curator,
-    name: ListName,
-    term: TermText = "",
-    language: Language = "en",
-    at: Annotated[str, Form(max_length=40)] = "",
-) -> Response:
-    service = _service(request, user)
-
+async def expire(act: Act, term: TermText = "", language: Language = "en", at: When = "") -> Response:
     def run() -> None:
-        service.expire(term, by=user.name, at=lifecycle.parse_when(at), language=language, list_name=name)
+        when = lifecycle.parse_when(at)
+        _service(act.request, act.user).expire(
+            term, by=act.user.name, at=when, language=language, list_name=act.name
+        )
 
-    return await PAGE.act(request, user, name, "terms", run)
+    return await PAGE.act(act, "terms", run)
 
 
 @router.post("/console/keywords/{name}/publish", name="console.keyword_publish")
-async def publish(request: Request, user: Curator, name: ListName) -> Response:
-    service = _service(request, user)
-    return await PAGE.act(request, user, name, "terms", lambda: service.publish(name))
+async def publish(act: Act) -> Response:
+    return await PAGE.act(act, "terms", lambda: _service(act.request, act.user).publish(act.name))

@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 from typing import Annotated, Any, Final, Generic, TypeVar
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-from fastapi import Path, Query, Request
+from fastapi import Depends, Form, Path, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
 
@@ -33,6 +33,9 @@ KEY_PATH: Final = "/.well-known/vigil-blocklist-key"
 Staff = Annotated[ConsoleUser, console_user(*STAFF)]
 Curator = Annotated[ConsoleUser, console_user(*CURATORS)]
 ListName = Annotated[str, Path(max_length=63, pattern=r"^[a-z0-9][a-z0-9-]*$")]
+#: Why an entry is removed; when it expires (a date and time, UTC: :func:`parse_when`).
+Reason = Annotated[str, Form(max_length=2000)]
+When = Annotated[str, Form(max_length=40)]
 #: The list a page shows (``?list=``).
 ChosenList = Annotated[str, Query(alias="list", max_length=63)]
 
@@ -57,6 +60,23 @@ def parse_when(text: str) -> datetime | None:
     except ValueError:
         raise BlocklistError(f"{text!r} is not a date and time (YYYY-MM-DD HH:MM, UTC)") from None
     return when if when.utcoffset() is not None else when.replace(tzinfo=UTC)
+
+
+@dataclass(frozen=True)
+class ListAction:
+    """A curator's action on one list, as each action's route is given it."""
+
+    request: Request
+    user: ConsoleUser
+    #: The list, named by the route's path.
+    name: str
+
+
+def _list_action(request: Request, user: Curator, name: ListName) -> ListAction:
+    return ListAction(request, user, name)
+
+
+Act = Annotated[ListAction, Depends(_list_action)]
 
 
 def signing_key(request: Request) -> Ed25519PrivateKey:
@@ -110,19 +130,17 @@ class LifecyclePage(Generic[V]):
         )
 
     async def act(
-        self,
-        request: Request,
-        user: ConsoleUser,
-        name: str,
-        anchor: str,
-        action: Callable[[], object],
-        status: int = 422,
+        self, act: ListAction, anchor: str, action: Callable[[], object], status: int = 422
     ) -> Response:
         """Run ``action`` (one service call); its refusal is shown on the list's page under ``status``,
         an unknown entry included (it was named in the form, not in the URL)."""
 
         async def again(message: str, code: int) -> Response:
-            return await self.show(request, user, name, message, code)
+            return await self.show(act.request, act.user, act.name, message, code)
 
         refused = FormPage(again, status, missing_page=False)
-        return await refused.submit(request, action, f"{self.path}?list={name}#{anchor}")
+        return await refused.submit(act.request, action, f"{self.path}?list={act.name}#{anchor}")
+
+    async def refuse(self, act: ListAction, message: str) -> Response:
+        """The list's page with ``message`` on a form the page itself finds wrong (422)."""
+        return await self.show(act.request, act.user, act.name, message, 422)
