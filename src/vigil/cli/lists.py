@@ -59,11 +59,15 @@ def _print_summary(summary: ImportSummary) -> None:
         out.print(f"  warning: {warning}", markup=False)
 
 
+#: A registered file format, by name.
+FormatName = Annotated[str, typer.Option("--format", help="vics, csv, md5sum or pytx.")]
+
+
 @app.command("import")
 def import_command(
     ctx: typer.Context,
     file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, readable=True, help="Hash-set file.")],
-    fmt: Annotated[str, typer.Option("--format", help="vics, csv, md5sum or pytx.")],
+    fmt: FormatName,
     contributor: Annotated[str, typer.Option("--contributor", help="Who contributes the file.")],
     list_name: Annotated[
         str | None,
@@ -176,7 +180,7 @@ def publish_command(
 def export_command(
     ctx: typer.Context,
     name: Annotated[str, typer.Argument(help="List to export.")],
-    fmt: Annotated[str, typer.Option("--format", help="vics, csv, md5sum or pytx.")],
+    fmt: FormatName,
     output: Annotated[
         Path | None, typer.Option("-o", "--output", help="File (default: standard output).")
     ] = None,

@@ -3,6 +3,8 @@ instance's federation signing keys (docs/federation.md). A thin layer over vigil
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -10,6 +12,7 @@ import typer
 from rich.console import Console
 from rich.progress import Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
+from sqlalchemy.orm import Session
 
 from vigil.cli.db import cli_actor
 from vigil.cli.options import PsiJson, PsiOutput, PsiSets
@@ -245,17 +248,25 @@ def keys_list_command(ctx: typer.Context) -> None:
     Console(soft_wrap=True).print(table)
 
 
-@keys_app.command("rotate")
-def keys_rotate_command(ctx: typer.Context) -> None:
-    """Make a new signing key, endorsed by the current one (which is retired: it still verifies)."""
-    from vigil.audit import journal
+@contextmanager
+def _own_keys(ctx: typer.Context) -> Iterator[tuple[Session, Path, str]]:
+    """A transaction on this instance's signing keys: the session, the keys' folder, the instance's name."""
     from vigil.federation.batches import instance_name
-    from vigil.federation.keys import rotate
 
     settings = settings_of(ctx)
     instance = instance_name(settings)
     with sessions_of(ctx)() as session, session.begin():
-        row = rotate(session, settings.federation_keys, instance)
+        yield session, settings.federation_keys, instance
+
+
+@keys_app.command("rotate")
+def keys_rotate_command(ctx: typer.Context) -> None:
+    """Make a new signing key, endorsed by the current one (which is retired: it still verifies)."""
+    from vigil.audit import journal
+    from vigil.federation.keys import rotate
+
+    with _own_keys(ctx) as (session, folder, instance):
+        row = rotate(session, folder, instance)
         journal.append(session, cli_actor(), "federation.key_rotate", f"key/{row.key_id}", {})
         typer.echo(f"signing key {row.key_id}")
 
@@ -263,14 +274,11 @@ def keys_rotate_command(ctx: typer.Context) -> None:
 @keys_app.command("export")
 def keys_export_command(ctx: typer.Context) -> None:
     """Print the current signing key's public half (PEM): what a peer passes to ``peers add --key``."""
-    from vigil.federation.batches import instance_name
     from vigil.federation.keys import signing_key
     from vigil.signing import public_key_to_pem
 
-    settings = settings_of(ctx)
-    instance = instance_name(settings)
-    with sessions_of(ctx)() as session, session.begin():
-        key = signing_key(session, settings.federation_keys, instance)
+    with _own_keys(ctx) as (session, folder, instance):
+        key = signing_key(session, folder, instance)
         typer.echo(public_key_to_pem(key.private.public_key()).decode("ascii"), nl=False)
 
 

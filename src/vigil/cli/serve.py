@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 from typing import Annotated
 
@@ -33,27 +34,18 @@ def serve_command(
     configure_logging(settings)
     log.info("Vigil API on http://%s:%d (docs at /api/docs, console at /console)", host, port)
     # uvicorn applies log_config in each process it starts (one per worker), then sets its loggers' level.
-    log_config, log_level = uvicorn_log_config(settings), settings.log_level.lower()
+    run = functools.partial(
+        uvicorn.run,
+        host=host,
+        port=port,
+        access_log=access_log,
+        log_config=uvicorn_log_config(settings),
+        log_level=settings.log_level.lower(),
+    )
     if workers == 1:
         from vigil.web.app import create_app
 
-        uvicorn.run(
-            create_app(settings),
-            host=host,
-            port=port,
-            access_log=access_log,
-            log_config=log_config,
-            log_level=log_level,
-        )
+        run(create_app(settings))
     else:
         # Each worker process builds its own app from the same environment.
-        uvicorn.run(
-            "vigil.web.app:create_app_from_environment",
-            factory=True,
-            host=host,
-            port=port,
-            workers=workers,
-            access_log=access_log,
-            log_config=log_config,
-            log_level=log_level,
-        )
+        run("vigil.web.app:create_app_from_environment", factory=True, workers=workers)

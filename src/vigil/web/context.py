@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import Request
+from fastapi import Depends, Request
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -49,3 +49,7 @@ def context(request: Request) -> AppContext:
     ctx = request.app.state.vigil
     assert isinstance(ctx, AppContext)
     return ctx
+
+
+#: A route's application context, as a dependency: ``ctx: Ctx``.
+Ctx = Annotated[AppContext, Depends(context)]

@@ -13,7 +13,7 @@ import dataclasses
 from functools import partial
 from typing import Annotated, Any, Final
 
-from fastapi import APIRouter, Depends, File, Query, UploadFile
+from fastapi import APIRouter, File, Query, UploadFile
 from pydantic import BaseModel, SerializerFunctionWrapHandler, model_serializer
 
 from vigil.auth.authenticate import Principal
@@ -22,7 +22,7 @@ from vigil.matching.signals import lookup_signals
 from vigil.signals.content import HashResult
 from vigil.signals.values import Signals
 from vigil.video.signal import VPDQ, to_pytx
-from vigil.web.context import AppContext, context
+from vigil.web.context import AppContext, Ctx
 from vigil.web.matching import MAX_VIDEO_SIGNAL_CHARS, VideoDetail, audience, canonical, parse_lists
 from vigil.web.policy import require
 from vigil.web.problems import PROBLEM_RESPONSES, Problem
@@ -112,10 +112,13 @@ def _url_refused(url: str | None) -> None:
         raise Problem(400, "url lookups are not supported: Vigil fetches no URL on a caller's behalf")
 
 
+LookupCaller = Annotated[Principal, require(*LOOKUP)]
+
+
 @router.get("/m/raw_lookup", name="hma.raw_lookup")
 def raw_lookup(
-    who: Annotated[Principal, require(*LOOKUP)],
-    ctx: Annotated[AppContext, Depends(context)],
+    who: LookupCaller,
+    ctx: Ctx,
     signal: Annotated[str, Query(max_length=MAX_VIDEO_SIGNAL_CHARS)],
     signal_type: Annotated[str, Query(max_length=50)],
     banks: Annotated[str | None, Query(max_length=2000)] = None,
@@ -131,8 +134,8 @@ def raw_lookup(
 
 @router.get("/m/lookup", name="hma.lookup")
 def lookup(
-    who: Annotated[Principal, require(*LOOKUP)],
-    ctx: Annotated[AppContext, Depends(context)],
+    who: LookupCaller,
+    ctx: Ctx,
     signal: Annotated[str | None, Query(max_length=MAX_VIDEO_SIGNAL_CHARS)] = None,
     signal_type: Annotated[str | None, Query(max_length=50)] = None,
     banks: Annotated[str | None, Query(max_length=2000)] = None,
@@ -192,8 +195,8 @@ async def _hash_form(
 
 @router.post("/h/hash", name="hma.hash")
 async def hash_media(
-    who: Annotated[Principal, require(*LOOKUP)],
-    ctx: Annotated[AppContext, Depends(context)],
+    who: LookupCaller,
+    ctx: Ctx,
     photo: Annotated[UploadFile | None, File(description="An image (HMA content type 'photo').")] = None,
     video: Annotated[UploadFile | None, File(description="A video (HMA content type 'video').")] = None,
     types: Annotated[str | None, Query(max_length=200)] = None,
@@ -204,8 +207,8 @@ async def hash_media(
 
 @router.post("/m/lookup", name="hma.lookup_upload")
 async def lookup_upload(
-    who: Annotated[Principal, require(*LOOKUP)],
-    ctx: Annotated[AppContext, Depends(context)],
+    who: LookupCaller,
+    ctx: Ctx,
     photo: Annotated[UploadFile | None, File(description="An image (HMA content type 'photo').")] = None,
     video: Annotated[UploadFile | None, File(description="A video (HMA content type 'video').")] = None,
     banks: Annotated[str | None, Query(max_length=2000)] = None,

@@ -14,11 +14,10 @@ from typing import Annotated, Final
 
 from fastapi import APIRouter, File, Form, Path, Query, Request, UploadFile
 from fastapi.concurrency import run_in_threadpool
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import Response
 
 from vigil.auth.console import ConsoleUser
 from vigil.auth.roles import STAFF
-from vigil.errors import Conflict, Invalid, NotFound
 from vigil.hashlists.records import details, search
 from vigil.hashlists.service import HashDatabase
 from vigil.matching.matcher import ListMatch, MatcherNotReadyError
@@ -27,6 +26,7 @@ from vigil.signals.content import hash_bytes
 from vigil.signals.registry import signal_types, video_types
 from vigil.video.matching import spans
 from vigil.web.console import nav
+from vigil.web.console.forms import FormPage, found_or_404
 from vigil.web.console.guard import console_user
 from vigil.web.console.render import page
 from vigil.web.context import context
@@ -166,11 +166,10 @@ async def _media_page(
         with ctx.sessions() as session:
             return details.media_details(session, media_id), details.vote_choices(session)
 
-    try:
-        found, choices = await run_in_threadpool(read)
-    except NotFound as exc:
-        return page(request, "error.html", 404, message=str(exc))
-    return page(request, "media.html", status, m=found, choices=choices, error=error)
+    found = await found_or_404(request, read)
+    if isinstance(found, Response):
+        return found
+    return page(request, "media.html", status, m=found[0], choices=found[1], error=error)
 
 
 @router.get("/console/media/conflicts", name="console.conflicts")
@@ -203,12 +202,12 @@ async def vote(
     if not scheme or not code or not contributor:
         return await _media_page(request, user, media_id, "Choose a category and a contributor.", 422)
     db = HashDatabase(context(request).sessions, f"console:{user.name}")
-    try:
-        await run_in_threadpool(
-            db.vote_on, media_id, scheme, code, contributor, user.name, jurisdiction or None
-        )
-    except NotFound as exc:
-        return page(request, "error.html", 404, message=str(exc))
-    except (Invalid, Conflict) as exc:  # an unknown contributor, category or jurisdiction
-        return await _media_page(request, user, media_id, str(exc), 422)
-    return RedirectResponse(f"/console/media/{media_id}#votes", status_code=303)
+
+    async def again(message: str, status: int) -> Response:  # an unknown contributor, category, jurisdiction
+        return await _media_page(request, user, media_id, message, status)
+
+    return await FormPage(again).submit(
+        request,
+        lambda: db.vote_on(media_id, scheme, code, contributor, user.name, jurisdiction or None),
+        f"/console/media/{media_id}#votes",
+    )

@@ -6,9 +6,10 @@ Views only translate between forms and :class:`vigil.hotline.desk.CaseDesk`; the
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import asdict
 from datetime import UTC, datetime, time, timedelta
-from typing import Annotated, Final
+from typing import Annotated, Any, Final
 
 from fastapi import APIRouter, Form, Path, Query, Request
 from fastapi.concurrency import run_in_threadpool
@@ -16,10 +17,12 @@ from fastapi.responses import RedirectResponse, Response
 
 from vigil.auth.console import ConsoleUser
 from vigil.auth.roles import STAFF, Role
+from vigil.errors import restated
 from vigil.hotline.desk import NOT_ILLEGAL, BatchResult, CaseDesk, QueueFilter
 from vigil.hotline.models import ITEM_NOT_ILLEGAL, REPORT_SOURCES
-from vigil.hotline.service import CaseLockedError, CaseNotFoundError, HotlineError
+from vigil.hotline.service import CaseLockedError, CaseNotFoundError
 from vigil.web.console import nav
+from vigil.web.console.forms import FormPage
 from vigil.web.console.guard import console_auth, console_user
 from vigil.web.console.render import page
 from vigil.web.context import context
@@ -44,6 +47,8 @@ Analyst = Annotated[ConsoleUser, console_user(*ANALYSTS)]
 Holder = Annotated[ConsoleUser, console_user(*HOLDERS)]
 Contact = Annotated[ConsoleUser, console_user(*CONTACT_READERS)]
 CaseId = Annotated[int, Path(ge=1, le=2**62)]
+#: Why a case is rejected or its content counted as removed.
+Reason = Annotated[str, Form(max_length=500)]
 
 
 def desk_for(request: Request, user: ConsoleUser) -> CaseDesk:
@@ -83,45 +88,75 @@ async def queue(
     )
 
 
+async def reviewing(request: Request, user: ConsoleUser) -> dict[str, Any]:
+    """What a page showing captured items gives its template for the break reminder and the previews;
+    the user counts as reviewing from now on (the reminder's clock)."""
+    await run_in_threadpool(console_auth(request).reviewing, user, True)
+    return {
+        "hide_previews": bool(user.preferences.get("hide_previews")),
+        "break_minutes": context(request).settings.console_break_minutes,
+        "review_since": user.review_since or datetime.now(UTC),
+    }
+
+
+async def form_decisions(request: Request, prefix: str, limit: int) -> dict[int, str]:
+    """The form's ``PREFIX-N`` fields, at most ``limit`` of them (a forged form's others are left out):
+    N → its value, "" for undecided."""
+    form = await request.form()
+    decisions: dict[int, str] = {}
+    for key, value in form.multi_items():
+        number = key.removeprefix(f"{prefix}-")
+        if key.startswith(f"{prefix}-") and number.isdigit() and len(number) <= 18 and isinstance(value, str):
+            if len(decisions) >= limit:
+                break
+            decisions[int(number)] = value[:32]
+    return decisions
+
+
 @router.get("/console/grid", name="console.grid")
 async def grid(request: Request, user: Analyst) -> Response:
     return await _grid_page(request, user)
 
 
+async def grid_page(
+    request: Request,
+    user: ConsoleUser,
+    template: str,
+    tiles: Callable[[CaseDesk], Sequence[object]],
+    not_illegal: str,
+    result: object,
+    status: int,
+) -> Response:
+    """A grid of tiles to classify, by case or by item, with the categories to choose from."""
+    desk = desk_for(request, user)
+    return page(
+        request,
+        template,
+        status,
+        tiles=await run_in_threadpool(tiles, desk),
+        categories=await run_in_threadpool(desk.categories),
+        not_illegal=not_illegal,
+        result=result,
+        now=datetime.now(UTC),
+        **await reviewing(request, user),
+    )
+
+
 async def _grid_page(
     request: Request, user: ConsoleUser, result: BatchResult | None = None, status: int = 200
 ) -> Response:
-    desk = desk_for(request, user)
-    tiles = await run_in_threadpool(desk.grid, QueueFilter(limit=GRID_SIZE))
-    categories = await run_in_threadpool(desk.categories)
-    await run_in_threadpool(console_auth(request).reviewing, user, True)
-    settings = context(request).settings
-    return page(
-        request,
-        "grid.html",
-        status,
-        tiles=tiles,
-        categories=categories,
-        not_illegal=NOT_ILLEGAL,
-        result=result,
-        now=datetime.now(UTC),
-        hide_previews=bool(user.preferences.get("hide_previews")),
-        break_minutes=settings.console_break_minutes,
-        review_since=user.review_since or datetime.now(UTC),
+    cases = QueueFilter(limit=GRID_SIZE)
+    return await grid_page(
+        request, user, "grid.html", lambda desk: desk.grid(cases), NOT_ILLEGAL, result, status
     )
 
 
 @router.post("/console/grid", name="console.grid_submit")
 async def grid_submit(request: Request, user: Analyst) -> Response:
     """Every tile's decision in one form: ``case-N`` = a category code, ``not-illegal``, or empty."""
-    form = await request.form()
-    decisions: dict[int, str] = {}
-    for key, value in form.multi_items():
-        number = key.removeprefix("case-")
-        if key.startswith("case-") and number.isdigit() and isinstance(value, str) and value:
-            if len(decisions) >= GRID_SIZE or len(number) > 18:
-                break
-            decisions[int(number)] = value[:32]
+    decisions = {
+        case: value for case, value in (await form_decisions(request, "case", GRID_SIZE)).items() if value
+    }
     result = await run_in_threadpool(desk_for(request, user).classify, decisions)
     return await _grid_page(request, user, result, 409 if result.refused else 200)
 
@@ -135,8 +170,6 @@ async def case_page(
     except CaseNotFoundError:
         return page(request, "error.html", 404, message=f"No case {case_id}.")
     categories = await run_in_threadpool(desk.categories) if user.role in ANALYSTS else []
-    await run_in_threadpool(console_auth(request).reviewing, user, True)
-    settings = context(request).settings
     return page(
         request,
         "case.html",
@@ -148,9 +181,7 @@ async def case_page(
         may_assess=user.role in ANALYSTS,
         may_hold=user.role in HOLDERS,
         may_contact=user.role in CONTACT_READERS,
-        hide_previews=bool(user.preferences.get("hide_previews")),
-        break_minutes=settings.console_break_minutes,
-        review_since=user.review_since or datetime.now(UTC),
+        **await reviewing(request, user),
     )
 
 
@@ -160,18 +191,21 @@ async def case(request: Request, user: Staff, case_id: CaseId) -> Response:
 
 
 async def desk_action(
-    request: Request, user: ConsoleUser, case_id: int, call: object, *args: object
+    request: Request, user: ConsoleUser, case_id: int, action: Callable[[CaseDesk], object]
 ) -> Response:
-    """Run a desk action; its refusal is shown on the case page (409), its success redirects there."""
-    try:
-        await run_in_threadpool(call, *args)  # type: ignore[arg-type]
-    except CaseNotFoundError as exc:
-        return page(request, "error.html", 404, message=str(exc))
-    except CaseLockedError as exc:
-        return await case_page(request, user, case_id, f"{exc}: it is locked to them.", 409)
-    except HotlineError as exc:
-        return await case_page(request, user, case_id, str(exc), 409)
-    return to_case(case_id)
+    """Run ``action`` on the user's desk; its refusal is shown on the case page (409), its success
+    redirects there."""
+
+    async def again(message: str, status: int) -> Response:
+        return await case_page(request, user, case_id, message, status)
+
+    def run() -> object:
+        try:
+            return action(desk_for(request, user))
+        except CaseLockedError as exc:  # says who has it; the page adds what that means
+            raise restated(exc, f"{exc}: it is locked to them.") from exc
+
+    return await FormPage(again, 409).submit(request, run, f"/console/cases/{case_id}")
 
 
 @router.post("/console/cases/{case_id}/assess", name="console.assess")
@@ -182,30 +216,24 @@ async def assess(
     category: Annotated[str, Form(max_length=32)] = "",
     law_enforcement_first: Annotated[bool, Form()] = False,
 ) -> Response:
-    desk = desk_for(request, user)
-    return await desk_action(request, user, case_id, desk.assess, case_id, category, law_enforcement_first)
+    return await desk_action(
+        request, user, case_id, lambda desk: desk.assess(case_id, category, law_enforcement_first)
+    )
 
 
 @router.post("/console/cases/{case_id}/reject", name="console.reject")
-async def reject(
-    request: Request, user: Analyst, case_id: CaseId, reason: Annotated[str, Form(max_length=500)] = ""
-) -> Response:
-    desk = desk_for(request, user)
-    return await desk_action(request, user, case_id, desk.reject, case_id, reason)
+async def reject(request: Request, user: Analyst, case_id: CaseId, reason: Reason = "") -> Response:
+    return await desk_action(request, user, case_id, lambda desk: desk.reject(case_id, reason))
 
 
 @router.post("/console/cases/{case_id}/repeat-notice", name="console.repeat_notice")
 async def repeat_notice(request: Request, user: Analyst, case_id: CaseId) -> Response:
-    desk = desk_for(request, user)
-    return await desk_action(request, user, case_id, desk.repeat_notice, case_id)
+    return await desk_action(request, user, case_id, lambda desk: desk.repeat_notice(case_id))
 
 
 @router.post("/console/cases/{case_id}/removed", name="console.mark_removed")
-async def mark_removed(
-    request: Request, user: Analyst, case_id: CaseId, reason: Annotated[str, Form(max_length=500)] = ""
-) -> Response:
-    desk = desk_for(request, user)
-    return await desk_action(request, user, case_id, desk.mark_removed, case_id, reason)
+async def mark_removed(request: Request, user: Analyst, case_id: CaseId, reason: Reason = "") -> Response:
+    return await desk_action(request, user, case_id, lambda desk: desk.mark_removed(case_id, reason))
 
 
 @router.post("/console/cases/{case_id}/release", name="console.release")
@@ -223,7 +251,6 @@ async def place_hold(
     until: Annotated[str, Form(max_length=10)] = "",
     reason: Annotated[str, Form(max_length=2000)] = "",
 ) -> Response:
-    desk = desk_for(request, user)
     try:
         day = datetime.fromisoformat(until).date()
     except ValueError:
@@ -232,14 +259,13 @@ async def place_hold(
         return await case_page(request, user, case_id, "Name the agency asking for the hold.", 422)
     end = datetime.combine(day, time(23, 59), UTC)
     return await desk_action(
-        request, user, case_id, desk.service.place_hold, case_id, agency.strip(), end, reason
+        request, user, case_id, lambda desk: desk.service.place_hold(case_id, agency.strip(), end, reason)
     )
 
 
 @router.post("/console/cases/{case_id}/holds/{hold_id}/lift", name="console.lift_hold")
 async def lift_hold(request: Request, user: Holder, case_id: CaseId, hold_id: CaseId) -> Response:
-    desk = desk_for(request, user)
-    return await desk_action(request, user, case_id, desk.service.lift_hold, hold_id)
+    return await desk_action(request, user, case_id, lambda desk: desk.service.lift_hold(hold_id))
 
 
 @router.get("/console/cases/{case_id}/evidence/{evidence_id}/preview", name="console.preview")

@@ -21,11 +21,12 @@ from fastapi.responses import RedirectResponse, Response
 from vigil.auth.console import ConsoleUser
 from vigil.auth.roles import STAFF
 from vigil.db.bounds import DB_INT_MAX
-from vigil.errors import Invalid, NotFound
+from vigil.errors import VigilError
 from vigil.hashlists.lists import get_list
 from vigil.hashlists.records.version_diff import VersionDiff, version_diff
-from vigil.hashlists.service import HashDatabase, ListDetails
+from vigil.hashlists.service import HashDatabase
 from vigil.web.console import nav
+from vigil.web.console.forms import FormPage, found_or_404
 from vigil.web.console.guard import console_user
 from vigil.web.console.render import page
 from vigil.web.context import context
@@ -62,10 +63,9 @@ async def _list_page(
     published: int | None = None,
     status: int = 200,
 ) -> Response:
-    try:
-        found: ListDetails = await run_in_threadpool(_db(request, user).show, name)
-    except NotFound as exc:
-        return page(request, "error.html", 404, message=str(exc))
+    found = await found_or_404(request, lambda: _db(request, user).show(name))
+    if isinstance(found, Response):
+        return found
     return page(
         request,
         "list.html",
@@ -77,6 +77,13 @@ async def _list_page(
         error=error,
         published=published,
     )
+
+
+def _refused(request: Request, user: ConsoleUser, name: str) -> FormPage:
+    async def again(message: str, status: int) -> Response:
+        return await _list_page(request, user, name, error=message, status=status)
+
+    return FormPage(again)
 
 
 @router.get("/console/lists/{name}", name="console.list")
@@ -92,12 +99,9 @@ async def hash_list(
 @router.post("/console/lists/{name}/publish", name="console.list_publish")
 async def publish(request: Request, user: Curator, name: ListName) -> Response:
     ctx = context(request)
-    try:
-        result = await run_in_threadpool(_db(request, user).publish, name)
-    except NotFound as exc:
-        return page(request, "error.html", 404, message=str(exc))
-    except Invalid as exc:
-        return await _list_page(request, user, name, error=str(exc), status=422)
+    result = await _refused(request, user, name).attempt(request, lambda: _db(request, user).publish(name))
+    if isinstance(result, Response):
+        return result
     if result.new_version:  # the matcher serves the new version at once, as after the API's publish
         threading.Thread(
             target=ctx.matcher.refresh_quietly, name="vigil-matcher-refresh", daemon=True
@@ -112,12 +116,9 @@ async def diff(request: Request, user: Staff, name: ListName, old: Version, new:
         with context(request).sessions() as session:
             return version_diff(session, get_list(session, name), old, new, DIFF_ROWS)
 
-    try:
-        found = await run_in_threadpool(read)
-    except NotFound as exc:
-        return page(request, "error.html", 404, message=str(exc))
-    except Invalid as exc:
-        return await _list_page(request, user, name, error=str(exc), status=422)
+    found = await _refused(request, user, name).attempt(request, read)
+    if isinstance(found, Response):
+        return found
     return page(request, "list_diff.html", diff=found)
 
 
@@ -135,7 +136,5 @@ async def export(
         return await _list_page(request, user, name, error=f"Unknown format {fmt!r}.", status=422)
     try:
         return await export_response(_db(request, user), name, chosen, version)
-    except NotFound as exc:
-        return page(request, "error.html", 404, message=str(exc))
-    except Invalid as exc:
-        return await _list_page(request, user, name, error=str(exc), status=422)
+    except VigilError as exc:  # streamed from its own thread, so not through attempt()
+        return await _refused(request, user, name).refusal(request, exc)

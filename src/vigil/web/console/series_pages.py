@@ -11,18 +11,19 @@ from typing import Annotated, Final
 
 from fastapi import APIRouter, Form, Path, Request
 from fastapi.concurrency import run_in_threadpool
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import Response
 
 from vigil.auth.console import ConsoleUser
 from vigil.auth.roles import STAFF, Role
 from vigil.dashboards import goal_line, victims_chart
-from vigil.errors import Conflict, Invalid, NotFound
+from vigil.errors import Conflict
 from vigil.hashlists.records import details, victims
 from vigil.hashlists.service import HashDatabase
 from vigil.hashlists.victims import VictimFigures
 from vigil.hashlists.victims import victim_figures as figures_of
 from vigil.hotline.captures import Capture, captures
 from vigil.web.console import nav
+from vigil.web.console.forms import Again, FormPage, found_or_404
 from vigil.web.console.guard import console_user
 from vigil.web.console.render import page
 from vigil.web.context import context
@@ -71,10 +72,10 @@ async def _series_page(
                 details.vote_choices(session).contributors,
             )
 
-    try:
-        record, media, captured, notes, agencies = await run_in_threadpool(read)
-    except NotFound as exc:
-        return page(request, "error.html", 404, message=str(exc))
+    found = await found_or_404(request, read)
+    if isinstance(found, Response):
+        return found
+    record, media, captured, notes, agencies = found
     return page(
         request,
         "series.html",
@@ -89,6 +90,13 @@ async def _series_page(
         today=date.today().isoformat(),
         error=error,
     )
+
+
+def _again(request: Request, user: ConsoleUser, series_id: int) -> Again:
+    async def again(message: str, status: int) -> Response:
+        return await _series_page(request, user, series_id, message, status)
+
+    return again
 
 
 @router.get("/console/series/{series_id}", name="console.series")
@@ -123,15 +131,9 @@ async def identify(
             victim_id, day, agency
         )
 
-    try:
-        await run_in_threadpool(record)
-    except NotFound as exc:
-        return page(request, "error.html", 404, message=str(exc))
-    except (Invalid, Conflict) as exc:  # an unknown agency; a victim identified already
-        return await _series_page(
-            request, user, series_id, str(exc), 409 if isinstance(exc, Conflict) else 422
-        )
-    return RedirectResponse(f"/console/series/{series_id}#victim-{victim_id}", status_code=303)
+    # Refused: an unknown agency (422); a victim identified already (409).
+    refused = FormPage(_again(request, user, series_id), statuses={Conflict: 409})
+    return await refused.submit(request, record, f"/console/series/{series_id}#victim-{victim_id}")
 
 
 @router.post("/console/series/{series_id}/notes", name="console.victim_note")
@@ -149,14 +151,10 @@ async def add_note(
             raise victims.RecordNotFoundError(f"no victim {victim_id} in series {series_id}")
         HashDatabase(context(request).sessions, user.actor).add_victim_note(victim_id, text)
 
-    try:
-        await run_in_threadpool(record)
-    except NotFound as exc:
-        return page(request, "error.html", 404, message=str(exc))
-    except Invalid as exc:  # empty or too long
-        message = str(exc)
-        return await _series_page(request, user, series_id, message[:1].upper() + message[1:] + ".", 422)
-    return RedirectResponse(f"/console/series/{series_id}#notes", status_code=303)
+    async def again(message: str, status: int) -> Response:  # empty or too long: the service's words
+        return await _series_page(request, user, series_id, message[:1].upper() + message[1:] + ".", status)
+
+    return await FormPage(again).submit(request, record, f"/console/series/{series_id}#notes")
 
 
 @router.get("/console/victims", name="console.victim_figures")

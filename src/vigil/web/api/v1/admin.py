@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path
+from fastapi import APIRouter, Path
 from pydantic import BaseModel, Field
 
 from vigil.auth.authenticate import Principal
@@ -15,7 +15,7 @@ from vigil.auth.service import (
     IssuedToken,
 )
 from vigil.db.bounds import DB_INT_MAX
-from vigil.web.context import AppContext, context
+from vigil.web.context import Ctx
 from vigil.web.policy import require
 from vigil.web.problems import PROBLEM_RESPONSES, Problem, bad_request
 from vigil.web.records import RecordOut
@@ -80,6 +80,10 @@ class MeOut(BaseModel):
     token_id: int
 
 
+Admin = Annotated[Principal, require(*ADMIN)]
+AdminChanging = Annotated[Principal, require(*ADMIN, audit="change")]
+
+
 @router.get("/me", name="me")
 async def me(who: Annotated[Principal, require(*EVERYONE)]) -> MeOut:
     """Who this token belongs to."""
@@ -87,23 +91,17 @@ async def me(who: Annotated[Principal, require(*EVERYONE)]) -> MeOut:
 
 
 @router.get("/roles", name="roles.index")
-async def roles(who: Annotated[Principal, require(*ADMIN)]) -> list[RoleOut]:
+async def roles(who: Admin) -> list[RoleOut]:
     return [RoleOut(name=role, description=ROLE_DESCRIPTIONS[role]) for role in Role]
 
 
 @router.get("/users", name="users.index")
-def users(
-    who: Annotated[Principal, require(*ADMIN)], ctx: Annotated[AppContext, Depends(context)]
-) -> list[UserOut]:
+def users(who: Admin, ctx: Ctx) -> list[UserOut]:
     return [UserOut.of(u) for u in ctx.users(who).users()]
 
 
 @router.post("/users", name="users.add", status_code=201)
-def users_add(
-    who: Annotated[Principal, require(*ADMIN, audit="change")],
-    ctx: Annotated[AppContext, Depends(context)],
-    body: UserIn,
-) -> IssuedOut:
+def users_add(who: AdminChanging, ctx: Ctx, body: UserIn) -> IssuedOut:
     """A new user and their first token (shown once)."""
     try:
         return IssuedOut.of(ctx.users(who).add_user(body.name, body.role.value))
@@ -112,12 +110,7 @@ def users_add(
 
 
 @router.patch("/users/{user_id}", name="users.update")
-def users_update(
-    who: Annotated[Principal, require(*ADMIN, audit="change")],
-    ctx: Annotated[AppContext, Depends(context)],
-    user_id: Id,
-    body: UserPatch,
-) -> UserOut:
+def users_update(who: AdminChanging, ctx: Ctx, user_id: Id, body: UserPatch) -> UserOut:
     """Disable a user (every token of theirs stops working) or enable them again."""
     if user_id == who.user_id and not body.active:
         raise Problem(409, "an admin cannot disable themselves")
@@ -127,28 +120,18 @@ def users_update(
 
 
 @router.get("/users/{user_id}/tokens", name="tokens.index")
-def tokens(
-    who: Annotated[Principal, require(*ADMIN)], ctx: Annotated[AppContext, Depends(context)], user_id: Id
-) -> list[TokenOut]:
+def tokens(who: Admin, ctx: Ctx, user_id: Id) -> list[TokenOut]:
     return [TokenOut.of(t) for t in ctx.users(who).tokens(user_id)]
 
 
 @router.post("/users/{user_id}/tokens", name="tokens.issue", status_code=201)
-def tokens_issue(
-    who: Annotated[Principal, require(*ADMIN, audit="change")],
-    ctx: Annotated[AppContext, Depends(context)],
-    user_id: Id,
-) -> IssuedOut:
+def tokens_issue(who: AdminChanging, ctx: Ctx, user_id: Id) -> IssuedOut:
     """Another token for a user (shown once)."""
     return IssuedOut.of(ctx.users(who).issue_token(user_id))
 
 
 @router.delete("/tokens/{token_id}", name="tokens.revoke")
-def tokens_revoke(
-    who: Annotated[Principal, require(*ADMIN, audit="change")],
-    ctx: Annotated[AppContext, Depends(context)],
-    token_id: Id,
-) -> TokenOut:
+def tokens_revoke(who: AdminChanging, ctx: Ctx, token_id: Id) -> TokenOut:
     """Revoke a token: it stops working at once in this process, within the token cache's time elsewhere."""
     info = ctx.users(who).revoke_token(token_id)
     ctx.auth.forget(token_id=token_id)

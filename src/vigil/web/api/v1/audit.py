@@ -6,7 +6,7 @@ import json
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Query
 from pydantic import BaseModel
 from sqlalchemy import select
 
@@ -14,7 +14,8 @@ from vigil.audit import journal
 from vigil.audit.models import AuditEntry
 from vigil.auth.authenticate import Principal
 from vigil.db.bounds import DB_INT_MAX
-from vigil.web.context import AppContext, context
+from vigil.web import records
+from vigil.web.context import Ctx
 from vigil.web.policy import require
 from vigil.web.problems import PROBLEM_RESPONSES
 from vigil.web.roles import ADMIN
@@ -22,7 +23,7 @@ from vigil.web.roles import ADMIN
 router = APIRouter(prefix="/audit", tags=["audit"], responses=PROBLEM_RESPONSES)
 
 
-class EntryOut(BaseModel):
+class EntryOut(records.RecordOut):
     seq: int
     at: datetime
     actor: str
@@ -44,10 +45,13 @@ class VerifyOut(BaseModel):
     problems: list[str]
 
 
+AdminReading = Annotated[Principal, require(*ADMIN, audit="read")]
+
+
 @router.get("", name="audit.index")
 def entries(
-    who: Annotated[Principal, require(*ADMIN, audit="read")],
-    ctx: Annotated[AppContext, Depends(context)],
+    who: AdminReading,
+    ctx: Ctx,
     after: Annotated[int, Query(ge=0, le=DB_INT_MAX, description="Entries after this sequence number.")] = 0,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
     actor: Annotated[str | None, Query(max_length=200)] = None,
@@ -60,26 +64,13 @@ def entries(
     more = len(rows) > limit
     rows = rows[:limit]
     return EntriesOut(
-        entries=[
-            EntryOut(
-                seq=r.seq,
-                at=r.at,
-                actor=r.actor,
-                action=r.action,
-                subject=r.subject,
-                details=json.loads(r.details),
-                entry_hash=r.entry_hash,
-            )
-            for r in rows
-        ],
+        entries=[EntryOut.of(r, details=json.loads(r.details)) for r in rows],
         next_after=rows[-1].seq if more and rows else None,
     )
 
 
 @router.get("/verify", name="audit.verify")
-def verify(
-    who: Annotated[Principal, require(*ADMIN, audit="read")], ctx: Annotated[AppContext, Depends(context)]
-) -> VerifyOut:
+def verify(who: AdminReading, ctx: Ctx) -> VerifyOut:
     """Walk the whole journal: every edited, deleted or cut-off entry shows as a problem."""
     with ctx.sessions() as session:
         result = journal.verify(session)

@@ -13,7 +13,7 @@ from __future__ import annotations
 import hashlib
 from typing import Annotated, Final
 
-from fastapi import APIRouter, Depends, Path, Query, Request, Response
+from fastapi import APIRouter, Path, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import FileResponse
 
@@ -36,7 +36,7 @@ from vigil.blocklists.signed_exports import (
 from vigil.db.bounds import DB_BIGINT_MAX
 from vigil.signing import key_id, public_key_to_pem, sign
 from vigil.signing.keyfile import load_or_create_signing_key, signing_key_path
-from vigil.web.context import AppContext, context
+from vigil.web.context import AppContext, Ctx
 from vigil.web.policy import public, require
 from vigil.web.problems import PROBLEM_RESPONSES, bad_request
 
@@ -94,19 +94,16 @@ def _download_etag(
     return exporter.etag(name, chosen, serial, since), serial
 
 
+IspReading = Annotated[Principal, require(ISP, audit="read")]
+
+
 @router.get(
     "/blocklists/{name}.{fmt}.sig",
     name="blocklists.signature",
     response_class=Response,
     responses={200: {"content": {SIGNATURE_MEDIA_TYPE: {}}}},
 )
-def signature(
-    who: Annotated[Principal, require(ISP, audit="read")],
-    ctx: Annotated[AppContext, Depends(context)],
-    name: ListName,
-    fmt: Format,
-    since: Since = None,
-) -> Response:
+def signature(who: IspReading, ctx: Ctx, name: ListName, fmt: Format, since: Since = None) -> Response:
     """The detached signature (``vigil-ed25519 <key id> <base64>``) of the same download."""
     export = _signed(ctx, who, name, fmt, since)
     if export is None:
@@ -125,8 +122,8 @@ def signature(
     },
 )
 async def download(
-    who: Annotated[Principal, require(ISP, audit="read")],
-    ctx: Annotated[AppContext, Depends(context)],
+    who: IspReading,
+    ctx: Ctx,
     request: Request,
     name: ListName,
     fmt: Format,
@@ -188,8 +185,8 @@ KeywordList = Annotated[str, Query(alias="list", max_length=63, description="The
 @router.get("/keywords", name="keywords.download", response_class=Response)
 @router.get("/keywords.sig", name="keywords.signature", response_class=Response)
 def keywords(
-    who: Annotated[Principal, require(ISP, audit="read")],
-    ctx: Annotated[AppContext, Depends(context)],
+    who: IspReading,
+    ctx: Ctx,
     request: Request,
     since: Since = None,
     list_name: KeywordList = DEFAULT_KEYWORD_LIST,
@@ -200,7 +197,7 @@ def keywords(
 
 
 @well_known.get(KEY_PATH, name="blocklists.key", response_class=Response)
-def public_key(_: Annotated[None, public()], ctx: Annotated[AppContext, Depends(context)]) -> Response:
+def public_key(_: Annotated[None, public()], ctx: Ctx) -> Response:
     """The Ed25519 public key (PEM) that verifies every list this instance publishes."""
     key = load_or_create_signing_key(signing_key_path(ctx.settings)).public_key()
     return Response(

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path, Query, Request, Response
+from fastapi import APIRouter, Path, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, Field
 
@@ -16,7 +16,7 @@ from vigil.auth.authenticate import Principal
 from vigil.auth.roles import Role
 from vigil.db.bounds import DB_INT_MAX
 from vigil.federation.psi_responder import MAX_BATCH, PsiResponder
-from vigil.web.context import AppContext, context
+from vigil.web.context import AppContext, Ctx
 from vigil.web.policy import require
 from vigil.web.problems import PROBLEM_RESPONSES
 
@@ -65,7 +65,6 @@ def _responder(ctx: AppContext, who: Principal) -> PsiResponder:
 
 
 Peer = Annotated[Principal, require(Role.peer)]
-Ctx = Annotated[AppContext, Depends(context)]
 
 
 @router.post("/sessions", name="federation.psi.start")

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Path, Query
+from fastapi import APIRouter, Path, Query
 from fastapi.concurrency import run_in_threadpool
 
 from vigil.auth.authenticate import Principal
@@ -13,7 +13,7 @@ from vigil.auth.roles import Role
 from vigil.federation.feed import Cursor, CursorError
 from vigil.federation.serving import Caller, FeedService
 from vigil.hashlists.lists import ListError
-from vigil.web.context import AppContext, context
+from vigil.web.context import Ctx
 from vigil.web.policy import public, require
 from vigil.web.problems import PROBLEM_RESPONSES, bad_request
 from vigil.web.roles import STAFF
@@ -29,17 +29,18 @@ def _caller(who: Principal) -> Caller:
     return Caller(who.role, who.name, who.actor)
 
 
+FeedReader = Annotated[Principal, require(*FEED)]
+
+
 @router.get("", name="feed.offer")
-def offer(
-    who: Annotated[Principal, require(*FEED)], ctx: Annotated[AppContext, Depends(context)]
-) -> dict[str, Any]:
+def offer(who: FeedReader, ctx: Ctx) -> dict[str, Any]:
     """This instance's id, the feed protocols it speaks, and the signal types, schemes and lists it
     shares with the caller: what a pull negotiates before its first batch."""
     return FeedService(ctx.sessions, ctx.settings).offer(_caller(who))
 
 
 @router.get("/keys", name="feed.keys")
-def keys(_: Annotated[None, public()], ctx: Annotated[AppContext, Depends(context)]) -> dict[str, Any]:
+def keys(_: Annotated[None, public()], ctx: Ctx) -> dict[str, Any]:
     """This instance's signing keys: current, retired (still verifying) and revoked, each after the
     first endorsed by its predecessor."""
     return FeedService(ctx.sessions, ctx.settings).keys()
@@ -47,8 +48,8 @@ def keys(_: Annotated[None, public()], ctx: Annotated[AppContext, Depends(contex
 
 @router.get("/lists/{name}", name="feed.list")
 async def batch(
-    who: Annotated[Principal, require(*FEED)],
-    ctx: Annotated[AppContext, Depends(context)],
+    who: FeedReader,
+    ctx: Ctx,
     name: Annotated[str, Path(max_length=200)],
     cursor: Annotated[
         str, Query(max_length=40, description="SINCE or SINCE.UNTIL.AFTER; 0: from nothing.")

@@ -5,10 +5,10 @@ from __future__ import annotations
 import dataclasses
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, File, Query, UploadFile
+from fastapi import APIRouter, File, Query, UploadFile
 
 from vigil.auth.authenticate import Principal
-from vigil.web.context import AppContext, context
+from vigil.web.context import Ctx
 from vigil.web.policy import require
 from vigil.web.problems import PROBLEM_RESPONSES
 from vigil.web.roles import LOOKUP
@@ -20,7 +20,7 @@ router = APIRouter(tags=["hashing"], responses=PROBLEM_RESPONSES)
 @router.post("/hash", name="hash.upload")
 async def hash_content(
     who: Annotated[Principal, require(*LOOKUP)],
-    ctx: Annotated[AppContext, Depends(context)],
+    ctx: Ctx,
     file: Annotated[
         UploadFile, File(description="The content to hash (any file; images also get PDQ, videos vPDQ).")
     ],

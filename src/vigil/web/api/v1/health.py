@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter
 from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel
 from sqlalchemy import text
 
-from vigil.web.context import AppContext, context
+from vigil.web.context import AppContext, Ctx
 from vigil.web.policy import public
 from vigil.web.problems import PROBLEM_RESPONSES, Problem
 
@@ -43,7 +43,7 @@ def _database_ok(ctx: AppContext) -> bool:
 
 
 @router.get("/ready", name="health.ready", responses={503: PROBLEM_RESPONSES[503]})
-async def ready(_: Annotated[None, public()], ctx: Annotated[AppContext, Depends(context)]) -> Ready:
+async def ready(_: Annotated[None, public()], ctx: Ctx) -> Ready:
     """Ready to serve lookups: the database answers and the lists' indexes are loaded."""
     database = await run_in_threadpool(_database_ok, ctx)
     index = ctx.matcher.ready

@@ -7,7 +7,7 @@ import threading
 from datetime import datetime
 from typing import Annotated, Final
 
-from fastapi import APIRouter, Depends, Path, Query
+from fastapi import APIRouter, Path, Query
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel
@@ -20,7 +20,7 @@ from vigil.hashlists.lists import ListError, get_list
 from vigil.hashlists.records.delta_pages import delta_page
 from vigil.hashlists.service import ListDetails
 from vigil.web import records
-from vigil.web.context import AppContext, context
+from vigil.web.context import AppContext, Ctx
 from vigil.web.list_exports import export_response
 from vigil.web.policy import require
 from vigil.web.problems import PROBLEM_RESPONSES, Problem, bad_request
@@ -33,7 +33,7 @@ MAX_PAGE: Final = 10_000
 ListName = Annotated[str, Path(max_length=200)]
 
 
-class ListSummary(BaseModel):
+class ListSummary(records.RecordOut):
     name: str
     description: str
     latest_version: int | None
@@ -44,7 +44,7 @@ class ListSummary(BaseModel):
     rules: dict[str, object] | None = None
 
 
-class VersionOut(BaseModel):
+class VersionOut(records.RecordOut):
     version: int
     published_at: datetime
     entries: int
@@ -85,7 +85,7 @@ class DeltaOut(BaseModel):
     next_cursor: int | None
 
 
-class PublishOut(BaseModel):
+class PublishOut(records.RecordOut):
     list: str
     version: int
     new_version: bool
@@ -104,18 +104,16 @@ def _details(ctx: AppContext, who: Principal, name: str) -> ListDetails:
     return details
 
 
+Recipient = Annotated[Principal, require(*LISTS)]
+
+
 @router.get("", name="lists.index")
-def index(
-    who: Annotated[Principal, require(*LISTS)], ctx: Annotated[AppContext, Depends(context)]
-) -> list[ListSummary]:
+def index(who: Recipient, ctx: Ctx) -> list[ListSummary]:
     """The lists the caller may receive, with their latest versions."""
     staff = who.role in STAFF
     return [
-        ListSummary(
-            name=info.name,
-            description=info.description,
-            latest_version=info.latest_version,
-            latest_entries=info.latest_entries,
+        ListSummary.of(
+            info,
             recipients=info.recipients if staff else None,
             members=info.members if staff else None,
             rules=info.rules.to_json() if staff else None,
@@ -126,27 +124,18 @@ def index(
 
 
 @router.get("/{name}/versions", name="lists.versions")
-def list_versions(
-    who: Annotated[Principal, require(*LISTS)], ctx: Annotated[AppContext, Depends(context)], name: ListName
-) -> list[VersionOut]:
+def list_versions(who: Recipient, ctx: Ctx, name: ListName) -> list[VersionOut]:
     """Every published version: immutable, each with the digest of its content."""
     return [
-        VersionOut(
-            version=v.version,
-            published_at=v.published_at,
-            entries=v.entry_count,
-            added=v.added_count,
-            removed=v.removed_count,
-            digest=v.digest,
-        )
+        VersionOut.of(v, entries=v.entry_count, added=v.added_count, removed=v.removed_count)
         for v in _details(ctx, who, name).versions
     ]
 
 
 @router.get("/{name}/delta", name="lists.delta")
 def list_delta(
-    who: Annotated[Principal, require(*LISTS)],
-    ctx: Annotated[AppContext, Depends(context)],
+    who: Recipient,
+    ctx: Ctx,
     name: ListName,
     since: Annotated[
         int, Query(ge=0, le=DB_INT_MAX, description="The version the caller holds (0: none).")
@@ -175,8 +164,8 @@ def list_delta(
 
 @router.get("/{name}/export", name="lists.export", response_class=StreamingResponse)
 async def list_export(
-    who: Annotated[Principal, require(*LISTS)],
-    ctx: Annotated[AppContext, Depends(context)],
+    who: Recipient,
+    ctx: Ctx,
     name: ListName,
     fmt: Annotated[
         str,
@@ -198,7 +187,7 @@ async def list_export(
 @router.post("/{name}/publish", name="lists.publish")
 def list_publish(
     who: Annotated[Principal, require(*CURATORS, audit="change")],
-    ctx: Annotated[AppContext, Depends(context)],
+    ctx: Ctx,
     name: ListName,
 ) -> PublishOut:
     """Freeze the list's current content as its next version; the matcher picks it up at once."""
@@ -210,13 +199,4 @@ def list_publish(
         threading.Thread(
             target=ctx.matcher.refresh_quietly, name="vigil-matcher-refresh", daemon=True
         ).start()
-    return PublishOut(
-        list=result.list_name,
-        version=result.version,
-        new_version=result.new_version,
-        entries=result.entries,
-        added=result.added,
-        removed=result.removed,
-        changed=result.changed,
-        digest=result.digest,
-    )
+    return PublishOut.of(result, list=result.list_name)

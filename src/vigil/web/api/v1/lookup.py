@@ -11,14 +11,14 @@ import json
 from functools import partial
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, File, Query, Request, Response, UploadFile
+from fastapi import APIRouter, File, Query, Request, Response, UploadFile
 from fastapi.concurrency import run_in_threadpool
 from pydantic import AfterValidator, BaseModel, Field
 
 from vigil.auth.authenticate import Principal
 from vigil.matching.signals import lookup_signals
 from vigil.signals.pdq import PDQ
-from vigil.web.context import AppContext, context
+from vigil.web.context import AppContext, Ctx, context
 from vigil.web.matching import (
     MAX_THRESHOLD,
     MAX_VIDEO_SIGNAL_CHARS,
@@ -89,9 +89,12 @@ class ContentOut(BaseModel):
     truncated: bool = False
 
 
+LookupCaller = Annotated[Principal, require(*LOOKUP)]
+
+
 @router.get("", name="lookup.signal", response_model=LookupResult)
 async def lookup(
-    who: Annotated[Principal, require(*LOOKUP)],
+    who: LookupCaller,
     request: Request,
     signal_type: Annotated[SignalType, Query()],
     signal: Annotated[
@@ -143,19 +146,15 @@ def _batch(ctx: AppContext, who: Principal, body: BatchIn) -> list[LookupResult]
 
 
 @router.post("/batch", name="lookup.batch")
-async def lookup_batch(
-    who: Annotated[Principal, require(*LOOKUP)],
-    ctx: Annotated[AppContext, Depends(context)],
-    body: BatchIn,
-) -> BatchOut:
+async def lookup_batch(who: LookupCaller, ctx: Ctx, body: BatchIn) -> BatchOut:
     """Up to 1,000 signals in one request; results in the order of the request."""
     return BatchOut(results=await run_in_threadpool(_batch, ctx, who, body))
 
 
 @router.post("/content", name="lookup.content")
 async def lookup_content(
-    who: Annotated[Principal, require(*LOOKUP)],
-    ctx: Annotated[AppContext, Depends(context)],
+    who: LookupCaller,
+    ctx: Ctx,
     file: Annotated[UploadFile, File(description="The content to look up; it is hashed, not kept.")],
     threshold: ThresholdQuery = None,
     lists: ListsQuery = None,

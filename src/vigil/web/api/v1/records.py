@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path
+from fastapi import APIRouter, Path
 from pydantic import BaseModel, Field
 
 from vigil.auth.authenticate import Principal
@@ -14,7 +14,7 @@ from vigil.db.bounds import DB_INT_MAX
 from vigil.hashlists.contributors import ContributorError
 from vigil.hashlists.records import media as media_records
 from vigil.hashlists.records import victims as victim_records
-from vigil.web.context import AppContext, context
+from vigil.web.context import Ctx
 from vigil.web.policy import require
 from vigil.web.problems import PROBLEM_RESPONSES, bad_request
 from vigil.web.records import RecordOut
@@ -110,12 +110,12 @@ class FiguresOut(RecordOut):
 Digest = Annotated[str, Path(min_length=32, max_length=64, description="MD5, SHA-1 or SHA-256 (hex).")]
 
 
+StaffReading = Annotated[Principal, require(*STAFF, audit="read")]
+RowId = Annotated[int, Path(ge=1, le=DB_INT_MAX)]
+
+
 @router.get("/media/{digest}", name="media.show")
-def media_show(
-    who: Annotated[Principal, require(*STAFF, audit="read")],
-    ctx: Annotated[AppContext, Depends(context)],
-    digest: Digest,
-) -> MediaOut:
+def media_show(who: StaffReading, ctx: Ctx, digest: Digest) -> MediaOut:
     """One media item's record: hashes, signals, votes, accepted categories, lists and victims."""
     with ctx.sessions() as session:
         r = media_records.media_record(session, digest)
@@ -127,19 +127,13 @@ def media_show(
 
 
 @router.get("/series", name="series.index")
-def series_index(
-    who: Annotated[Principal, require(*STAFF, audit="read")], ctx: Annotated[AppContext, Depends(context)]
-) -> list[SeriesOut]:
+def series_index(who: StaffReading, ctx: Ctx) -> list[SeriesOut]:
     with ctx.sessions() as session:
         return [SeriesOut.of(s) for s in victim_records.series_list(session)]
 
 
 @router.get("/series/{series_id}", name="series.show")
-def series_show(
-    who: Annotated[Principal, require(*STAFF, audit="read")],
-    ctx: Annotated[AppContext, Depends(context)],
-    series_id: Annotated[int, Path(ge=1, le=DB_INT_MAX)],
-) -> SeriesDetail:
+def series_show(who: StaffReading, ctx: Ctx, series_id: RowId) -> SeriesDetail:
     with ctx.sessions() as session:
         record = victim_records.series_record(session, series_id)
     return SeriesDetail(
@@ -148,19 +142,13 @@ def series_show(
 
 
 @router.get("/victims/figures", name="victims.figures")
-def victims_figures(
-    who: Annotated[Principal, require(*STAFF, audit="read")], ctx: Annotated[AppContext, Depends(context)]
-) -> FiguresOut:
+def victims_figures(who: StaffReading, ctx: Ctx) -> FiguresOut:
     """Victim-identification figures per year (the Alliance's goal: +10 % identified a year)."""
     return FiguresOut.of(ctx.hashdb(who).victim_figures())
 
 
 @router.get("/victims/{victim_id}", name="victims.show")
-def victims_show(
-    who: Annotated[Principal, require(*STAFF, audit="read")],
-    ctx: Annotated[AppContext, Depends(context)],
-    victim_id: Annotated[int, Path(ge=1, le=DB_INT_MAX)],
-) -> VictimOut:
+def victims_show(who: StaffReading, ctx: Ctx, victim_id: RowId) -> VictimOut:
     with ctx.sessions() as session:
         return VictimOut.of(victim_records.victim_record(session, victim_id))
 
@@ -168,8 +156,8 @@ def victims_show(
 @router.post("/victims/{victim_id}/identify", name="victims.identify")
 def victims_identify(
     who: Annotated[Principal, require(*VICTIM_ID, audit="change")],
-    ctx: Annotated[AppContext, Depends(context)],
-    victim_id: Annotated[int, Path(ge=1, le=DB_INT_MAX)],
+    ctx: Ctx,
+    victim_id: RowId,
     body: IdentifyIn,
 ) -> VictimOut:
     """Record that a victim was identified, on which date and by which agency."""

@@ -129,6 +129,10 @@ def _report_source(request: Request, body: bytes, who: Principal) -> str:
     return "forward"
 
 
+AnalystChanging = Annotated[Principal, require(*ANALYSTS, audit="change")]
+HolderChanging = Annotated[Principal, require(*HOLDERS, audit="change")]
+
+
 @router.post("/reports", name="hotline.report", status_code=201)
 async def post_report(
     request: Request,
@@ -183,7 +187,7 @@ async def case_detail(
 @router.post("/cases/{case_id}/assessment", name="hotline.assess")
 async def assess(
     request: Request,
-    who: Annotated[Principal, require(*ANALYSTS, audit="change")],
+    who: AnalystChanging,
     case_id: Annotated[int, Path(ge=1, le=DB_INT_MAX)],
     body: Annotated[AssessmentIn, Body()],
 ) -> StateOut:
@@ -196,7 +200,7 @@ async def assess(
 @router.post("/cases/{case_id}/items/assessment", name="hotline.assess_items")
 async def assess_items(
     request: Request,
-    who: Annotated[Principal, require(*ANALYSTS, audit="change")],
+    who: AnalystChanging,
     case_id: Annotated[int, Path(ge=1, le=DB_INT_MAX)],
     body: Annotated[ItemsAssessmentIn, Body()],
 ) -> ItemsAssessmentOut:
@@ -218,7 +222,7 @@ async def assess_items(
 @router.post("/cases/{case_id}/holds", name="hotline.hold", status_code=201)
 async def place_hold(
     request: Request,
-    who: Annotated[Principal, require(*HOLDERS, audit="change")],
+    who: HolderChanging,
     case_id: Annotated[int, Path(ge=1, le=DB_INT_MAX)],
     body: Annotated[HoldIn, Body()],
 ) -> HoldOut:
@@ -232,7 +236,7 @@ async def place_hold(
 @router.delete("/holds/{hold_id}", name="hotline.lift_hold", status_code=204)
 async def lift_hold(
     request: Request,
-    who: Annotated[Principal, require(*HOLDERS, audit="change")],
+    who: HolderChanging,
     hold_id: Annotated[int, Path(ge=1, le=DB_INT_MAX)],
 ) -> None:
     service = HotlineService(web_hotline(request).hotline, who.actor)
