@@ -29,7 +29,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from vigil.db.base import Base, UTCDateTime, utcnow
+from vigil.db.base import Base, UTCDateTime, one_of, utcnow
 
 LIST_KINDS: Final = ("url", "keywords")
 ENTRY_KINDS: Final = ("domain", "url")
@@ -37,10 +37,6 @@ MATCH_MODES: Final = ("word", "phrase", "substring")
 APPEAL_STATUSES: Final = ("open", "upheld", "rejected")
 #: Partial-index condition: the one live row of a target.
 LIVE: Final = text("removed_at IS NULL")
-
-
-def _in(column: str, values: tuple[str, ...]) -> str:
-    return f"{column} IN ({', '.join(repr(v) for v in values)})"
 
 
 # Two analysts, never the same name twice: the service also compares names case-insensitively.
@@ -64,7 +60,7 @@ class Blocklist(Base):
     """A named list: of URLs and domains (``url``) or of search terms (``keywords``)."""
 
     __tablename__ = "blocklists"
-    __table_args__ = (CheckConstraint(_in("kind", LIST_KINDS), name="kind"),)
+    __table_args__ = (one_of("kind", LIST_KINDS),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(63), unique=True)
@@ -79,7 +75,7 @@ class BlocklistEntry(LifecycleColumns, Base):
 
     __tablename__ = "blocklist_entries"
     __table_args__ = (
-        CheckConstraint(_in("kind", ENTRY_KINDS), name="kind"),
+        one_of("kind", ENTRY_KINDS),
         CheckConstraint(_TWO_ANALYSTS, name="two_analysts"),
         Index(
             "ix_blocklist_entries_live",
@@ -109,7 +105,7 @@ class BlocklistAppeal(Base):
     """A site owner's appeal against an entry, as recorded by staff, and how it was resolved."""
 
     __tablename__ = "blocklist_appeals"
-    __table_args__ = (CheckConstraint(_in("status", APPEAL_STATUSES), name="status"),)
+    __table_args__ = (one_of("status", APPEAL_STATUSES),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     entry_id: Mapped[int] = mapped_column(ForeignKey("blocklist_entries.id"), index=True)
@@ -170,7 +166,7 @@ class KeywordEntry(LifecycleColumns, Base):
 
     __tablename__ = "keyword_entries"
     __table_args__ = (
-        CheckConstraint(_in("match", MATCH_MODES), name="match"),
+        one_of("match", MATCH_MODES),
         CheckConstraint(_TWO_ANALYSTS, name="two_analysts"),
         Index(
             "ix_keyword_entries_live",

@@ -48,13 +48,8 @@ def _digests() -> _Digests:
 
 
 class Md5sumFormat:
-    @property
-    def name(self) -> str:
-        return "md5sum"
-
-    @property
-    def description(self) -> str:
-        return "md5sum/sha*sum output, bare hashes, or an X-Ways hash set with an MD5 header line"
+    name = "md5sum"
+    description = "md5sum/sha*sum output, bare hashes, or an X-Ways hash set with an MD5 header line"
 
     def read(
         self, stream: BinaryIO, diagnostics: Diagnostics, limits: ReadLimits = DEFAULT_LIMITS

@@ -24,13 +24,8 @@ _BARE: Final = {64: "pdq", 32: "md5"}
 
 
 class PytxFormat:
-    @property
-    def name(self) -> str:
-        return "pytx"
-
-    @property
-    def description(self) -> str:
-        return "python-threatexchange local file: 'signal' or 'type signal' per line"
+    name = "pytx"
+    description = "python-threatexchange local file: 'signal' or 'type signal' per line"
 
     def read(
         self, stream: BinaryIO, diagnostics: Diagnostics, limits: ReadLimits = DEFAULT_LIMITS

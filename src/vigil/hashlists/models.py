@@ -13,7 +13,6 @@ from sqlalchemy import (
     JSON,
     BigInteger,
     Boolean,
-    CheckConstraint,
     Date,
     ForeignKey,
     Index,
@@ -25,21 +24,17 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from vigil.db.base import Base, UTCDateTime, utcnow
+from vigil.db.base import Base, UTCDateTime, one_of, utcnow
 
 CONTRIBUTOR_KINDS: Final = ("hotline", "law_enforcement", "industry", "ngo", "other")
 VERDICTS: Final = ("illegal", "not_illegal", "undetermined")
-
-
-def _in(column: str, values: tuple[str, ...]) -> str:
-    return f"{column} IN ({', '.join(repr(v) for v in values)})"
 
 
 class Contributor(Base):
     """An agency or organisation that contributes hashes or votes: hotline, police, industry, NGO."""
 
     __tablename__ = "contributors"
-    __table_args__ = (CheckConstraint(_in("kind", CONTRIBUTOR_KINDS), name="kind"),)
+    __table_args__ = (one_of("kind", CONTRIBUTOR_KINDS),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(200), unique=True)
@@ -143,7 +138,7 @@ class JurisdictionVerdict(Base):
     __tablename__ = "jurisdiction_verdicts"
     __table_args__ = (
         UniqueConstraint("jurisdiction_id", "category_id"),
-        CheckConstraint(_in("verdict", VERDICTS), name="verdict"),
+        one_of("verdict", VERDICTS),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -16,6 +16,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from vigil.audit import journal
+from vigil.fields import pick
 from vigil.hotline.directory import HostEntry
 from vigil.hotline.fetch import NameNotFoundError
 from vigil.hotline.forwarding import forward_body, send_forward
@@ -59,16 +60,13 @@ def _facts(session: Session, case: Case) -> CaseFacts:
         .limit(1)
     ).scalar_one()
     hosting = latest_hosting(session, case.id)
+    where = ("ip", "country", "provider")
     return CaseFacts(
         case_id=case.id,
         url=case.url,
         reported_at=case.opened_at,
-        jurisdiction=assessment.jurisdiction,
-        scheme=assessment.scheme,
-        category=assessment.category,
-        ip=hosting.ip if hosting else None,
-        country=hosting.country if hosting else None,
-        provider=hosting.provider if hosting else None,
+        **pick(assessment, "jurisdiction", "scheme", "category"),
+        **(pick(hosting, *where) if hosting else dict.fromkeys(where)),
     )
 
 

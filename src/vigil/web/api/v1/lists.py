@@ -15,6 +15,7 @@ from pydantic import BaseModel
 from vigil.auth.authenticate import Principal
 from vigil.auth.roles import STAFF, may_receive
 from vigil.db.bounds import DB_INT_MAX
+from vigil.fields import pick
 from vigil.formats.base import HashRecord
 from vigil.hashlists.lists import ListError, get_list
 from vigil.hashlists.records.delta_pages import delta_page
@@ -94,6 +95,10 @@ class PublishOut(BaseModel):
     removed: int
     changed: int
     digest: str
+
+
+#: What PublishOut shows of a PublishResult under the same name (``list`` is its ``list_name``).
+_PUBLISHED: Final = tuple(name for name in PublishOut.model_fields if name != "list")
 
 
 def _details(ctx: AppContext, who: Principal, name: str) -> ListDetails:
@@ -210,13 +215,4 @@ def list_publish(
         threading.Thread(
             target=ctx.matcher.refresh_quietly, name="vigil-matcher-refresh", daemon=True
         ).start()
-    return PublishOut(
-        list=result.list_name,
-        version=result.version,
-        new_version=result.new_version,
-        entries=result.entries,
-        added=result.added,
-        removed=result.removed,
-        changed=result.changed,
-        digest=result.digest,
-    )
+    return PublishOut(list=result.list_name, **pick(result, *_PUBLISHED))
