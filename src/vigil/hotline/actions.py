@@ -20,7 +20,7 @@ from vigil.fields import pick
 from vigil.hotline.directory import HostEntry
 from vigil.hotline.fetch import NameNotFoundError
 from vigil.hotline.forwarding import forward_body, send_forward
-from vigil.hotline.hosting import Trace
+from vigil.hotline.hosting import TRACED, Trace
 from vigil.hotline.models import Assessment, Case, Forward, Hold, Hosting, Notice
 from vigil.hotline.notices import (
     CaseFacts,
@@ -79,15 +79,7 @@ def _trace(hl: Hotline, session: Session, case: Case) -> Trace:
         Hosting(
             case_id=case.id,
             resolved_at=hl.clock.now(),
-            hostname=trace.hostname,
-            ip=trace.ip,
-            country=trace.country,
-            asn=trace.asn,
-            as_name=trace.as_name,
-            network=trace.network,
-            provider=trace.provider,
-            abuse_email=trace.abuse_email,
-            source=trace.source,
+            **pick(trace, *TRACED),
         )
     )
     hl.lifecycle.record(session, case, "hosting", "system", ip=trace.ip, country=trace.country)
@@ -291,21 +283,14 @@ def _deliver_notice(hl: Hotline, notice_id: int, actor: str) -> str | None:
             actor,
             notice=notice.id,
             notice_kind=notice.kind,
-            channel=notice.channel,
-            recipient=notice.recipient,
-            sequence=notice.sequence,
+            **pick(notice, "channel", "recipient", "sequence"),
         )
         journal.append(
             session,
             actor,
             "hotline.notice.sent",
             f"case/{case.id}",
-            {
-                "notice": notice.id,
-                "kind": notice.kind,
-                "recipient": notice.recipient,
-                "sequence": notice.sequence,
-            },
+            {"notice": notice.id, **pick(notice, "kind", "recipient", "sequence")},
         )
     return None
 
@@ -334,7 +319,7 @@ def _deliver_forward(hl: Hotline, forward_id: int, actor: str) -> str | None:
                 reference(case.id),
                 hl.settings.hotline_name,
                 forward.country,
-                {"jurisdiction": facts.jurisdiction, "scheme": facts.scheme, "category": facts.category},
+                pick(facts, "jurisdiction", "scheme", "category"),
             )
             try:
                 result = send_forward(hl.http, partner, body, hl.signing_key)
@@ -356,20 +341,14 @@ def _deliver_forward(hl: Hotline, forward_id: int, actor: str) -> str | None:
             "forward",
             actor,
             forward=forward.id,
-            kind=forward.kind,
-            recipient=forward.recipient,
+            **pick(forward, "kind", "recipient"),
         )
         journal.append(
             session,
             actor,
             "hotline.forward.sent",
             f"case/{case.id}",
-            {
-                "forward": forward.id,
-                "kind": forward.kind,
-                "country": forward.country,
-                "remote": forward.remote_ref,
-            },
+            {"forward": forward.id, **pick(forward, "kind", "country"), "remote": forward.remote_ref},
         )
     return None
 

@@ -216,24 +216,10 @@ def mih_search(
         for c in range(starts.shape[0]):
             qkeys[c] = chunk_key(queries, q, starts[c], widths[c])
         _bucket_bounds(qkeys, low_bits, dirs, dir_base, masks, mask_lo, mask_hi, entries, n, los, his)
-        ncand = _candidates(
-            qkeys,
-            low_bits,
-            radius,
-            mask_pop,
-            mask_lo,
-            mask_hi,
-            entries,
-            los,
-            his,
-            hashes,
-            cand_row,
-            cand_chunk,
-        )
-        if ncand > cand_row.shape[0]:
-            cand_row = np.empty(2 * ncand, dtype=np.int64)
-            cand_chunk = np.empty(2 * ncand, dtype=np.int64)
-            _candidates(
+        # The candidates are counted as they are written: buffers too small for them are grown and the
+        # same candidates written again (twice at most, as the grown buffers hold them all).
+        while True:
+            ncand = _candidates(
                 qkeys,
                 low_bits,
                 radius,
@@ -247,6 +233,10 @@ def mih_search(
                 cand_row,
                 cand_chunk,
             )
+            if ncand <= cand_row.shape[0]:
+                break
+            cand_row = np.empty(2 * ncand, dtype=np.int64)
+            cand_chunk = np.empty(2 * ncand, dtype=np.int64)
         for k in range(ncand):
             row = cand_row[k]
             d = distance(queries, q, hashes, row)
