@@ -43,6 +43,16 @@ LIVE: Final = text("removed_at IS NULL")
 _TWO_ANALYSTS: Final = "confirmed_by IS NULL OR confirmed_by <> added_by"
 
 
+def _entry_constraints(table: str, check: CheckConstraint, *key: str) -> tuple[CheckConstraint | Index, ...]:
+    """An entry table's own ``check``, the two-analyst rule and its one live entry per ``key`` in a list:
+    what both kinds of entry (``LifecycleColumns``) enforce alike."""
+    return (
+        check,
+        CheckConstraint(_TWO_ANALYSTS, name="two_analysts"),
+        Index(f"ix_{table}_live", "list_id", *key, unique=True, sqlite_where=LIVE, postgresql_where=LIVE),
+    )
+
+
 class LifecycleColumns:
     """Who added, confirmed and removed an entry, and when: the lifecycle both kinds of entry share."""
 
@@ -74,19 +84,7 @@ class BlocklistEntry(LifecycleColumns, Base):
     """A domain or URL (canonical form) on its way onto a list, on it, or taken off it."""
 
     __tablename__ = "blocklist_entries"
-    __table_args__ = (
-        one_of("kind", ENTRY_KINDS),
-        CheckConstraint(_TWO_ANALYSTS, name="two_analysts"),
-        Index(
-            "ix_blocklist_entries_live",
-            "list_id",
-            "kind",
-            "target_sha256",
-            unique=True,
-            sqlite_where=LIVE,
-            postgresql_where=LIVE,
-        ),
-    )
+    __table_args__ = _entry_constraints(__tablename__, one_of("kind", ENTRY_KINDS), "kind", "target_sha256")
 
     id: Mapped[int] = mapped_column(primary_key=True)
     list_id: Mapped[int] = mapped_column(ForeignKey("blocklists.id"))
@@ -165,19 +163,7 @@ class KeywordEntry(LifecycleColumns, Base):
     """A search term on its way onto a keyword list, on it, or taken off it."""
 
     __tablename__ = "keyword_entries"
-    __table_args__ = (
-        one_of("match", MATCH_MODES),
-        CheckConstraint(_TWO_ANALYSTS, name="two_analysts"),
-        Index(
-            "ix_keyword_entries_live",
-            "list_id",
-            "language",
-            "term_key",
-            unique=True,
-            sqlite_where=LIVE,
-            postgresql_where=LIVE,
-        ),
-    )
+    __table_args__ = _entry_constraints(__tablename__, one_of("match", MATCH_MODES), "language", "term_key")
 
     id: Mapped[int] = mapped_column(primary_key=True)
     list_id: Mapped[int] = mapped_column(ForeignKey("blocklists.id"))
