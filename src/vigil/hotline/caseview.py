@@ -29,7 +29,7 @@ from vigil.hotline.models import (
     Recheck,
     Report,
 )
-from vigil.hotline.service import CaseNotFoundError
+from vigil.hotline.service import existing
 
 #: What a case's assessment and an item's assessment both record.
 _ASSESSED: Final = ("jurisdiction", "scheme", "category", "verdict", "assessed_by", "assessed_at")
@@ -127,9 +127,7 @@ def case_view(session: Session, case_id: int) -> dict[str, Any]:
     """The case's page (:class:`CaseNotFoundError` when there is no such case). ``matched_item`` is the
     page item whose known verdict decided the case (None for a picture reported directly, or a page nobody
     matched)."""
-    case = session.get(Case, case_id)
-    if case is None:
-        raise CaseNotFoundError(f"no case {case_id}")
+    case = existing(session, Case, case_id, "case")
     view: dict[str, Any] = {name: getattr(case, name) for name in CASE_FIELDS}
     # Why it is in that state (a refusal by the fetch guard, a removal ...), from its latest change.
     view["state_reason"] = state_reason(session, case.id)
