@@ -29,8 +29,9 @@ from datetime import datetime
 from typing import Any, Final, Literal, get_args
 
 from vigil.blocklists.envelope import Envelope, parse_time
-from vigil.blocklists.versions import check_list_name, check_serial
+from vigil.blocklists.versions import check_diff_span, check_version_head
 from vigil.errors import Invalid
+from vigil.fields import pick
 
 MatchMode = Literal["word", "phrase", "substring"]
 MATCH_MODES: Final[tuple[MatchMode, ...]] = get_args(MatchMode)
@@ -116,10 +117,7 @@ class KeywordListVersion:
     keywords: tuple[Keyword, ...]
 
     def __post_init__(self) -> None:
-        check_list_name(self.name)
-        check_serial(self.serial)
-        if self.published_at.utcoffset() is None:
-            raise KeywordError("published_at must carry a time zone")
+        check_version_head(self.name, self.serial, self.published_at, KeywordError)
         ordered = tuple(sorted(self.keywords, key=lambda keyword: keyword.key))
         for before, after in itertools.pairwise(ordered):
             if before.key == after.key:
@@ -137,31 +135,18 @@ class KeywordDiff:
     removed: tuple[Keyword, ...]
 
     def __post_init__(self) -> None:
-        check_list_name(self.name)
-        check_serial(self.from_serial)
-        check_serial(self.to_serial)
-        if self.to_serial <= self.from_serial:
-            raise KeywordError(f"diff goes from serial {self.from_serial} to {self.to_serial}")
+        check_diff_span(self.name, self.from_serial, self.to_serial, KeywordError)
         object.__setattr__(self, "added", tuple(sorted(self.added, key=lambda k: k.key)))
         object.__setattr__(self, "removed", tuple(sorted(self.removed, key=lambda k: k.key)))
 
 
 def _help_to_dict(resource: HelpResource) -> dict[str, Any]:
-    return {
-        "name": resource.name,
-        "url": resource.url,
-        "phone": resource.phone,
-        "language": resource.language,
-    }
+    return pick(resource, "name", "url", "phone", "language")
 
 
 def keyword_to_dict(keyword: Keyword) -> dict[str, Any]:
     return {
-        "term": keyword.term,
-        "language": keyword.language,
-        "match": keyword.match,
-        "category": keyword.category,
-        "warning": keyword.warning,
+        **pick(keyword, "term", "language", "match", "category", "warning"),
         "help": _help_to_dict(keyword.help),
         "added_at": keyword.added_at.isoformat(),
         "expires_at": keyword.expires_at.isoformat() if keyword.expires_at else None,

@@ -29,7 +29,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from vigil.db.base import Base, UTCDateTime, utcnow
+from vigil.db.base import Base, UTCDateTime, one_of, utcnow
 
 LIST_KINDS: Final = ("url", "keywords")
 ENTRY_KINDS: Final = ("domain", "url")
@@ -39,12 +39,18 @@ APPEAL_STATUSES: Final = ("open", "upheld", "rejected")
 LIVE: Final = text("removed_at IS NULL")
 
 
-def _in(column: str, values: tuple[str, ...]) -> str:
-    return f"{column} IN ({', '.join(repr(v) for v in values)})"
-
-
 # Two analysts, never the same name twice: the service also compares names case-insensitively.
 _TWO_ANALYSTS: Final = "confirmed_by IS NULL OR confirmed_by <> added_by"
+
+
+def _entry_constraints(table: str, check: CheckConstraint, *key: str) -> tuple[CheckConstraint | Index, ...]:
+    """An entry table's own ``check``, the two-analyst rule and its one live entry per ``key`` in a list:
+    what both kinds of entry (``LifecycleColumns``) enforce alike."""
+    return (
+        check,
+        CheckConstraint(_TWO_ANALYSTS, name="two_analysts"),
+        Index(f"ix_{table}_live", "list_id", *key, unique=True, sqlite_where=LIVE, postgresql_where=LIVE),
+    )
 
 
 class LifecycleColumns:
@@ -64,7 +70,7 @@ class Blocklist(Base):
     """A named list: of URLs and domains (``url``) or of search terms (``keywords``)."""
 
     __tablename__ = "blocklists"
-    __table_args__ = (CheckConstraint(_in("kind", LIST_KINDS), name="kind"),)
+    __table_args__ = (one_of("kind", LIST_KINDS),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(63), unique=True)
@@ -78,19 +84,7 @@ class BlocklistEntry(LifecycleColumns, Base):
     """A domain or URL (canonical form) on its way onto a list, on it, or taken off it."""
 
     __tablename__ = "blocklist_entries"
-    __table_args__ = (
-        CheckConstraint(_in("kind", ENTRY_KINDS), name="kind"),
-        CheckConstraint(_TWO_ANALYSTS, name="two_analysts"),
-        Index(
-            "ix_blocklist_entries_live",
-            "list_id",
-            "kind",
-            "target_sha256",
-            unique=True,
-            sqlite_where=LIVE,
-            postgresql_where=LIVE,
-        ),
-    )
+    __table_args__ = _entry_constraints(__tablename__, one_of("kind", ENTRY_KINDS), "kind", "target_sha256")
 
     id: Mapped[int] = mapped_column(primary_key=True)
     list_id: Mapped[int] = mapped_column(ForeignKey("blocklists.id"))
@@ -109,7 +103,7 @@ class BlocklistAppeal(Base):
     """A site owner's appeal against an entry, as recorded by staff, and how it was resolved."""
 
     __tablename__ = "blocklist_appeals"
-    __table_args__ = (CheckConstraint(_in("status", APPEAL_STATUSES), name="status"),)
+    __table_args__ = (one_of("status", APPEAL_STATUSES),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     entry_id: Mapped[int] = mapped_column(ForeignKey("blocklist_entries.id"), index=True)
@@ -169,19 +163,7 @@ class KeywordEntry(LifecycleColumns, Base):
     """A search term on its way onto a keyword list, on it, or taken off it."""
 
     __tablename__ = "keyword_entries"
-    __table_args__ = (
-        CheckConstraint(_in("match", MATCH_MODES), name="match"),
-        CheckConstraint(_TWO_ANALYSTS, name="two_analysts"),
-        Index(
-            "ix_keyword_entries_live",
-            "list_id",
-            "language",
-            "term_key",
-            unique=True,
-            sqlite_where=LIVE,
-            postgresql_where=LIVE,
-        ),
-    )
+    __table_args__ = _entry_constraints(__tablename__, one_of("match", MATCH_MODES), "language", "term_key")
 
     id: Mapped[int] = mapped_column(primary_key=True)
     list_id: Mapped[int] = mapped_column(ForeignKey("blocklists.id"))

@@ -41,6 +41,23 @@ def check_serial(serial: int) -> int:
     return serial
 
 
+def check_version_head(name: str, serial: int, published_at: datetime, error: type[Exception]) -> None:
+    """A version's list name, serial and time; ``error`` is the list kind's own exception for a naive time."""
+    check_list_name(name)
+    check_serial(serial)
+    if published_at.utcoffset() is None:
+        raise error("published_at must carry a time zone")
+
+
+def check_diff_span(name: str, from_serial: int, to_serial: int, error: type[Exception]) -> None:
+    """A diff's list name and serials; ``error`` is the list kind's own exception for going backwards."""
+    check_list_name(name)
+    check_serial(from_serial)
+    check_serial(to_serial)
+    if to_serial <= from_serial:
+        raise error(f"diff goes from serial {from_serial} to {to_serial}")
+
+
 def _sorted_unique(entries: Iterable[ListEntry]) -> tuple[ListEntry, ...]:
     ordered = tuple(sorted(entries, key=lambda entry: entry.key))
     for before, after in itertools.pairwise(ordered):
@@ -59,10 +76,7 @@ class ListVersion:
     entries: tuple[ListEntry, ...]
 
     def __post_init__(self) -> None:
-        check_list_name(self.name)
-        check_serial(self.serial)
-        if self.published_at.utcoffset() is None:
-            raise VersionError("published_at must carry a time zone")
+        check_version_head(self.name, self.serial, self.published_at, VersionError)
         object.__setattr__(self, "entries", _sorted_unique(self.entries))
 
     @classmethod
@@ -90,11 +104,7 @@ class VersionDiff:
     removed: tuple[ListEntry, ...]
 
     def __post_init__(self) -> None:
-        check_list_name(self.name)
-        check_serial(self.from_serial)
-        check_serial(self.to_serial)
-        if self.to_serial <= self.from_serial:
-            raise VersionError(f"diff goes from serial {self.from_serial} to {self.to_serial}")
+        check_diff_span(self.name, self.from_serial, self.to_serial, VersionError)
         object.__setattr__(self, "added", _sorted_unique(self.added))
         object.__setattr__(self, "removed", _sorted_unique(self.removed))
 

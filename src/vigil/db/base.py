@@ -10,7 +10,7 @@ import importlib
 from datetime import UTC, datetime
 from typing import Any, Final
 
-from sqlalchemy import DateTime, Dialect, MetaData, Table
+from sqlalchemy import CheckConstraint, DateTime, Dialect, MetaData, Table
 from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.types import TypeDecorator
 
@@ -45,6 +45,11 @@ def core_table(model: type[Base]) -> Table:
     table = model.__table__
     assert isinstance(table, Table)
     return table
+
+
+def one_of(column: str, values: tuple[str, ...]) -> CheckConstraint:
+    """The check that ``column`` holds one of ``values``, named after the column (the migrations' name)."""
+    return CheckConstraint(f"{column} IN ({', '.join(repr(v) for v in values)})", name=column)
 
 
 def load_models() -> MetaData:

@@ -94,13 +94,8 @@ def _row_record(row: dict[str, str], where: str) -> HashRecord | Rejected:
 
 
 class CsvFormat:
-    @property
-    def name(self) -> str:
-        return "csv"
-
-    @property
-    def description(self) -> str:
-        return "CSV with a header row: sha256,md5,sha1,pdq,photodna,category,scheme,size,mime_type,vpdq"
+    name = "csv"
+    description = "CSV with a header row: sha256,md5,sha1,pdq,photodna,category,scheme,size,mime_type,vpdq"
 
     def read(
         self, stream: BinaryIO, diagnostics: Diagnostics, limits: ReadLimits = DEFAULT_LIMITS

@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import codecs
 import io
+from collections.abc import Callable, Iterator
 from typing import BinaryIO, Final
 
-from vigil.formats.base import FormatError
+from vigil.formats.base import FormatError, HashRecord, Rejected
 
 CHUNK: Final = 1 << 16
 
@@ -114,3 +115,32 @@ class BoundedLines:
 
     def mark(self) -> None:
         self.since_mark = 0
+
+
+#: What a line format makes of one line: a record, a rejection, or None when the line is no record at
+#: all (a header, a comment).
+LineParser = Callable[[int, str], HashRecord | Rejected | None]
+
+
+def read_lines(
+    stream: BinaryIO, max_line: int, parse: LineParser, none_found: str, errors: str = "strict"
+) -> Iterator[HashRecord | Rejected]:
+    """The records of a file of one record a line: ``parse`` gets each line's number and stripped text,
+    blank lines left out. A file with lines but not one record among them is not of the format: it
+    raises FormatError(``none_found``), as does a file that is not text."""
+    records = lines = 0
+    try:
+        text = BoundedLines(text_stream(stream, errors=errors), max_line)
+        for number, raw in enumerate(text, start=1):
+            text.mark()
+            line = raw.strip()
+            found = parse(number, line) if line else None
+            if found is None:
+                continue
+            lines += 1
+            records += isinstance(found, HashRecord)
+            yield found
+    except UnicodeDecodeError as exc:
+        raise FormatError(f"not a text file: {exc}") from exc
+    if lines and not records:
+        raise FormatError(none_found)

@@ -17,6 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, BinaryIO, Final
 
+from vigil.fields import field_names, pick
 from vigil.formats.base import FormatError
 from vigil.signals import registry
 
@@ -60,15 +61,7 @@ DEFAULT_LIMITS: Final = ReadLimits()
 
 def limits_of(settings: Settings) -> ReadLimits:
     """The bounds the ``VIGIL_IMPORT_*`` settings give (the CLI's and the console's imports)."""
-    return ReadLimits(
-        max_records=settings.import_max_records,
-        max_record_bytes=settings.import_max_record_bytes,
-        max_depth=settings.import_max_depth,
-        max_record_values=settings.import_max_record_values,
-        max_string_chars=settings.import_max_string_chars,
-        max_signal_chars=settings.import_max_signal_chars,
-        max_video_signal_chars=settings.import_max_video_signal_chars,
-    )
+    return ReadLimits(**pick(settings, *field_names(ReadLimits), prefix="import_"))
 
 
 #: The largest file size stored (a signed 64-bit column).

@@ -14,8 +14,8 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import BinaryIO, Final
 
-from vigil.formats.base import Diagnostics, FormatError, HashRecord, Rejected, set_hash
-from vigil.formats.encoding import BoundedLines, text_stream
+from vigil.formats.base import Diagnostics, HashRecord, Rejected, set_hash
+from vigil.formats.encoding import read_lines
 from vigil.formats.limits import DEFAULT_LIMITS, ReadLimits, quote
 from vigil.signals import registry
 
@@ -48,55 +48,44 @@ def _digests() -> _Digests:
 
 
 class Md5sumFormat:
-    @property
-    def name(self) -> str:
-        return "md5sum"
-
-    @property
-    def description(self) -> str:
-        return "md5sum/sha*sum output, bare hashes, or an X-Ways hash set with an MD5 header line"
+    name = "md5sum"
+    description = "md5sum/sha*sum output, bare hashes, or an X-Ways hash set with an MD5 header line"
 
     def read(
         self, stream: BinaryIO, diagnostics: Diagnostics, limits: ReadLimits = DEFAULT_LIMITS
     ) -> Iterator[HashRecord | Rejected]:
         fixed: str | None = None
-        hashes = lines = 0
         digests = _digests()
-        try:
-            # File names after the hash may be in any encoding; only the hash matters.
-            text = BoundedLines(text_stream(stream, errors="replace"), limits.max_record_bytes)
-            for number, raw in enumerate(text, start=1):
-                text.mark()
-                line = raw.strip()
-                if not line or line.startswith("#"):
-                    continue
-                if number == 1 and line.lower() in digests.names:
-                    fixed = digests.names[line.lower()]
-                    continue
-                lines += 1
-                where = f"line {number}"
-                bsd = _BSD.match(line)
-                tagged = digests.names.get(bsd.group(1).lower()) if bsd else None
-                kind, value = (tagged, bsd.group(3)) if bsd and tagged else (None, line.split()[0])
-                value = value.lstrip("\\")  # md5sum escapes lines of names with backslashes
-                if not _HEX.match(value):
-                    yield Rejected(where, f"not a hex hash: {quote(value)}")
-                    continue
-                kind = kind or fixed or digests.by_length.get(len(value))
-                if kind is None:
-                    yield Rejected(where, f"{len(value)} hex digits: not a {', '.join(digests.labels)}")
-                    continue
-                record = HashRecord(where=where)
-                problem = set_hash(record, kind, value)
-                if problem:
-                    yield Rejected(where, problem)
-                    continue
-                hashes += 1
-                yield record
-        except UnicodeDecodeError as exc:
-            raise FormatError(f"not a text file: {exc}") from exc
-        if lines and not hashes:
-            raise FormatError("no line holds a hash: not an md5sum or X-Ways hash list")
+
+        def parse(number: int, line: str) -> HashRecord | Rejected | None:
+            nonlocal fixed
+            if line.startswith("#"):
+                return None
+            if number == 1 and line.lower() in digests.names:
+                fixed = digests.names[line.lower()]
+                return None
+            where = f"line {number}"
+            bsd = _BSD.match(line)
+            tagged = digests.names.get(bsd.group(1).lower()) if bsd else None
+            kind, value = (tagged, bsd.group(3)) if bsd and tagged else (None, line.split(maxsplit=1)[0])
+            value = value.lstrip("\\")  # md5sum escapes lines of names with backslashes
+            if not _HEX.match(value):
+                return Rejected(where, f"not a hex hash: {quote(value)}")
+            kind = kind or fixed or digests.by_length.get(len(value))
+            if kind is None:
+                return Rejected(where, f"{len(value)} hex digits: not a {', '.join(digests.labels)}")
+            record = HashRecord(where=where)
+            problem = set_hash(record, kind, value)
+            return Rejected(where, problem) if problem else record
+
+        # File names after the hash may be in any encoding; only the hash matters.
+        return read_lines(
+            stream,
+            limits.max_record_bytes,
+            parse,
+            "no line holds a hash: not an md5sum or X-Ways hash list",
+            errors="replace",
+        )
 
     def write(self, records: Iterable[HashRecord], out: BinaryIO, diagnostics: Diagnostics) -> int:
         out.write(b"MD5\n")

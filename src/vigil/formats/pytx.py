@@ -11,8 +11,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from typing import BinaryIO, Final
 
-from vigil.formats.base import Diagnostics, FormatError, HashRecord, Rejected, set_hash
-from vigil.formats.encoding import BoundedLines, text_stream
+from vigil.formats.base import Diagnostics, HashRecord, Rejected, set_hash
+from vigil.formats.encoding import read_lines
 from vigil.formats.limits import DEFAULT_LIMITS, ReadLimits, quote
 from vigil.signals import registry
 from vigil.signals.pdq import PDQ
@@ -23,53 +23,39 @@ _TO_VIGIL: Final = {"pdq": "pdq", "video_md5": "md5", "md5": "md5", "sha256": "s
 _BARE: Final = {64: "pdq", 32: "md5"}
 
 
-class PytxFormat:
-    @property
-    def name(self) -> str:
-        return "pytx"
+def _parse_line(number: int, line: str) -> HashRecord | Rejected:
+    where = f"line {number}"
+    signal_type, _, value = line.partition(" ")
+    value = value.strip()
+    if not value:
+        signal_type, value = _BARE.get(len(line), ""), line
+        if not signal_type:
+            return Rejected(where, f"no signal type and not a PDQ or MD5 hash: {quote(line)}")
+    record = HashRecord(where=where)
+    # pytx's names first; a type this process registers (a plugin's) is checked as one.
+    kind = _TO_VIGIL.get(signal_type.lower())
+    if kind is None and signal_type.lower() in registry.signal_types():
+        kind = signal_type.lower()
+    if kind is None:
+        record.signals.append((signal_type.lower(), value))
+        return record
+    problem = set_hash(record, kind, value)
+    return Rejected(where, problem) if problem else record
 
-    @property
-    def description(self) -> str:
-        return "python-threatexchange local file: 'signal' or 'type signal' per line"
+
+class PytxFormat:
+    name = "pytx"
+    description = "python-threatexchange local file: 'signal' or 'type signal' per line"
 
     def read(
         self, stream: BinaryIO, diagnostics: Diagnostics, limits: ReadLimits = DEFAULT_LIMITS
     ) -> Iterator[HashRecord | Rejected]:
-        good = lines = 0
-        try:
-            text = BoundedLines(text_stream(stream), limits.max_record_bytes)
-            for number, raw in enumerate(text, start=1):
-                text.mark()
-                line = raw.strip()
-                if not line:
-                    continue
-                lines += 1
-                where = f"line {number}"
-                signal_type, _, value = line.partition(" ")
-                value = value.strip()
-                if not value:
-                    signal_type, value = _BARE.get(len(line), ""), line
-                    if not signal_type:
-                        yield Rejected(where, f"no signal type and not a PDQ or MD5 hash: {quote(line)}")
-                        continue
-                record = HashRecord(where=where)
-                # pytx's names first; a type this process registers (a plugin's) is checked as one.
-                kind = _TO_VIGIL.get(signal_type.lower())
-                if kind is None and signal_type.lower() in registry.signal_types():
-                    kind = signal_type.lower()
-                if kind is None:
-                    record.signals.append((signal_type.lower(), value))
-                else:
-                    problem = set_hash(record, kind, value)
-                    if problem:
-                        yield Rejected(where, problem)
-                        continue
-                good += 1
-                yield record
-        except UnicodeDecodeError as exc:
-            raise FormatError(f"not a text file: {exc}") from exc
-        if lines and not good:
-            raise FormatError("no line holds a signal: not a python-threatexchange signal file")
+        return read_lines(
+            stream,
+            limits.max_record_bytes,
+            _parse_line,
+            "no line holds a signal: not a python-threatexchange signal file",
+        )
 
     def write(self, records: Iterable[HashRecord], out: BinaryIO, diagnostics: Diagnostics) -> int:
         written = 0

@@ -257,13 +257,8 @@ class VicsFormat:
             raise ValueError(f"unknown VICS profile {profile!r}; known: {', '.join(PROFILES)}")
         self.profile = profile
 
-    @property
-    def name(self) -> str:
-        return "vics"
-
-    @property
-    def description(self) -> str:
-        return "Project VIC VICS JSON: reads 1.x and 2.0 (case export or media list), writes 2.0"
+    name = "vics"
+    description = "Project VIC VICS JSON: reads 1.x and 2.0 (case export or media list), writes 2.0"
 
     def read(
         self, stream: BinaryIO, diagnostics: Diagnostics, limits: ReadLimits = DEFAULT_LIMITS

@@ -13,7 +13,6 @@ from sqlalchemy import (
     JSON,
     BigInteger,
     Boolean,
-    CheckConstraint,
     Date,
     ForeignKey,
     Index,
@@ -25,21 +24,23 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from vigil.db.base import Base, UTCDateTime, utcnow
+from vigil.db.base import Base, UTCDateTime, one_of, utcnow
 
 CONTRIBUTOR_KINDS: Final = ("hotline", "law_enforcement", "industry", "ngo", "other")
 VERDICTS: Final = ("illegal", "not_illegal", "undetermined")
 
 
-def _in(column: str, values: tuple[str, ...]) -> str:
-    return f"{column} IN ({', '.join(repr(v) for v in values)})"
+class Provenanced:
+    """The import or action that brought the row in: the last column of every table that has one."""
+
+    provenance_id: Mapped[int] = mapped_column(ForeignKey("provenance.id"), index=True)
 
 
 class Contributor(Base):
     """An agency or organisation that contributes hashes or votes: hotline, police, industry, NGO."""
 
     __tablename__ = "contributors"
-    __table_args__ = (CheckConstraint(_in("kind", CONTRIBUTOR_KINDS), name="kind"),)
+    __table_args__ = (one_of("kind", CONTRIBUTOR_KINDS),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(200), unique=True)
@@ -67,7 +68,7 @@ class Provenance(Base):
     summary: Mapped[dict[str, Any] | None] = mapped_column(JSON)
 
 
-class Media(Base):
+class Media(Provenanced, Base):
     """One known item. Records that share any cryptographic hash are the same item."""
 
     __tablename__ = "media"
@@ -80,10 +81,9 @@ class Media(Base):
     mime_type: Mapped[str | None] = mapped_column(String(255))
     first_seen: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     contributor_id: Mapped[int] = mapped_column(ForeignKey("contributors.id"), index=True)
-    provenance_id: Mapped[int] = mapped_column(ForeignKey("provenance.id"), index=True)
 
 
-class MediaSignal(Base):
+class MediaSignal(Provenanced, Base):
     """A perceptual or opaque signal of a media item (pdq, vpdq, photodna, ...)."""
 
     __tablename__ = "media_signals"
@@ -99,7 +99,6 @@ class MediaSignal(Base):
     #: SHA-256 of ``value``: opaque values (vPDQ, PhotoDNA) can be too long for a B-tree index.
     digest: Mapped[str] = mapped_column(String(64))
     quality: Mapped[int | None] = mapped_column(SmallInteger)
-    provenance_id: Mapped[int] = mapped_column(ForeignKey("provenance.id"), index=True)
 
 
 class ClassificationScheme(Base):
@@ -143,7 +142,7 @@ class JurisdictionVerdict(Base):
     __tablename__ = "jurisdiction_verdicts"
     __table_args__ = (
         UniqueConstraint("jurisdiction_id", "category_id"),
-        CheckConstraint(_in("verdict", VERDICTS), name="verdict"),
+        one_of("verdict", VERDICTS),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -152,7 +151,7 @@ class JurisdictionVerdict(Base):
     verdict: Mapped[str] = mapped_column(String(16))
 
 
-class Classification(Base):
+class Classification(Provenanced, Base):
     """One vote: a contributor's (or one of its analysts') category for a media item.
 
     ``category_id`` is empty when ``raw_code`` is not a category of the scheme: the opinion is kept as
@@ -184,20 +183,18 @@ class Classification(Base):
     classified_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     #: VICS "VictimIdentified" as the contributor reported it.
     victim_identified: Mapped[bool | None] = mapped_column(Boolean)
-    provenance_id: Mapped[int] = mapped_column(ForeignKey("provenance.id"), index=True)
 
 
-class Series(Base):
+class Series(Provenanced, Base):
     __tablename__ = "series"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(200), unique=True)
     description: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    provenance_id: Mapped[int] = mapped_column(ForeignKey("provenance.id"), index=True)
 
 
-class Victim(Base):
+class Victim(Provenanced, Base):
     """A person depicted in a series. Only a pseudonymous label is stored, never identity."""
 
     __tablename__ = "victims"
@@ -211,23 +208,20 @@ class Victim(Base):
     identifying_agency_id: Mapped[int | None] = mapped_column(ForeignKey("contributors.id"))
     country: Mapped[str | None] = mapped_column(String(2))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    provenance_id: Mapped[int] = mapped_column(ForeignKey("provenance.id"), index=True)
 
 
-class MediaSeries(Base):
+class MediaSeries(Provenanced, Base):
     __tablename__ = "media_series"
 
     media_id: Mapped[int] = mapped_column(ForeignKey("media.id"), primary_key=True)
     series_id: Mapped[int] = mapped_column(ForeignKey("series.id"), primary_key=True, index=True)
-    provenance_id: Mapped[int] = mapped_column(ForeignKey("provenance.id"), index=True)
 
 
-class MediaVictim(Base):
+class MediaVictim(Provenanced, Base):
     __tablename__ = "media_victims"
 
     media_id: Mapped[int] = mapped_column(ForeignKey("media.id"), primary_key=True)
     victim_id: Mapped[int] = mapped_column(ForeignKey("victims.id"), primary_key=True, index=True)
-    provenance_id: Mapped[int] = mapped_column(ForeignKey("provenance.id"), index=True)
 
 
 class VictimNote(Base):
@@ -243,7 +237,7 @@ class VictimNote(Base):
     text: Mapped[str] = mapped_column(Text)
 
 
-class HashList(Base):
+class HashList(Provenanced, Base):
     """A named selection: explicit members plus the media its rules select (see ``lists.SelectionRules``)."""
 
     __tablename__ = "hash_lists"
@@ -255,15 +249,13 @@ class HashList(Base):
     #: Who may receive it: contributor kinds or names (enforced by auth).
     recipients: Mapped[list[str]] = mapped_column(JSON, default=list)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    provenance_id: Mapped[int] = mapped_column(ForeignKey("provenance.id"), index=True)
 
 
-class HashListMember(Base):
+class HashListMember(Provenanced, Base):
     __tablename__ = "hash_list_members"
 
     list_id: Mapped[int] = mapped_column(ForeignKey("hash_lists.id"), primary_key=True)
     media_id: Mapped[int] = mapped_column(ForeignKey("media.id"), primary_key=True, index=True)
-    provenance_id: Mapped[int] = mapped_column(ForeignKey("provenance.id"), index=True)
 
 
 class HashListVersion(Base):

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from vigil.db.base import core_table
 from vigil.db.bounds import DB_INT_MAX
+from vigil.fields import pick
 from vigil.formats.base import HashRecord
 from vigil.hashlists.catalog import Catalog
 from vigil.hashlists.lists import ListError, UnknownHashListError, latest_version
@@ -64,15 +65,7 @@ class PublishResult:
 def entry_record(entry: HashListEntry) -> HashRecord:
     """A stored entry as the record it publishes."""
     signals = [(kind, value) for kind in sorted(entry.signals) for value in entry.signals[kind]]
-    return HashRecord(
-        sha256=entry.sha256,
-        md5=entry.md5,
-        sha1=entry.sha1,
-        size=entry.size,
-        category=entry.category,
-        scheme=entry.scheme,
-        signals=signals,
-    )
+    return HashRecord(**pick(entry, *IDENTITY_DIGESTS, "size", "category", "scheme"), signals=signals)
 
 
 def _values(record: HashRecord) -> dict[str, object]:

@@ -16,10 +16,11 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from vigil.audit import journal
+from vigil.fields import pick
 from vigil.hotline.directory import HostEntry
 from vigil.hotline.fetch import NameNotFoundError
 from vigil.hotline.forwarding import forward_body, send_forward
-from vigil.hotline.hosting import Trace
+from vigil.hotline.hosting import TRACED, Trace
 from vigil.hotline.models import Assessment, Case, Forward, Hold, Hosting, Notice
 from vigil.hotline.notices import (
     CaseFacts,
@@ -59,16 +60,13 @@ def _facts(session: Session, case: Case) -> CaseFacts:
         .limit(1)
     ).scalar_one()
     hosting = latest_hosting(session, case.id)
+    where = ("ip", "country", "provider")
     return CaseFacts(
         case_id=case.id,
         url=case.url,
         reported_at=case.opened_at,
-        jurisdiction=assessment.jurisdiction,
-        scheme=assessment.scheme,
-        category=assessment.category,
-        ip=hosting.ip if hosting else None,
-        country=hosting.country if hosting else None,
-        provider=hosting.provider if hosting else None,
+        **pick(assessment, "jurisdiction", "scheme", "category"),
+        **(pick(hosting, *where) if hosting else dict.fromkeys(where)),
     )
 
 
@@ -81,15 +79,7 @@ def _trace(hl: Hotline, session: Session, case: Case) -> Trace:
         Hosting(
             case_id=case.id,
             resolved_at=hl.clock.now(),
-            hostname=trace.hostname,
-            ip=trace.ip,
-            country=trace.country,
-            asn=trace.asn,
-            as_name=trace.as_name,
-            network=trace.network,
-            provider=trace.provider,
-            abuse_email=trace.abuse_email,
-            source=trace.source,
+            **pick(trace, *TRACED),
         )
     )
     hl.lifecycle.record(session, case, "hosting", "system", ip=trace.ip, country=trace.country)
@@ -293,21 +283,14 @@ def _deliver_notice(hl: Hotline, notice_id: int, actor: str) -> str | None:
             actor,
             notice=notice.id,
             notice_kind=notice.kind,
-            channel=notice.channel,
-            recipient=notice.recipient,
-            sequence=notice.sequence,
+            **pick(notice, "channel", "recipient", "sequence"),
         )
         journal.append(
             session,
             actor,
             "hotline.notice.sent",
             f"case/{case.id}",
-            {
-                "notice": notice.id,
-                "kind": notice.kind,
-                "recipient": notice.recipient,
-                "sequence": notice.sequence,
-            },
+            {"notice": notice.id, **pick(notice, "kind", "recipient", "sequence")},
         )
     return None
 
@@ -336,7 +319,7 @@ def _deliver_forward(hl: Hotline, forward_id: int, actor: str) -> str | None:
                 reference(case.id),
                 hl.settings.hotline_name,
                 forward.country,
-                {"jurisdiction": facts.jurisdiction, "scheme": facts.scheme, "category": facts.category},
+                pick(facts, "jurisdiction", "scheme", "category"),
             )
             try:
                 result = send_forward(hl.http, partner, body, hl.signing_key)
@@ -358,20 +341,14 @@ def _deliver_forward(hl: Hotline, forward_id: int, actor: str) -> str | None:
             "forward",
             actor,
             forward=forward.id,
-            kind=forward.kind,
-            recipient=forward.recipient,
+            **pick(forward, "kind", "recipient"),
         )
         journal.append(
             session,
             actor,
             "hotline.forward.sent",
             f"case/{case.id}",
-            {
-                "forward": forward.id,
-                "kind": forward.kind,
-                "country": forward.country,
-                "remote": forward.remote_ref,
-            },
+            {"forward": forward.id, **pick(forward, "kind", "country"), "remote": forward.remote_ref},
         )
     return None
 

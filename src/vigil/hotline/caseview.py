@@ -13,6 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from vigil.db.base import Base
+from vigil.hotline.hosting import TRACED
 from vigil.hotline.lifecycle import state_reason
 from vigil.hotline.models import (
     Assessment,
@@ -28,35 +29,16 @@ from vigil.hotline.models import (
     Recheck,
     Report,
 )
-from vigil.hotline.service import CaseNotFoundError
+from vigil.hotline.service import existing
 
+#: What a case's assessment and an item's assessment both record.
+_ASSESSED: Final = ("jurisdiction", "scheme", "category", "verdict", "assessed_by", "assessed_at")
 CASE_FIELDS: Final = ("id", "url", "state", "opened_at", "closed_at", "media_id")
 SHOWN: Final[dict[type[Base], tuple[str, ...]]] = {
     # Never the reporter's contact: it is personal data, read (and journaled) only where allowed.
     Report: ("id", "received_at", "source", "submitted_by", "reported_url", "description", "external_ref"),
-    Assessment: (
-        "id",
-        "jurisdiction",
-        "scheme",
-        "category",
-        "verdict",
-        "assessed_by",
-        "assessed_at",
-        "media_id",
-    ),
-    Hosting: (
-        "id",
-        "resolved_at",
-        "hostname",
-        "ip",
-        "country",
-        "asn",
-        "as_name",
-        "network",
-        "provider",
-        "abuse_email",
-        "source",
-    ),
+    Assessment: ("id", *_ASSESSED, "media_id"),
+    Hosting: ("id", "resolved_at", *TRACED),
     Notice: (
         "id",
         "kind",
@@ -95,15 +77,7 @@ SHOWN: Final[dict[type[Base], tuple[str, ...]]] = {
         "verdict",
         "error",
     ),
-    ItemAssessment: (
-        "item_id",
-        "jurisdiction",
-        "scheme",
-        "category",
-        "verdict",
-        "assessed_by",
-        "assessed_at",
-    ),
+    ItemAssessment: ("item_id", *_ASSESSED),
 }
 SECTIONS: Final = (
     ("reports", Report),
@@ -153,9 +127,7 @@ def case_view(session: Session, case_id: int) -> dict[str, Any]:
     """The case's page (:class:`CaseNotFoundError` when there is no such case). ``matched_item`` is the
     page item whose known verdict decided the case (None for a picture reported directly, or a page nobody
     matched)."""
-    case = session.get(Case, case_id)
-    if case is None:
-        raise CaseNotFoundError(f"no case {case_id}")
+    case = existing(session, Case, case_id, "case")
     view: dict[str, Any] = {name: getattr(case, name) for name in CASE_FIELDS}
     # Why it is in that state (a refusal by the fetch guard, a removal ...), from its latest change.
     view["state_reason"] = state_reason(session, case.id)

@@ -28,7 +28,7 @@ from vigil.hotline.lifecycle import CLOSED, WATCHED
 from vigil.hotline.metrics import TakedownFigures, takedown_figures
 from vigil.hotline.models import Case, Evidence, Hosting, Report
 from vigil.hotline.runtime import Hotline
-from vigil.hotline.service import CaseLockedError, CaseNotFoundError, HotlineError, HotlineService
+from vigil.hotline.service import CaseLockedError, CaseNotFoundError, HotlineError, HotlineService, existing
 from vigil.signals.images import open_image
 
 QUEUE_STATES: Final = ("new", "triage")
@@ -256,9 +256,7 @@ class CaseDesk:
     def open(self, case_id: int) -> CaseView:
         """The case, locked to this analyst when it is open and nobody else holds it."""
         with self.hl.sessions() as session, session.begin():
-            case = session.get(Case, case_id)
-            if case is None:
-                raise CaseNotFoundError(f"no case {case_id}")
+            case = existing(session, Case, case_id, "case")
             now = self.hl.clock.now()
             lock = None
             if case.state not in CLOSED:
@@ -287,9 +285,7 @@ class CaseDesk:
             case_locks.release(session, case_id, self.analyst)
 
     def _hold_lock(self, session: Session, case_id: int) -> Case:
-        case = session.get(Case, case_id)
-        if case is None:
-            raise CaseNotFoundError(f"no case {case_id}")
+        case = existing(session, Case, case_id, "case")
         lock = case_locks.take(session, case_id, self.analyst, self.hl.clock.now(), self.lock_ttl)
         if not lock.mine:
             raise CaseLockedError(case_id, lock.holder)

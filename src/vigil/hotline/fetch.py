@@ -24,6 +24,7 @@ import dns.resolver
 import httpx
 
 from vigil.config import Settings
+from vigil.fields import pick
 from vigil.signals.url import InvalidURLError, canonical_url, is_ip_host, url_host
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
@@ -65,9 +66,7 @@ class FetchPolicy:
     @classmethod
     def from_settings(cls, settings: Settings) -> FetchPolicy:
         return cls(
-            max_bytes=settings.hotline_fetch_max_bytes,
-            timeout=settings.hotline_fetch_timeout,
-            max_redirects=settings.hotline_fetch_max_redirects,
+            **pick(settings, "max_bytes", "timeout", "max_redirects", prefix="hotline_fetch_"),
             allow=tuple(ipaddress.ip_network(n, strict=False) for n in settings.hotline_fetch_allow),
         )
 

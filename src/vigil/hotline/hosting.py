@@ -9,11 +9,25 @@ from __future__ import annotations
 
 import ipaddress
 from dataclasses import dataclass
+from typing import Final
 
 from vigil.hotline.directory import Directory, HostEntry
 from vigil.hotline.fetch import IPAddress, NameNotFoundError, Resolver
 from vigil.hotline.ipdata import IpData
 from vigil.signals.url import is_ip_host
+
+#: What a trace tells of a host, under the names a case's Hosting row stores (and the console shows).
+TRACED: Final = (
+    "hostname",
+    "ip",
+    "country",
+    "asn",
+    "as_name",
+    "network",
+    "provider",
+    "abuse_email",
+    "source",
+)
 
 
 @dataclass(frozen=True)

@@ -11,10 +11,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Final
 
-from sqlalchemy import JSON, BigInteger, CheckConstraint, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import JSON, BigInteger, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from vigil.db.base import Base, UTCDateTime
+from vigil.db.base import Base, UTCDateTime, one_of
 
 CASE_STATES: Final = (
     "new",
@@ -43,15 +43,11 @@ RECHECK_OUTCOMES: Final = ("present", "removed", "error")
 ITEM_OUTCOMES: Final = ("known", "matched", "unknown", "failed", "refused", "skipped")
 
 
-def _in(column: str, values: tuple[str, ...]) -> str:
-    return f"{column} IN ({', '.join(repr(v) for v in values)})"
-
-
 class Case(Base):
     """One reported URL followed from report to removal."""
 
     __tablename__ = "hotline_cases"
-    __table_args__ = (CheckConstraint(_in("state", CASE_STATES), name="state"),)
+    __table_args__ = (one_of("state", CASE_STATES),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     url: Mapped[str] = mapped_column(Text)
@@ -75,7 +71,7 @@ class Report(Base):
     """One report of a URL, as received; several reports of one open URL share its case."""
 
     __tablename__ = "hotline_reports"
-    __table_args__ = (CheckConstraint(_in("source", REPORT_SOURCES), name="source"),)
+    __table_args__ = (one_of("source", REPORT_SOURCES),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("hotline_cases.id"), index=True)
@@ -95,7 +91,7 @@ class Assessment(Base):
     """A verdict on a case's content under one jurisdiction, by an analyst or by a hash-database match."""
 
     __tablename__ = "hotline_assessments"
-    __table_args__ = (CheckConstraint(_in("verdict", VERDICTS), name="verdict"),)
+    __table_args__ = (one_of("verdict", VERDICTS),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("hotline_cases.id"), index=True)
@@ -151,8 +147,8 @@ class Notice(Base):
 
     __tablename__ = "hotline_notices"
     __table_args__ = (
-        CheckConstraint(_in("kind", NOTICE_KINDS), name="kind"),
-        CheckConstraint(_in("status", NOTICE_STATUSES), name="status"),
+        one_of("kind", NOTICE_KINDS),
+        one_of("status", NOTICE_STATUSES),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -177,7 +173,7 @@ class Forward(Base):
     """A case handed to the partner hotline of the hosting country, or to law enforcement there."""
 
     __tablename__ = "hotline_forwards"
-    __table_args__ = (CheckConstraint(_in("kind", FORWARD_KINDS), name="kind"),)
+    __table_args__ = (one_of("kind", FORWARD_KINDS),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("hotline_cases.id"), index=True)
@@ -195,7 +191,7 @@ class Recheck(Base):
     """One re-fetch of an open case's URL, and what it showed."""
 
     __tablename__ = "hotline_rechecks"
-    __table_args__ = (CheckConstraint(_in("outcome", RECHECK_OUTCOMES), name="outcome"),)
+    __table_args__ = (one_of("outcome", RECHECK_OUTCOMES),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("hotline_cases.id"), index=True)
@@ -234,7 +230,7 @@ class PageItem(Base):
     own. Its bytes, when fetched, are sealed evidence like the page's; only its outcome is here."""
 
     __tablename__ = "hotline_page_items"
-    __table_args__ = (CheckConstraint(_in("outcome", ITEM_OUTCOMES), name="outcome"),)
+    __table_args__ = (one_of("outcome", ITEM_OUTCOMES),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("hotline_cases.id"), index=True)
@@ -285,7 +281,7 @@ class ItemAssessment(Base):
     it, and the audit journal keeps every one (docs/hotline.md, *Assessment per item*)."""
 
     __tablename__ = "hotline_item_assessments"
-    __table_args__ = (CheckConstraint(_in("verdict", VERDICTS), name="verdict"),)
+    __table_args__ = (one_of("verdict", VERDICTS),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("hotline_cases.id"), index=True)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -30,8 +30,19 @@ from vigil.signals.values import Signals
 log = logging.getLogger(__name__)
 
 
+RowT = TypeVar("RowT")
+
+
 class CaseNotFoundError(NotFound):
     pass
+
+
+def existing(session: Session, model: type[RowT], ident: int, what: str) -> RowT:
+    """The ``model`` row ``ident`` of a case's records; CaseNotFoundError ("no case 7") when there is none."""
+    row = session.get(model, ident)
+    if row is None:
+        raise CaseNotFoundError(f"no {what} {ident}")
+    return row
 
 
 class HotlineError(Conflict, ValueError):
@@ -260,9 +271,7 @@ class HotlineService:
     def evidence_bytes(self, evidence_id: int) -> bytes:
         """Open sealed evidence; every opening is a chain-of-custody entry."""
         with self.hl.sessions() as session, session.begin():
-            evidence = session.get(Evidence, evidence_id)
-            if evidence is None:
-                raise CaseNotFoundError(f"no evidence {evidence_id}")
+            evidence = existing(session, Evidence, evidence_id, "evidence")
             data = self.hl.vault.read(evidence.case_id, evidence.blob, evidence.blob_sha256)
             journal.append(
                 session,
@@ -276,9 +285,7 @@ class HotlineService:
     def reporter_contact(self, report_id: int) -> str | None:
         """A reporter's contact, unsealed; each reading is journalled (it is personal data)."""
         with self.hl.sessions() as session, session.begin():
-            report = session.get(Report, report_id)
-            if report is None:
-                raise CaseNotFoundError(f"no report {report_id}")
+            report = existing(session, Report, report_id, "report")
             if report.reporter_contact is None:
                 return None
             raw = self.hl.vault.unseal(
@@ -418,9 +425,7 @@ class HotlineService:
 
     def lift_hold(self, hold_id: int) -> None:
         with self.hl.sessions() as session, session.begin():
-            hold = session.get(Hold, hold_id)
-            if hold is None:
-                raise CaseNotFoundError(f"no hold {hold_id}")
+            hold = existing(session, Hold, hold_id, "hold")
             if hold.lifted_at is not None:
                 return
             hold.lifted_at, hold.lifted_by = self.hl.clock.now(), self.actor

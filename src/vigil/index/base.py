@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from pathlib import Path
-from typing import NamedTuple, Protocol, Self, runtime_checkable
+from typing import Any, ClassVar, NamedTuple, Protocol, Self, runtime_checkable
 
 import numpy as np
 import numpy.typing as npt
@@ -66,3 +66,23 @@ class Index(Protocol):
     def save(self, path: str | Path) -> None: ...
 
     def __len__(self) -> int: ...
+
+
+class SingleSignal:
+    """What an index of exactly one signal type says of it (``class X(SingleSignal, signal=NAME)``): the
+    composite indexes, whose inner PDQ index is theirs alone, unlike a live index, which takes any type of
+    its family."""
+
+    _signal_type: ClassVar[str]
+
+    def __init_subclass__(cls, *, signal: str, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        cls._signal_type = signal
+
+    @property
+    def signal(self) -> str:
+        return self._signal_type
+
+    @classmethod
+    def signals(cls) -> frozenset[str]:
+        return frozenset({cls._signal_type})

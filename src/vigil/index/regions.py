@@ -24,7 +24,7 @@ import numpy as np
 import numpy.typing as npt
 
 from vigil.index import snapshot
-from vigil.index.base import HashesLike, HashLike, IdsLike, Match, SnapshotError
+from vigil.index.base import HashesLike, HashLike, IdsLike, Match, SingleSignal, SnapshotError
 from vigil.index.inputs import id_array
 from vigil.index.pdq import PdqIndex, Strategy
 from vigil.signals.pdq import PDQ
@@ -59,7 +59,7 @@ def _value_rows(value: str | bytes) -> U8:
     return np.frombuffer(raw, dtype=np.uint8).reshape(-1, 32)
 
 
-class RegionIndex:
+class RegionIndex(SingleSignal, signal=SIGNAL):
     """Pictures by their region hashes. Build with :meth:`build`, or :meth:`load` a snapshot."""
 
     default_threshold: Final = DEFAULT_THRESHOLD
@@ -72,14 +72,6 @@ class RegionIndex:
         self._lock = threading.Lock()
         #: Read-only indexes (a list snapshot's) are never compacted.
         self.auto_compact = True
-
-    @property
-    def signal(self) -> str:
-        return SIGNAL
-
-    @classmethod
-    def signals(cls) -> frozenset[str]:
-        return frozenset({SIGNAL})
 
     @classmethod
     def build(cls, hashes: HashesLike, ids: IdsLike | None = None, *, strategy: Strategy = "auto") -> Self:

@@ -34,7 +34,7 @@ import numpy.typing as npt
 
 from vigil.errors import Invalid
 from vigil.index import snapshot
-from vigil.index.base import SnapshotError
+from vigil.index.base import SingleSignal, SnapshotError
 from vigil.index.live import frozen
 from vigil.index.pdq import SIGNAL as PDQ_SIGNAL
 from vigil.index.pdq import PdqIndex, Progress, Strategy
@@ -89,7 +89,7 @@ def hit_distance(match: VideoMatch) -> int:
     return 100 - math.floor(match.query_percent)
 
 
-class VpdqIndex:
+class VpdqIndex(SingleSignal, signal=SIGNAL):
     """Videos searchable by vPDQ. Build with :meth:`build` or :meth:`from_arrays`, or :meth:`load` a
     snapshot; immutable once built (rebuild to add or remove videos)."""
 
@@ -108,14 +108,6 @@ class VpdqIndex:
         self.rule = Rule(quality=quality)
         #: Part of the index protocol; this index is immutable, so there is never anything to compact.
         self.auto_compact = False
-
-    @property
-    def signal(self) -> str:
-        return SIGNAL
-
-    @classmethod
-    def signals(cls) -> frozenset[str]:
-        return frozenset({SIGNAL})
 
     @property
     def hash_bytes(self) -> int:

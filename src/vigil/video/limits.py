@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from vigil.fields import field_names, pick
+
 if TYPE_CHECKING:
     from vigil.config import Settings
 
@@ -18,9 +20,4 @@ class VideoLimits:
 
     @classmethod
     def from_settings(cls, settings: Settings) -> VideoLimits:
-        return cls(
-            max_seconds=settings.video_max_seconds,
-            max_frames=settings.video_max_frames,
-            max_pixels=settings.video_max_pixels,
-            max_bytes=settings.video_max_bytes,
-        )
+        return cls(**pick(settings, *field_names(cls), prefix="video_"))

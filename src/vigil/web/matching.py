@@ -10,6 +10,7 @@ from pydantic import BaseModel
 from vigil.auth.authenticate import Principal
 from vigil.auth.roles import may_receive
 from vigil.errors import Invalid
+from vigil.fields import pick
 from vigil.matching import ListMatch, normalize_signal
 from vigil.signals import registry
 from vigil.video.matching import TimeRange as VideoRange
@@ -53,19 +54,12 @@ class VideoDetail(BaseModel):
     @classmethod
     def of(cls, video: VideoMatch) -> VideoDetail:
         def runs(found: Iterable[VideoRange]) -> list[TimeRange]:
-            return [
-                TimeRange(start=r.start, end=r.end, first_frame=r.first_frame, last_frame=r.last_frame,
-                          frames=r.frames)
-                for r in found
-            ]  # fmt: skip
+            return [TimeRange(**pick(r, *TimeRange.model_fields)) for r in found]
 
+        # Every figure travels under its own name; only the ranges change type.
+        figures = (name for name in cls.model_fields if not name.endswith("_ranges"))
         return cls(
-            query_percent=video.query_percent,
-            compared_percent=video.compared_percent,
-            query_frames=video.query_frames,
-            compared_frames=video.compared_frames,
-            query_matched=video.query_matched,
-            compared_matched=video.compared_matched,
+            **pick(video, *figures),
             query_ranges=runs(video.query_ranges),
             compared_ranges=runs(video.compared_ranges),
         )

@@ -96,6 +96,9 @@ class PublishOut(records.RecordOut):
     digest: str
 
 
+#: What PublishOut shows of a PublishResult under the same name (``list`` is its ``list_name``).
+
+
 def _details(ctx: AppContext, who: Principal, name: str) -> ListDetails:
     """The list if the caller may receive it; otherwise the same 404 as for a list that does not exist."""
     details = ctx.hashdb(who).show(name)
