@@ -185,7 +185,16 @@ def _largest(paths: Sequence[Path]) -> Path:
 
 def _cache_key() -> str:
     """The hashes depend on the regions' geometry and quality floor, not on the verification."""
-    spec = repr((region_signal.KNOWN_REGIONS, region_signal.QUERY_REGIONS, region_signal.MIN_REGION_QUALITY))
+    spec = repr(
+        (
+            region_signal.KNOWN_REGIONS,
+            region_signal.QUERY_REGIONS,
+            region_signal.MIN_REGION_QUALITY,
+            region_signal.MIN_REGION_STD,
+            region_signal.STABLE_BITS,
+            region_signal.JITTER,
+        )
+    )
     return hashlib.sha256(spec.encode()).hexdigest()[:16]
 
 

@@ -46,6 +46,14 @@ DEFAULT_THRESHOLD: Final = 24
 #: Measured on the benchmark corpus: 50 (PDQ's advice for whole pictures) leaves a fifth of the photos
 #: (smooth wallpapers) without a region; 10 keeps 90 % of them at about the same false matches.
 MIN_REGION_QUALITY: Final = 10
+#: A region below that quality is still hashed when it is not flat (its cell means' standard deviation, in
+#: luma levels, at least this) and, on the stored side, stable: PDQ's metric truncates each neighbour
+#: difference to whole percent, so a smooth gradient with real structure scores 0 although its hash holds.
+MIN_REGION_STD: Final = 1.0
+#: Stable: the hashes of the region shrunk and grown by ``JITTER`` of its size per side are both within
+#: this many bits of its own (the query threshold: a 5 % crop falls between two hypotheses' regions).
+STABLE_BITS: Final = 24
+JITTER: Final = 0.01
 #: The decode the regions are computed from keeps at least this many pixels on its shorter side.
 MIN_SIDE: Final = 256
 ZERO: Final = "0" * HEX
@@ -59,6 +67,20 @@ KNOWN_REGIONS: Final[tuple[Rect, ...]] = (
     (0.15, 0.15, 0.85, 0.85),
     (0.25, 0.25, 0.75, 0.75),
 )
+
+
+def _jittered() -> tuple[Rect, ...]:
+    """Each known region shrunk, then grown, by ``JITTER`` of its size on every side (clipped)."""
+    out: list[Rect] = []
+    for x0, y0, x1, y1 in KNOWN_REGIONS:
+        dx, dy = JITTER * (x1 - x0), JITTER * (y1 - y0)
+        out.append((x0 + dx, y0 + dy, x1 - dx, y1 - dy))
+        out.append((max(x0 - dx, 0.0), max(y0 - dy, 0.0), min(x1 + dx, 1.0), min(y1 + dy, 1.0)))
+    return tuple(out)
+
+
+#: Where the stability of each known region is checked: two rectangles per region, in order.
+JITTERED: Final = _jittered()
 #: Symmetric crops (negative: borders) the query side hypothesises, as fractions removed from each side.
 SYMMETRIC: Final = tuple(round(0.0075 * i, 4) for i in range(-16, 34))
 #: Crops of one side only.
@@ -153,19 +175,34 @@ def hash_buffers(buffers: F32) -> tuple[U8, npt.NDArray[np.int64]]:
     return bits, quality
 
 
-def _hex(bits: U8, quality: npt.NDArray[np.int64]) -> str:
-    kept = np.where((quality >= MIN_REGION_QUALITY)[:, None], bits, 0).astype(np.uint8)
+def _hex(bits: U8, keep: npt.NDArray[np.bool_]) -> str:
+    kept = np.where(keep[:, None], bits, 0).astype(np.uint8)
     return kept.tobytes().hex()
+
+
+def _stable(bits: U8, jittered: U8) -> npt.NDArray[np.bool_]:
+    """Per known region, whether both its jittered hashes stay within ``STABLE_BITS`` of its own."""
+    pairs = jittered.reshape(bits.shape[0], 2, 32)
+    apart = np.unpackbits(pairs ^ bits[:, None, :], axis=2).sum(axis=2)
+    out: npt.NDArray[np.bool_] = apart.max(axis=1) <= STABLE_BITS
+    return out
 
 
 def regions_from_luma(luma: F32) -> RegionHashes:
     """Every region hash of an oriented luma image (values 0-255)."""
     if luma.ndim != 2 or luma.shape[0] < 1 or luma.shape[1] < 1:
         raise ValueError(f"expected a non-empty 2-D luma array, got {luma.shape}")
-    rects = KNOWN_REGIONS + QUERY_REGIONS
-    bits, quality = hash_buffers(region_buffers(luma, rects))
-    k = len(KNOWN_REGIONS)
-    return RegionHashes(_hex(bits[:k], quality[:k]), _hex(bits[k:], quality[k:]), int(quality[0]))
+    rects = KNOWN_REGIONS + JITTERED + QUERY_REGIONS
+    buffers = region_buffers(luma, rects)
+    bits, quality = hash_buffers(buffers)
+    textured = buffers.reshape(len(rects), -1).std(axis=1) >= MIN_REGION_STD
+    good = quality >= MIN_REGION_QUALITY
+    k, j = len(KNOWN_REGIONS), len(KNOWN_REGIONS) + len(JITTERED)
+    # Below the quality floor a stored region must also prove stable; a query region need not, since a
+    # wrong one only meets stored regions that did.
+    stored = good[:k] | (textured[:k] & _stable(bits[:k], bits[k:j]))
+    asked = good[j:] | textured[j:]
+    return RegionHashes(_hex(bits[:k], stored), _hex(bits[j:], asked), int(quality[0]))
 
 
 def oriented_luma(image: Image.Image) -> F32:

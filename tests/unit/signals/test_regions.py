@@ -6,6 +6,7 @@ import io
 from pathlib import Path
 
 import numpy as np
+import numpy.typing as npt
 import pytest
 from PIL import Image
 
@@ -17,11 +18,15 @@ from vigil.signals.content import HashOptions, hash_bytes
 from vigil.signals.images import ImageLimits
 from vigil.signals.regions import (
     HEX,
+    JITTERED,
     KNOWN_REGIONS,
+    MIN_REGION_QUALITY,
     PDQ_REGIONS,
     QUERY_KNOWN,
     QUERY_REGIONS,
+    STABLE_BITS,
     ZERO,
+    _stable,
     region_buffers,
     regions_from_bytes,
     regions_from_luma,
@@ -150,3 +155,30 @@ def test_index_updates(pictures: list[Image.Image]) -> None:
     index.compact()
     assert [m.id for m in index.query(values[3])] == [4]
     assert index.query(values[0], threshold=0)[0].distance == 0
+
+
+def _smooth(height: int, width: int) -> npt.NDArray[np.float32]:
+    """A gentle gradient with soft waves: real structure, yet every neighbour difference under 1 %."""
+    y, x = np.mgrid[0:height, 0:width].astype(np.float32)
+    waves = 8 * np.sin(x / 97.0) * np.cos(y / 71.0) + 6 * np.sin((x + 2 * y) / 150.0)
+    out: npt.NDArray[np.float32] = (100 + 30 * (x / width) + waves).astype(np.float32)
+    return out
+
+
+def test_smooth_low_quality_pictures_keep_stable_regions_and_survive_a_crop() -> None:
+    luma = _smooth(600, 800)
+    known = regions_from_luma(luma)
+    # PDQ's metric calls it flat; the regions are hashed all the same, being stable and not flat.
+    assert known.quality < MIN_REGION_QUALITY
+    assert all(r != ZERO for r in split(known.value))
+    cropped = regions_from_luma(np.ascontiguousarray(luma[30:570, 40:760]))
+    index = RegionIndex.build([known.value], [7])
+    assert [m.id for m in index.query_many([cropped.query])[0]] == [7]
+
+
+def test_unstable_regions_are_not_stored() -> None:
+    bits = np.zeros((len(KNOWN_REGIONS), 32), dtype=np.uint8)
+    jittered = np.zeros((len(JITTERED), 32), dtype=np.uint8)
+    jittered[1, : (STABLE_BITS + 8) // 8] = 0xFF  # the whole region, grown: too many bits flip
+    assert _stable(bits, jittered).tolist() == [False, True, True]
+    assert len(JITTERED) == 2 * len(KNOWN_REGIONS)
