@@ -25,7 +25,7 @@ The peers are measured on ``--peers`` known pictures spread over the sorted list
 matches on the pairs of ``--peer-pairs`` known pictures. ``--matching-only`` measures recall and false
 matches of PDQ and regions alone (a quick run while tuning).
 
-    flock /tmp/vigil-bench.lock .venv/bin/python -m bench crop_resistance [-- --matching-only]
+    .venv/bin/python -m bench crop_resistance [-- --matching-only]   (takes the benchmark lock itself)
 
 Hashes are kept in ``bench/.cache/crop_resistance/`` between runs (keyed by the regions' geometry), so that
 a re-run after changing the verification only re-matches.
