@@ -188,17 +188,6 @@ def _reached_before(
     return False
 
 
-@njit(cache=True)
-def _put(out_query: Any, out_row: Any, out_dist: Any, count: int, q: int, row: int, d: int) -> int:
-    """Result number ``count`` of a search, written if the buffers hold it; the count grows either way,
-    so that the caller learns how large the buffers must be to resume."""
-    if count < out_row.shape[0]:
-        out_query[count] = q
-        out_row[count] = row
-        out_dist[count] = d
-    return count + 1
-
-
 @njit(cache=True, nogil=True)
 def mih_search(
     queries: Any, threshold: int, starts: Any, widths: Any, low_bits: Any, radius: Any, dirs: Any,
@@ -227,10 +216,24 @@ def mih_search(
         for c in range(starts.shape[0]):
             qkeys[c] = chunk_key(queries, q, starts[c], widths[c])
         _bucket_bounds(qkeys, low_bits, dirs, dir_base, masks, mask_lo, mask_hi, entries, n, los, his)
-        # The candidates are counted as they are written: buffers too small for them are grown and the
-        # same candidates written again (twice at most, as the grown buffers hold them all).
-        while True:
-            ncand = _candidates(
+        ncand = _candidates(
+            qkeys,
+            low_bits,
+            radius,
+            mask_pop,
+            mask_lo,
+            mask_hi,
+            entries,
+            los,
+            his,
+            hashes,
+            cand_row,
+            cand_chunk,
+        )
+        if ncand > cand_row.shape[0]:
+            cand_row = np.empty(2 * ncand, dtype=np.int64)
+            cand_chunk = np.empty(2 * ncand, dtype=np.int64)
+            _candidates(
                 qkeys,
                 low_bits,
                 radius,
@@ -244,16 +247,16 @@ def mih_search(
                 cand_row,
                 cand_chunk,
             )
-            if ncand <= cand_row.shape[0]:
-                break
-            cand_row = np.empty(2 * ncand, dtype=np.int64)
-            cand_chunk = np.empty(2 * ncand, dtype=np.int64)
         for k in range(ncand):
             row = cand_row[k]
             d = distance(queries, q, hashes, row)
             if d > threshold or _reached_before(hashes, row, cand_chunk[k], qkeys, starts, widths, radius):
                 continue
-            count = _put(out_query, out_row, out_dist, count, q, row, d)
+            if count < capacity:
+                out_query[count] = q
+                out_row[count] = row
+                out_dist[count] = d
+            count += 1
         if count > capacity:
             return q, first, count - first
     return queries.shape[0], count, 0
@@ -281,7 +284,11 @@ def scan_search(
                 for row in range(lo, hi):
                     d = distance(queries, q, hashes, row)
                     if d <= threshold:
-                        count = _put(out_query, out_row, out_dist, count, q, row, d)
+                        if count < capacity:
+                            out_query[count] = q
+                            out_row[count] = row
+                            out_dist[count] = d
+                        count += 1
         if count > capacity:
             return g, first, count - first
     return nq, count, 0
