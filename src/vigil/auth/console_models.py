@@ -12,6 +12,16 @@ from sqlalchemy.orm import Mapped, mapped_column
 from vigil.db.base import Base, UTCDateTime
 
 
+class UserSecretColumns:
+    """A secret handed to one user (a session cookie, an invitation link's secret part), kept as its
+    SHA-256 (hex): the first columns of every such table."""
+
+    # A mixin's columns would otherwise come after the table's own; the schema keeps them first.
+    id: Mapped[int] = mapped_column(primary_key=True, sort_order=-3)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True, sort_order=-2)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True, sort_order=-1)
+
+
 class ConsoleCredential(Base):
     __tablename__ = "console_credentials"
 
@@ -33,13 +43,9 @@ class ConsoleCredential(Base):
     preferences: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
 
 
-class ConsoleSession(Base):
+class ConsoleSession(UserSecretColumns, Base):
     __tablename__ = "console_sessions"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    #: SHA-256 (hex) of the session cookie's value.
-    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
-    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
     #: ``password`` (second factor or enrolment pending) or ``full``.
     stage: Mapped[str] = mapped_column(String(16))
     #: The token every form of this session carries (compared in constant time).
@@ -52,15 +58,11 @@ class ConsoleSession(Base):
     address: Mapped[str] = mapped_column(String(64), default="")
 
 
-class ConsoleInvitation(Base):
+class ConsoleInvitation(UserSecretColumns, Base):
     """A single-use, expiring link by which a staff user sets their password and enrols TOTP."""
 
     __tablename__ = "console_invitations"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    #: SHA-256 (hex) of the link's secret part.
-    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
-    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
     created_by: Mapped[str] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)

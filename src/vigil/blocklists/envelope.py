@@ -36,33 +36,42 @@ def parse_time(value: Any, field: str, error: type[ValueError]) -> datetime:
     return parsed
 
 
-class Version(Protocol[T_co]):
-    """What a list version offers the codec (``ListVersion``, ``KeywordListVersion``)."""
+def _head(document_format: str, published: Published, **serials: int) -> dict[str, Any]:
+    """A document's head, its keys in the order every list document writes them."""
+    return {
+        "format": document_format,
+        "format_version": FORMAT_VERSION,
+        "list": published.name,
+        **serials,
+        "published_at": published.published_at.isoformat(),
+    }
+
+
+class Published(Protocol):
+    """What every list document's head names: the list and when the version was published."""
 
     @property
     def name(self) -> str: ...
-
-    @property
-    def serial(self) -> int: ...
 
     @property
     def published_at(self) -> datetime: ...
 
 
-class Diff(Protocol[T_co]):
-    """What a diff offers the codec (``VersionDiff``, ``KeywordDiff``)."""
+class Version(Published, Protocol[T_co]):
+    """What a list version offers the codec (``ListVersion``, ``KeywordListVersion``)."""
 
     @property
-    def name(self) -> str: ...
+    def serial(self) -> int: ...
+
+
+class Diff(Published, Protocol[T_co]):
+    """What a diff offers the codec (``VersionDiff``, ``KeywordDiff``)."""
 
     @property
     def from_serial(self) -> int: ...
 
     @property
     def to_serial(self) -> int: ...
-
-    @property
-    def published_at(self) -> datetime: ...
 
     @property
     def added(self) -> tuple[T_co, ...]: ...
@@ -98,24 +107,11 @@ class Envelope(Generic[T, V, D]):
         return "".join(parts) + "}\n"
 
     def version_to_json(self, version: V) -> str:
-        head = {
-            "format": self.format,
-            "format_version": FORMAT_VERSION,
-            "list": version.name,
-            "serial": version.serial,
-            "published_at": version.published_at.isoformat(),
-        }
+        head = _head(self.format, version, serial=version.serial)
         return self._document(head, {self.items_key: self.items_of(version)})
 
     def diff_to_json(self, diff: D) -> str:
-        head = {
-            "format": self.diff_format,
-            "format_version": FORMAT_VERSION,
-            "list": diff.name,
-            "from_serial": diff.from_serial,
-            "to_serial": diff.to_serial,
-            "published_at": diff.published_at.isoformat(),
-        }
+        head = _head(self.diff_format, diff, from_serial=diff.from_serial, to_serial=diff.to_serial)
         return self._document(head, {"added": diff.added, "removed": diff.removed})
 
     # -- reading ----------------------------------------------------------------------------------

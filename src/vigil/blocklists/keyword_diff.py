@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from vigil.blocklists.keywords import ENVELOPE, KeywordDiff, KeywordError, KeywordListVersion
-from vigil.blocklists.versions import apply_changes, changes
+from vigil.blocklists.versions import apply_changes, changes, check_diff_base, check_same_list
 
 
 def empty_keyword_version(name: str, published_at: datetime) -> KeywordListVersion:
@@ -19,17 +19,13 @@ def empty_keyword_version(name: str, published_at: datetime) -> KeywordListVersi
 
 
 def diff_keyword_versions(old: KeywordListVersion, new: KeywordListVersion) -> KeywordDiff:
-    if old.name != new.name:
-        raise KeywordError(f"cannot diff list {old.name!r} against {new.name!r}")
+    check_same_list(old, new)
     added, removed = changes({k.key: k for k in old.keywords}, {k.key: k for k in new.keywords})
     return KeywordDiff(new.name, old.serial, new.serial, new.published_at, added, removed)
 
 
 def apply_keyword_diff(old: KeywordListVersion, diff: KeywordDiff) -> KeywordListVersion:
-    if old.name != diff.name or old.serial != diff.from_serial:
-        raise KeywordError(
-            f"diff {diff.from_serial}->{diff.to_serial} does not apply to {old.name}@{old.serial}"
-        )
+    check_diff_base(old, diff)
     keywords = apply_changes(
         {k.key: k for k in old.keywords},
         diff.added,

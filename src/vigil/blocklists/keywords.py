@@ -26,10 +26,10 @@ import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Final, Literal, get_args
+from typing import Any, ClassVar, Final, Literal, get_args
 
 from vigil.blocklists.envelope import Envelope, parse_time
-from vigil.blocklists.versions import check_diff_span, check_version_head
+from vigil.blocklists.versions import DiffHead, VersionHead
 from vigil.errors import Invalid
 from vigil.fields import pick
 
@@ -110,14 +110,12 @@ class Keyword:
 
 
 @dataclass(frozen=True)
-class KeywordListVersion:
-    name: str
-    serial: int
-    published_at: datetime
+class KeywordListVersion(VersionHead):
+    error: ClassVar[type[ValueError]] = KeywordError
     keywords: tuple[Keyword, ...]
 
     def __post_init__(self) -> None:
-        check_version_head(self.name, self.serial, self.published_at, KeywordError)
+        super().__post_init__()
         ordered = tuple(sorted(self.keywords, key=lambda keyword: keyword.key))
         for before, after in itertools.pairwise(ordered):
             if before.key == after.key:
@@ -126,16 +124,13 @@ class KeywordListVersion:
 
 
 @dataclass(frozen=True)
-class KeywordDiff:
-    name: str
-    from_serial: int
-    to_serial: int
-    published_at: datetime
+class KeywordDiff(DiffHead):
+    error: ClassVar[type[ValueError]] = KeywordError
     added: tuple[Keyword, ...]
     removed: tuple[Keyword, ...]
 
     def __post_init__(self) -> None:
-        check_diff_span(self.name, self.from_serial, self.to_serial, KeywordError)
+        super().__post_init__()
         object.__setattr__(self, "added", tuple(sorted(self.added, key=lambda k: k.key)))
         object.__setattr__(self, "removed", tuple(sorted(self.removed, key=lambda k: k.key)))
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Hashable, Iterable
 from datetime import datetime
-from typing import Any, ClassVar, Generic, Protocol, TypeVar
+from typing import Any, ClassVar, Generic, TypeVar
 
 from sqlalchemy import ColumnElement, or_, select
 from sqlalchemy.orm import Session
@@ -39,21 +39,14 @@ from vigil.blocklists.models import (
     KeywordPublished,
 )
 from vigil.blocklists.publishing import PublishResult, Row, publish_rows, rows_at, value_columns
+from vigil.blocklists.versions import VersionHead
 from vigil.db.base import core_table
 
 EntryRow = BlocklistEntry | KeywordEntry
 ItemT = TypeVar("ItemT")
 
 
-class Version(Protocol):
-    @property
-    def serial(self) -> int: ...
-
-    @property
-    def published_at(self) -> datetime: ...
-
-
-VersionT = TypeVar("VersionT", bound=Version)
+VersionT = TypeVar("VersionT", bound=VersionHead)
 DiffT = TypeVar("DiffT")
 KeyT = TypeVar("KeyT")
 

@@ -15,6 +15,7 @@ from vigil.audit import journal
 from vigil.blocklists.models import Blocklist, BlocklistVersion
 from vigil.blocklists.versions import VersionError, check_list_name
 from vigil.db.base import utcnow
+from vigil.db.latest import latest
 from vigil.errors import Conflict, Invalid, NotFound
 
 ListKind = Literal["url", "keywords"]
@@ -86,12 +87,9 @@ def ensure_list(session: Session, name: str, kind: ListKind, actor: str, now: da
 
 
 def latest_version(session: Session, blocklist: Blocklist) -> BlocklistVersion | None:
-    return session.execute(
-        select(BlocklistVersion)
-        .where(BlocklistVersion.list_id == blocklist.id)
-        .order_by(BlocklistVersion.serial.desc())
-        .limit(1)
-    ).scalar_one_or_none()
+    return latest(
+        session, BlocklistVersion, BlocklistVersion.serial, BlocklistVersion.list_id == blocklist.id
+    )
 
 
 def version_row(session: Session, blocklist: Blocklist, serial: int | None) -> BlocklistVersion:

@@ -53,6 +53,24 @@ def _entry_constraints(table: str, check: CheckConstraint, *key: str) -> tuple[C
     )
 
 
+class ListRow:
+    """A row of one list: its own id and the list's, the first columns of every such table."""
+
+    # A mixin's columns would otherwise come after the table's own; the schema keeps them first.
+    id: Mapped[int] = mapped_column(primary_key=True, sort_order=-4)
+    list_id: Mapped[int] = mapped_column(ForeignKey("blocklists.id"), sort_order=-3)
+
+
+class PublishedColumns(ListRow):
+    """What every published row carries besides its item: the versions it is in (``added_in`` up to
+    before ``removed_in``), then the item's own times after its other columns."""
+
+    added_in: Mapped[int] = mapped_column(BigInteger, sort_order=-2)
+    removed_in: Mapped[int | None] = mapped_column(BigInteger, sort_order=-1)
+    added_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
 class LifecycleColumns:
     """Who added, confirmed and removed an entry, and when: the lifecycle both kinds of entry share."""
 
@@ -80,14 +98,12 @@ class Blocklist(Base):
     created_by: Mapped[str] = mapped_column(String(200))
 
 
-class BlocklistEntry(LifecycleColumns, Base):
+class BlocklistEntry(ListRow, LifecycleColumns, Base):
     """A domain or URL (canonical form) on its way onto a list, on it, or taken off it."""
 
     __tablename__ = "blocklist_entries"
     __table_args__ = _entry_constraints(__tablename__, one_of("kind", ENTRY_KINDS), "kind", "target_sha256")
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    list_id: Mapped[int] = mapped_column(ForeignKey("blocklists.id"))
     kind: Mapped[str] = mapped_column(String(8))
     #: Canonical (``vigil.signals.url``); URLs can be long, so identity goes by the digest below.
     target: Mapped[str] = mapped_column(Text)
@@ -118,14 +134,12 @@ class BlocklistAppeal(Base):
     resolution: Mapped[str | None] = mapped_column(Text)
 
 
-class BlocklistVersion(Base):
+class BlocklistVersion(ListRow, Base):
     """A published version of a list (of either kind). ``serial`` rises by one per version."""
 
     __tablename__ = "blocklist_versions"
     __table_args__ = (UniqueConstraint("list_id", "serial"),)
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    list_id: Mapped[int] = mapped_column(ForeignKey("blocklists.id"))
     #: RPZ SOA serials are unsigned 32-bit: wider than a signed INTEGER.
     serial: Mapped[int] = mapped_column(BigInteger)
     published_at: Mapped[datetime] = mapped_column(UTCDateTime)
@@ -137,7 +151,7 @@ class BlocklistVersion(Base):
     digest: Mapped[str] = mapped_column(String(64))
 
 
-class BlocklistPublished(Base):
+class BlocklistPublished(PublishedColumns, Base):
     """What a URL list's versions say about one entry, frozen at publication."""
 
     __tablename__ = "blocklist_published"
@@ -146,27 +160,19 @@ class BlocklistPublished(Base):
         Index("ix_blocklist_published_removed", "list_id", "removed_in"),
     )
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    list_id: Mapped[int] = mapped_column(ForeignKey("blocklists.id"))
-    added_in: Mapped[int] = mapped_column(BigInteger)
-    removed_in: Mapped[int | None] = mapped_column(BigInteger)
     kind: Mapped[str] = mapped_column(String(8))
     target: Mapped[str] = mapped_column(Text)
     wildcard: Mapped[bool] = mapped_column(Boolean)
     category: Mapped[str] = mapped_column(String(64))
     reason: Mapped[str] = mapped_column(Text)
-    added_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
-class KeywordEntry(LifecycleColumns, Base):
+class KeywordEntry(ListRow, LifecycleColumns, Base):
     """A search term on its way onto a keyword list, on it, or taken off it."""
 
     __tablename__ = "keyword_entries"
     __table_args__ = _entry_constraints(__tablename__, one_of("match", MATCH_MODES), "language", "term_key")
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    list_id: Mapped[int] = mapped_column(ForeignKey("blocklists.id"))
     term: Mapped[str] = mapped_column(String(500))
     #: The term casefolded: one live entry per term and language, whatever its case.
     term_key: Mapped[str] = mapped_column(String(500))
@@ -180,7 +186,7 @@ class KeywordEntry(LifecycleColumns, Base):
     help_language: Mapped[str] = mapped_column(String(35))
 
 
-class KeywordPublished(Base):
+class KeywordPublished(PublishedColumns, Base):
     """What a keyword list's versions say about one term, frozen at publication."""
 
     __tablename__ = "keyword_published"
@@ -189,10 +195,6 @@ class KeywordPublished(Base):
         Index("ix_keyword_published_removed", "list_id", "removed_in"),
     )
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    list_id: Mapped[int] = mapped_column(ForeignKey("blocklists.id"))
-    added_in: Mapped[int] = mapped_column(BigInteger)
-    removed_in: Mapped[int | None] = mapped_column(BigInteger)
     term: Mapped[str] = mapped_column(String(500))
     language: Mapped[str] = mapped_column(String(35))
     match: Mapped[str] = mapped_column(String(16))
@@ -202,5 +204,3 @@ class KeywordPublished(Base):
     help_url: Mapped[str] = mapped_column(String(2000))
     help_phone: Mapped[str | None] = mapped_column(String(40))
     help_language: Mapped[str] = mapped_column(String(35))
-    added_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

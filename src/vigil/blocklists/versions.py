@@ -12,7 +12,7 @@ import re
 from collections.abc import Callable, Hashable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Final, TypeVar
+from typing import ClassVar, Final, TypeVar
 
 from vigil.blocklists.entries import EntryKind, ListEntry
 from vigil.errors import Invalid
@@ -41,21 +41,54 @@ def check_serial(serial: int) -> int:
     return serial
 
 
-def check_version_head(name: str, serial: int, published_at: datetime, error: type[Exception]) -> None:
-    """A version's list name, serial and time; ``error`` is the list kind's own exception for a naive time."""
-    check_list_name(name)
-    check_serial(serial)
-    if published_at.utcoffset() is None:
-        raise error("published_at must carry a time zone")
+@dataclass(frozen=True)
+class VersionHead:
+    """What every kind of list version starts with: the list's name, the serial and when it was published."""
+
+    #: What a naive time raises: each kind of list keeps its own exception.
+    error: ClassVar[type[ValueError]] = VersionError
+    name: str
+    serial: int
+    published_at: datetime
+
+    def __post_init__(self) -> None:
+        check_list_name(self.name)
+        check_serial(self.serial)
+        if self.published_at.utcoffset() is None:
+            raise self.error("published_at must carry a time zone")
 
 
-def check_diff_span(name: str, from_serial: int, to_serial: int, error: type[Exception]) -> None:
-    """A diff's list name and serials; ``error`` is the list kind's own exception for going backwards."""
-    check_list_name(name)
-    check_serial(from_serial)
-    check_serial(to_serial)
-    if to_serial <= from_serial:
-        raise error(f"diff goes from serial {from_serial} to {to_serial}")
+@dataclass(frozen=True)
+class DiffHead:
+    """What every kind of diff starts with: the list's name, the serials it spans and when the newer
+    version was published."""
+
+    #: What going backwards raises: each kind of list keeps its own exception.
+    error: ClassVar[type[ValueError]] = VersionError
+    name: str
+    from_serial: int
+    to_serial: int
+    published_at: datetime
+
+    def __post_init__(self) -> None:
+        check_list_name(self.name)
+        check_serial(self.from_serial)
+        check_serial(self.to_serial)
+        if self.to_serial <= self.from_serial:
+            raise self.error(f"diff goes from serial {self.from_serial} to {self.to_serial}")
+
+
+def check_same_list(old: VersionHead, new: VersionHead) -> None:
+    if old.name != new.name:
+        raise old.error(f"cannot diff list {old.name!r} against {new.name!r}")
+
+
+def check_diff_base(old: VersionHead, diff: DiffHead) -> None:
+    """Refuses a diff that was not made from ``old``."""
+    if old.name != diff.name or old.serial != diff.from_serial:
+        raise old.error(
+            f"diff {diff.name}@{diff.from_serial}->{diff.to_serial} does not apply to {old.name}@{old.serial}"
+        )
 
 
 def _sorted_unique(entries: Iterable[ListEntry]) -> tuple[ListEntry, ...]:
@@ -67,16 +100,13 @@ def _sorted_unique(entries: Iterable[ListEntry]) -> tuple[ListEntry, ...]:
 
 
 @dataclass(frozen=True)
-class ListVersion:
+class ListVersion(VersionHead):
     """One published version of a named list. Entries are kept sorted by (kind, target)."""
 
-    name: str
-    serial: int
-    published_at: datetime
     entries: tuple[ListEntry, ...]
 
     def __post_init__(self) -> None:
-        check_version_head(self.name, self.serial, self.published_at, VersionError)
+        super().__post_init__()
         object.__setattr__(self, "entries", _sorted_unique(self.entries))
 
     @classmethod
@@ -89,22 +119,18 @@ class ListVersion:
 
 
 @dataclass(frozen=True)
-class VersionDiff:
+class VersionDiff(DiffHead):
     """What changed from ``from_serial`` to ``to_serial``.
 
     ``removed`` holds the old form of entries that went away or changed, ``added`` the new form of
     entries that appeared or changed; a changed entry (new reason, wildcard turned on) is in both.
     """
 
-    name: str
-    from_serial: int
-    to_serial: int
-    published_at: datetime
     added: tuple[ListEntry, ...]
     removed: tuple[ListEntry, ...]
 
     def __post_init__(self) -> None:
-        check_diff_span(self.name, self.from_serial, self.to_serial, VersionError)
+        super().__post_init__()
         object.__setattr__(self, "added", _sorted_unique(self.added))
         object.__setattr__(self, "removed", _sorted_unique(self.removed))
 
@@ -140,18 +166,14 @@ def apply_changes(
 
 
 def diff_versions(old: ListVersion, new: ListVersion) -> VersionDiff:
-    if old.name != new.name:
-        raise VersionError(f"cannot diff list {old.name!r} against {new.name!r}")
+    check_same_list(old, new)
     added, removed = changes(old.by_key(), new.by_key())
     return VersionDiff(new.name, old.serial, new.serial, new.published_at, added, removed)
 
 
 def apply_diff(old: ListVersion, diff: VersionDiff) -> ListVersion:
     """The version ``diff`` leads to from ``old``; refuses a diff that was not made from ``old``."""
-    if old.name != diff.name or old.serial != diff.from_serial:
-        raise VersionError(
-            f"diff {diff.name}@{diff.from_serial}->{diff.to_serial} does not apply to {old.name}@{old.serial}"
-        )
+    check_diff_base(old, diff)
     entries = apply_changes(
         old.by_key(), diff.added, diff.removed, lambda e: e.key, lambda e: f"{e.kind} {e.target!r}"
     )

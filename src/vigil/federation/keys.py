@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 
 from vigil import signing
 from vigil.db.base import utcnow
+from vigil.db.latest import latest
 from vigil.errors import Conflict, NotFound
 from vigil.federation.models import InstanceKey
 
@@ -79,12 +80,13 @@ class SigningKey:
 
 
 def _usable(session: Session) -> InstanceKey | None:
-    return session.execute(
-        select(InstanceKey)
-        .where(InstanceKey.retired_at.is_(None), InstanceKey.revoked_at.is_(None))
-        .order_by(InstanceKey.id.desc())
-        .limit(1)
-    ).scalar_one_or_none()
+    return latest(
+        session,
+        InstanceKey,
+        InstanceKey.id,
+        InstanceKey.retired_at.is_(None),
+        InstanceKey.revoked_at.is_(None),
+    )
 
 
 def _add(session: Session, folder: Path, endorsed_by: SigningKey | None, instance: str) -> InstanceKey:

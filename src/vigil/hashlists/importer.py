@@ -10,9 +10,8 @@ from __future__ import annotations
 
 import hashlib
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from itertools import islice
 from typing import Any, Final
 
 from sqlalchemy import delete, exists, func, insert, select, text, update
@@ -36,6 +35,7 @@ from vigil.hashlists.models import (
     Victim,
 )
 from vigil.hashlists.summary import EXAMPLES_KEPT, ImportSummary
+from vigil.parallel import chunks
 from vigil.signals.registry import IDENTITY_DIGESTS as CRYPTO
 
 #: Records after which PostgreSQL statistics are first refreshed (then at every fourfold growth).
@@ -68,12 +68,6 @@ def _identified(item: Item) -> bool:
 
 def signal_digest(value: str) -> str:
     return hashlib.sha256(value.encode("utf-8")).hexdigest()
-
-
-def _chunks(records: Iterable[HashRecord | Rejected], size: int) -> Iterator[list[HashRecord | Rejected]]:
-    it = iter(records)
-    while chunk := list(islice(it, size)):
-        yield chunk
 
 
 class Importer:
@@ -119,7 +113,7 @@ class Importer:
     ) -> ImportSummary:
         self._diagnostics = diagnostics
         next_analyze = ANALYZE_FIRST
-        for chunk in _chunks(records, chunk_size):
+        for chunk in chunks(records, chunk_size):
             if self.summary.records + len(chunk) > self.limits.max_records:
                 raise FormatError(f"more than {self.limits.max_records:,} records (VIGIL_IMPORT_MAX_RECORDS)")
             self._chunk(chunk)

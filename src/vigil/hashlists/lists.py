@@ -9,6 +9,7 @@ from typing import Final
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from vigil.db.latest import latest
 from vigil.db.named import find_named, get_named
 from vigil.errors import Conflict, Invalid, NotFound
 from vigil.hashlists.catalog import Catalog
@@ -96,12 +97,7 @@ class ListInfo:
 
 
 def latest_version(session: Session, hash_list: HashList) -> HashListVersion | None:
-    return session.execute(
-        select(HashListVersion)
-        .where(HashListVersion.list_id == hash_list.id)
-        .order_by(HashListVersion.version.desc())
-        .limit(1)
-    ).scalar_one_or_none()
+    return latest(session, HashListVersion, HashListVersion.version, HashListVersion.list_id == hash_list.id)
 
 
 def versions(session: Session, hash_list: HashList) -> list[HashListVersion]:

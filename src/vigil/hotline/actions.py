@@ -16,6 +16,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from vigil.audit import journal
+from vigil.db.latest import latest
 from vigil.fields import pick
 from vigil.hotline.directory import HostEntry
 from vigil.hotline.fetch import NameNotFoundError
@@ -47,9 +48,7 @@ def active_holds(session: Session, case_id: int, now: datetime) -> list[Hold]:
 
 
 def latest_hosting(session: Session, case_id: int) -> Hosting | None:
-    return session.execute(
-        select(Hosting).where(Hosting.case_id == case_id).order_by(Hosting.id.desc()).limit(1)
-    ).scalar_one_or_none()
+    return latest(session, Hosting, Hosting.id, Hosting.case_id == case_id)
 
 
 def _facts(session: Session, case: Case) -> CaseFacts:
@@ -99,12 +98,14 @@ def host_notice_count(session: Session, case_id: int) -> int:
 def _queue_notice(
     hl: Hotline, session: Session, case: Case, kind: str, channel: str, recipient: str
 ) -> Notice:
-    sent_before = session.execute(
-        select(Notice.sequence)
-        .where(Notice.case_id == case.id, Notice.kind == kind, Notice.recipient == recipient)
-        .order_by(Notice.sequence.desc())
-        .limit(1)
-    ).scalar_one_or_none()
+    sent_before = latest(
+        session,
+        Notice.sequence,
+        Notice.sequence,
+        Notice.case_id == case.id,
+        Notice.kind == kind,
+        Notice.recipient == recipient,
+    )
     sequence = (sent_before or 0) + 1
     text = compose(
         _facts(session, case),

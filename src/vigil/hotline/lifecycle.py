@@ -16,9 +16,9 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any, Final
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from vigil.db.latest import latest
 from vigil.errors import Conflict
 from vigil.hotline.clock import Clock
 from vigil.hotline.models import Case, CaseEvent
@@ -43,12 +43,9 @@ WATCHED: Final = frozenset({"held", "notified", "escalated", "forwarded"})
 
 def state_reason(session: Session, case_id: int) -> str | None:
     """Why the case is in its state, as its latest change recorded it (a refusal, a removal ...)."""
-    details = session.execute(
-        select(CaseEvent.details)
-        .where(CaseEvent.case_id == case_id, CaseEvent.kind == "state")
-        .order_by(CaseEvent.id.desc())
-        .limit(1)
-    ).scalar_one_or_none()
+    details = latest(
+        session, CaseEvent.details, CaseEvent.id, CaseEvent.case_id == case_id, CaseEvent.kind == "state"
+    )
     reason = (details or {}).get("reason")
     return str(reason) if reason is not None else None
 

@@ -43,6 +43,14 @@ RECHECK_OUTCOMES: Final = ("present", "removed", "error")
 ITEM_OUTCOMES: Final = ("known", "matched", "unknown", "failed", "refused", "skipped")
 
 
+class CaseRow:
+    """A row that belongs to one case: its own id and the case's, the first columns of every such table."""
+
+    # A mixin's columns would otherwise come after the table's own; the schema keeps them first.
+    id: Mapped[int] = mapped_column(primary_key=True, sort_order=-2)
+    case_id: Mapped[int] = mapped_column(ForeignKey("hotline_cases.id"), index=True, sort_order=-1)
+
+
 class Case(Base):
     """One reported URL followed from report to removal."""
 
@@ -67,14 +75,12 @@ class Case(Base):
     lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
-class Report(Base):
+class Report(CaseRow, Base):
     """One report of a URL, as received; several reports of one open URL share its case."""
 
     __tablename__ = "hotline_reports"
     __table_args__ = (one_of("source", REPORT_SOURCES),)
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    case_id: Mapped[int] = mapped_column(ForeignKey("hotline_cases.id"), index=True)
     received_at: Mapped[datetime] = mapped_column(UTCDateTime)
     source: Mapped[str] = mapped_column(String(16))
     #: Who sent it: a partner's or user's name, "public" for the form.
@@ -87,14 +93,12 @@ class Report(Base):
     external_ref: Mapped[str | None] = mapped_column(String(200))
 
 
-class Assessment(Base):
+class Assessment(CaseRow, Base):
     """A verdict on a case's content under one jurisdiction, by an analyst or by a hash-database match."""
 
     __tablename__ = "hotline_assessments"
     __table_args__ = (one_of("verdict", VERDICTS),)
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    case_id: Mapped[int] = mapped_column(ForeignKey("hotline_cases.id"), index=True)
     jurisdiction: Mapped[str] = mapped_column(String(32))
     scheme: Mapped[str] = mapped_column(String(64))
     category: Mapped[str] = mapped_column(String(32))
@@ -105,13 +109,11 @@ class Assessment(Base):
     media_id: Mapped[int | None] = mapped_column(ForeignKey("media.id"))
 
 
-class Hosting(Base):
+class Hosting(CaseRow, Base):
     """Where a case's URL was hosted when it was traced: name → address → country, AS, host."""
 
     __tablename__ = "hotline_hosting"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    case_id: Mapped[int] = mapped_column(ForeignKey("hotline_cases.id"), index=True)
     resolved_at: Mapped[datetime] = mapped_column(UTCDateTime)
     hostname: Mapped[str] = mapped_column(String(255))
     ip: Mapped[str | None] = mapped_column(String(45))
@@ -126,13 +128,11 @@ class Hosting(Base):
     source: Mapped[str] = mapped_column(String(16))
 
 
-class Hold(Base):
+class Hold(CaseRow, Base):
     """A law-enforcement hold: no notice to the host leaves while it stands."""
 
     __tablename__ = "hotline_holds"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    case_id: Mapped[int] = mapped_column(ForeignKey("hotline_cases.id"), index=True)
     agency: Mapped[str] = mapped_column(String(200))
     placed_by: Mapped[str] = mapped_column(String(200))
     reason: Mapped[str] = mapped_column(Text, default="")
@@ -142,7 +142,7 @@ class Hold(Base):
     lifted_by: Mapped[str | None] = mapped_column(String(200))
 
 
-class Notice(Base):
+class Notice(CaseRow, Base):
     """A message about a case to a host, law enforcement, or (escalation) the upstream contact."""
 
     __tablename__ = "hotline_notices"
@@ -151,8 +151,6 @@ class Notice(Base):
         one_of("status", NOTICE_STATUSES),
     )
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    case_id: Mapped[int] = mapped_column(ForeignKey("hotline_cases.id"), index=True)
     kind: Mapped[str] = mapped_column(String(16))
     #: ``email`` or ``webhook``.
     channel: Mapped[str] = mapped_column(String(16))
@@ -169,14 +167,12 @@ class Notice(Base):
     error: Mapped[str | None] = mapped_column(Text)
 
 
-class Forward(Base):
+class Forward(CaseRow, Base):
     """A case handed to the partner hotline of the hosting country, or to law enforcement there."""
 
     __tablename__ = "hotline_forwards"
     __table_args__ = (one_of("kind", FORWARD_KINDS),)
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    case_id: Mapped[int] = mapped_column(ForeignKey("hotline_cases.id"), index=True)
     kind: Mapped[str] = mapped_column(String(16))
     country: Mapped[str | None] = mapped_column(String(2))
     recipient: Mapped[str] = mapped_column(String(500))
@@ -187,14 +183,12 @@ class Forward(Base):
     error: Mapped[str | None] = mapped_column(Text)
 
 
-class Recheck(Base):
+class Recheck(CaseRow, Base):
     """One re-fetch of an open case's URL, and what it showed."""
 
     __tablename__ = "hotline_rechecks"
     __table_args__ = (one_of("outcome", RECHECK_OUTCOMES),)
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    case_id: Mapped[int] = mapped_column(ForeignKey("hotline_cases.id"), index=True)
     checked_at: Mapped[datetime] = mapped_column(UTCDateTime)
     outcome: Mapped[str] = mapped_column(String(16))
     #: Why: ``http-404``, ``http-410``, ``nxdomain``, ``content-changed``, ``same-content`` ...
@@ -202,14 +196,12 @@ class Recheck(Base):
     http_status: Mapped[int | None] = mapped_column(Integer)
 
 
-class Evidence(Base):
+class Evidence(CaseRow, Base):
     """Content captured from a case's URL. The bytes and signals are sealed (AES-GCM); only the sealed
     file's name and its ciphertext's digest are here, so the database alone reveals nothing of them."""
 
     __tablename__ = "hotline_evidence"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    case_id: Mapped[int] = mapped_column(ForeignKey("hotline_cases.id"), index=True)
     captured_at: Mapped[datetime] = mapped_column(UTCDateTime)
     final_url: Mapped[str] = mapped_column(Text)
     ip: Mapped[str] = mapped_column(String(45))
@@ -225,15 +217,13 @@ class Evidence(Base):
     key_id: Mapped[str] = mapped_column(String(16))
 
 
-class PageItem(Base):
+class PageItem(CaseRow, Base):
     """One item a reported page shows (a picture, a poster, a linked image), followed and matched on its
     own. Its bytes, when fetched, are sealed evidence like the page's; only its outcome is here."""
 
     __tablename__ = "hotline_page_items"
     __table_args__ = (one_of("outcome", ITEM_OUTCOMES),)
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    case_id: Mapped[int] = mapped_column(ForeignKey("hotline_cases.id"), index=True)
     #: The page's evidence the item was found in.
     page_evidence_id: Mapped[int] = mapped_column(ForeignKey("hotline_evidence.id"))
     #: Order of the item in the page (0 first).
@@ -275,7 +265,7 @@ class CaseEvent(Base):
     details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
 
 
-class ItemAssessment(Base):
+class ItemAssessment(CaseRow, Base):
     """An analyst's category for one item of a reported page under the hotline's jurisdiction, or
     ``not-illegal`` (category :data:`ITEM_NOT_ILLEGAL`). One row per item: a later assessment replaces
     it, and the audit journal keeps every one (docs/hotline.md, *Assessment per item*)."""
@@ -283,8 +273,6 @@ class ItemAssessment(Base):
     __tablename__ = "hotline_item_assessments"
     __table_args__ = (one_of("verdict", VERDICTS),)
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    case_id: Mapped[int] = mapped_column(ForeignKey("hotline_cases.id"), index=True)
     item_id: Mapped[int] = mapped_column(ForeignKey("hotline_page_items.id"), unique=True)
     jurisdiction: Mapped[str] = mapped_column(String(32))
     scheme: Mapped[str] = mapped_column(String(64))

@@ -12,16 +12,13 @@ from typing import Any, Final, Self
 import numpy as np
 import numpy.typing as npt
 
+from vigil.arrays import U8, U32, U64
 from vigil.index.base import HashesLike, IdsLike
 from vigil.index.inputs import hash_array, id_array
 from vigil.index.live import Hits, LiveIndex, frozen, no_hits
 
 #: Digest width in bytes of each signal this index takes.
 WIDTHS: Final = {"md5": 16, "sha1": 20, "sha256": 32}
-
-U8 = npt.NDArray[np.uint8]
-U32 = npt.NDArray[np.uint32]
-U64 = npt.NDArray[np.uint64]
 
 
 @dataclass(frozen=True, slots=True)

@@ -5,13 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 import numpy as np
-import numpy.typing as npt
 
+from vigil.arrays import I64, U8
 from vigil.index.base import HashesLike, HashLike, IdsLike
 from vigil.signals.base import InvalidSignalError
-
-U8 = npt.NDArray[np.uint8]
-I64 = npt.NDArray[np.int64]
 
 
 def hash_array(hashes: HashesLike, nbytes: int, what: str) -> U8:

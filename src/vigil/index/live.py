@@ -25,13 +25,12 @@ from typing import Any, ClassVar, Final, Generic, NamedTuple, Self, TypeVar
 import numpy as np
 import numpy.typing as npt
 
+from vigil.arrays import I64, U8
 from vigil.index import snapshot
 from vigil.index.base import HashesLike, HashLike, IdsLike, Match, SnapshotError
 from vigil.index.inputs import hash_array, id_array, one_hash
 
 S = TypeVar("S")
-U8 = npt.NDArray[np.uint8]
-I64 = npt.NDArray[np.int64]
 Mask = npt.NDArray[np.bool_]
 
 log = logging.getLogger(__name__)

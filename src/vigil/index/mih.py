@@ -23,8 +23,8 @@ from functools import lru_cache
 from typing import Final
 
 import numpy as np
-import numpy.typing as npt
 
+from vigil.arrays import I64, U32, U64
 from vigil.index import kernels
 
 BITS: Final = 256
@@ -46,10 +46,6 @@ _COST_PROBE: Final = 35.0
 _COST_ENTRY: Final = 14.0
 _COST_CANDIDATE: Final = 42.0
 _COST_SCAN_ROW: Final = 1.8
-
-I64 = npt.NDArray[np.int64]
-U32 = npt.NDArray[np.uint32]
-U64 = npt.NDArray[np.uint64]
 
 
 @dataclass(frozen=True, slots=True)

@@ -18,6 +18,7 @@ from typing import Any, Final, Literal, Self
 import numpy as np
 import numpy.typing as npt
 
+from vigil.arrays import I64, U8, U64
 from vigil.index import kernels, mih
 from vigil.index.base import HashesLike, IdsLike, Match
 from vigil.index.inputs import hash_array, id_array
@@ -33,10 +34,6 @@ DEFAULT_THRESHOLD: Final = PDQ.default_threshold
 Strategy = Literal["auto", "mih", "scan"]
 #: Called as ``progress(done, total)`` while a build buckets its chunks.
 Progress = Callable[[int, int], None]
-
-U8 = npt.NDArray[np.uint8]
-U64 = npt.NDArray[np.uint64]
-I64 = npt.NDArray[np.int64]
 
 
 @dataclass(frozen=True, slots=True)

@@ -23,6 +23,7 @@ from typing import Any, Final, Self
 import numpy as np
 import numpy.typing as npt
 
+from vigil.arrays import I8, I64, U8
 from vigil.index import snapshot
 from vigil.index.base import HashesLike, HashLike, IdsLike, Match, SingleSignal, SnapshotError
 from vigil.index.inputs import id_array
@@ -44,9 +45,6 @@ FORMAT: Final = 1
 STRONG: Final = 12
 _OWN_ARRAYS: Final = {"pictures": "<i8", "regions": "|i1"}
 
-U8 = npt.NDArray[np.uint8]
-I8 = npt.NDArray[np.int8]
-I64 = npt.NDArray[np.int64]
 
 _KNOWN_OF_STORED: Final = np.arange(len(KNOWN_REGIONS), dtype=np.int8)
 _KNOWN_OF_QUERY: Final = np.asarray(QUERY_KNOWN, dtype=np.int8)

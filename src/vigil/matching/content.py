@@ -87,23 +87,27 @@ def match_signals(
     found: list[list[Found]] = [[] for _ in items]
     seen: list[set[tuple[int, int]]] = [set() for _ in items]
     for name in exact_order():
-        _match_exact(sources, items, name, found, seen)
+        if lookups := _lookups(sources, name):
+            _match_exact(lookups, items, name, found, seen)
     for name in distance_types():
         limit = radii[name] if radii is not None and name in radii else radius
-        _match_distance(sources, items, name, limit, dihedral, found, seen)
+        if lookups := _lookups(sources, name):
+            _match_distance(lookups, items, name, limit, dihedral, found, seen)
     return found
 
 
+def _lookups(sources: Sequence[IndexSet], name: str) -> list[tuple[int, Lookup]]:
+    """The indexes of signal type ``name`` among ``sources``, each with its source's position."""
+    return [(n, s[name]) for n, s in enumerate(sources) if name in s]
+
+
 def _match_exact(
-    sources: Sequence[IndexSet],
+    lookups: Sequence[tuple[int, Lookup]],
     items: Sequence[Signals],
     name: str,
     found: list[list[Found]],
     seen: list[set[tuple[int, int]]],
 ) -> None:
-    lookups = [(n, s[name]) for n, s in enumerate(sources) if name in s]
-    if not lookups:
-        return
     positions = [p for p, item in enumerate(items) if item.get(name)]
     if not positions:
         return
@@ -118,7 +122,7 @@ def _match_exact(
 
 
 def _match_distance(
-    sources: Sequence[IndexSet],
+    lookups: Sequence[tuple[int, Lookup]],
     items: Sequence[Signals],
     name: str,
     radius: int | None,
@@ -126,9 +130,6 @@ def _match_distance(
     found: list[list[Found]],
     seen: list[set[tuple[int, int]]],
 ) -> None:
-    lookups = [(n, s[name]) for n, s in enumerate(sources) if name in s]
-    if not lookups:
-        return
     positions: list[int] = []
     counts: list[int] = []
     queries: list[str] = []

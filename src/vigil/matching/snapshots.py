@@ -22,8 +22,8 @@ from pathlib import Path
 from typing import Any, Final
 
 import numpy as np
-import numpy.typing as npt
 
+from vigil.arrays import I16, I64
 from vigil.index import AnyIndex, SnapshotError, VpdqIndex, load_index, snapshot
 from vigil.matching.entries import EntryRow, PublishedVersion
 from vigil.matching.signals import lookup_signals
@@ -34,9 +34,6 @@ ENTRIES_SIGNAL: Final = "vigil-list-entries"
 _ENTRY_ARRAYS: Final = {"entry_ids": "<i8", "categories": "<i2"}
 #: Snapshot folders kept per list besides the current one (other API processes may still map them).
 KEEP_OLD: Final = 1
-
-I64 = npt.NDArray[np.int64]
-I16 = npt.NDArray[np.int16]
 
 
 class StaleSnapshotError(SnapshotError):

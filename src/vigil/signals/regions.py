@@ -30,6 +30,7 @@ import numpy as np
 import numpy.typing as npt
 from PIL import Image
 
+from vigil.arrays import F32, F64, U8
 from vigil.signals.base import ContentKind, InvalidSignalError
 from vigil.signals.images import ImageLimits, decode_reduced
 
@@ -87,10 +88,6 @@ SYMMETRIC: Final = tuple(round(0.0075 * i, 4) for i in range(-16, 34))
 ONE_SIDED: Final = tuple(round(0.01 * i, 3) for i in range(1, 26))
 #: Two hypotheses giving query regions closer than this (each coordinate) keep one region.
 SAME_REGION: Final = 0.004
-
-U8 = npt.NDArray[np.uint8]
-F32 = npt.NDArray[np.float32]
-F64 = npt.NDArray[np.float64]
 
 
 def _hypotheses() -> list[tuple[float, float, float, float]]:
