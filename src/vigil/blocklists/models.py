@@ -53,6 +53,14 @@ def _entry_constraints(table: str, check: CheckConstraint, *key: str) -> tuple[C
     )
 
 
+def _published_indexes(table: str) -> tuple[Index, ...]:
+    """How a version of either kind is read back: the rows it added and the rows it removed."""
+    return (
+        Index(f"ix_{table}_added", "list_id", "added_in"),
+        Index(f"ix_{table}_removed", "list_id", "removed_in"),
+    )
+
+
 class ListRow:
     """A row of one list: its own id and the list's, the first columns of every such table."""
 
@@ -155,10 +163,7 @@ class BlocklistPublished(PublishedColumns, Base):
     """What a URL list's versions say about one entry, frozen at publication."""
 
     __tablename__ = "blocklist_published"
-    __table_args__ = (
-        Index("ix_blocklist_published_added", "list_id", "added_in"),
-        Index("ix_blocklist_published_removed", "list_id", "removed_in"),
-    )
+    __table_args__ = _published_indexes(__tablename__)
 
     kind: Mapped[str] = mapped_column(String(8))
     target: Mapped[str] = mapped_column(Text)
@@ -190,10 +195,7 @@ class KeywordPublished(PublishedColumns, Base):
     """What a keyword list's versions say about one term, frozen at publication."""
 
     __tablename__ = "keyword_published"
-    __table_args__ = (
-        Index("ix_keyword_published_added", "list_id", "added_in"),
-        Index("ix_keyword_published_removed", "list_id", "removed_in"),
-    )
+    __table_args__ = _published_indexes(__tablename__)
 
     term: Mapped[str] = mapped_column(String(500))
     language: Mapped[str] = mapped_column(String(35))
