@@ -3,10 +3,13 @@ or Debian package needed."""
 
 from __future__ import annotations
 
+import csv
 import io
 import tempfile
+from collections.abc import Callable, Sequence
 from fractions import Fraction
 from pathlib import Path
+from typing import Any
 
 import av
 import numpy as np
@@ -111,3 +114,23 @@ def reencode(
             for packet in stream.encode():
                 box.mux(packet)
         return path.read_bytes()
+
+
+def publish_video_list(
+    vigil: Callable[..., Any],
+    env: dict[str, str],
+    folder: Path,
+    rows: Sequence[Sequence[str]],
+    contributor: str,
+) -> None:
+    """``rows`` (a CSV header and entries) imported through ``vigil lists import`` in a fresh database and
+    published as the list ``videos`` of VICS US category 1, to ``member`` recipients."""
+    listing = io.StringIO()
+    csv.writer(listing).writerows(rows)
+    (folder / "videos.csv").write_text(listing.getvalue())
+    vigil(env, "db", "upgrade")
+    vigil(env, "lists", "import", folder / "videos.csv", "--format", "csv", "--contributor", contributor,
+          "--kind", "hotline", "--country", "US")  # fmt: skip
+    vigil(env, "lists", "create", "videos", "--contributor", contributor, "--category", "vics-us:1",
+          "--recipient", "member")  # fmt: skip
+    vigil(env, "lists", "publish", "videos")

@@ -6,8 +6,6 @@ matched time ranges, and does not match an unrelated generated clip."""
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 import os
 import subprocess
@@ -18,7 +16,7 @@ import httpx
 import pytest
 
 from tests.served_vigil import vigil_serve
-from tests.videofiles import clip
+from tests.videofiles import clip, publish_video_list
 from tests.videotrim import trimmed
 
 CONTRIBUTOR = "Test hotline"
@@ -52,16 +50,8 @@ def test_a_trimmed_copy_of_a_listed_video_is_found_by_value_and_by_upload(tmp_pa
     other = hashed(env, tmp_path / "other.mp4")
     assert known["vpdq"] and copy["vpdq"] and copy["md5"] != known["md5"]
 
-    listing = io.StringIO()
-    writer = csv.writer(listing)
-    writer.writerows([["md5", "vpdq", "category", "scheme"], [known["md5"], known["vpdq"], "1", "vics-us"]])
-    (tmp_path / "videos.csv").write_text(listing.getvalue())
-    vigil(env, "db", "upgrade")
-    vigil(env, "lists", "import", tmp_path / "videos.csv", "--format", "csv", "--contributor", CONTRIBUTOR,
-          "--kind", "hotline", "--country", "US")  # fmt: skip
-    vigil(env, "lists", "create", "videos", "--contributor", CONTRIBUTOR, "--category", "vics-us:1",
-          "--recipient", "member")  # fmt: skip
-    vigil(env, "lists", "publish", "videos")
+    rows = [["md5", "vpdq", "category", "scheme"], [known["md5"], known["vpdq"], "1", "vics-us"]]
+    publish_video_list(vigil, env, tmp_path, rows, CONTRIBUTOR)
     built = vigil(env, "index", "build", "--list", "videos", "--signal", "vpdq", "-o", tmp_path / "v.vidx")
     assert "1 vpdq" in built.stderr
     queried = vigil(env, "index", "query", tmp_path / "v.vidx", copy["vpdq"].replace("\n", ";"))

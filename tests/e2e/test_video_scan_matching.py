@@ -6,8 +6,6 @@ The scan matches videos by the configured rule: a ``VIGIL_VPDQ_*`` setting chang
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 import os
 import subprocess
@@ -19,7 +17,7 @@ import pytest
 
 from tests.archivefiles import zip_bytes
 from tests.e2e.test_video_lookup import CONTRIBUTOR, hashed, vigil
-from tests.videofiles import clip
+from tests.videofiles import clip, publish_video_list
 from tests.videotrim import trimmed
 
 
@@ -43,15 +41,8 @@ def test_a_scan_finds_a_trimmed_copy_of_a_listed_video_by_the_configured_rule(tm
     (tmp_path / "listed.mp4").write_bytes(listed)
     known = hashed(env, tmp_path / "listed.mp4")
 
-    listing = io.StringIO()
-    csv.writer(listing).writerows([["vpdq", "category", "scheme"], [known["vpdq"], "1", "vics-us"]])
-    (tmp_path / "videos.csv").write_text(listing.getvalue())
-    vigil(env, "db", "upgrade")
-    vigil(env, "lists", "import", tmp_path / "videos.csv", "--format", "csv", "--contributor", CONTRIBUTOR,
-          "--kind", "hotline", "--country", "US")  # fmt: skip
-    vigil(env, "lists", "create", "videos", "--contributor", CONTRIBUTOR, "--category", "vics-us:1",
-          "--recipient", "member")  # fmt: skip
-    vigil(env, "lists", "publish", "videos")
+    rows = [["vpdq", "category", "scheme"], [known["vpdq"], "1", "vics-us"]]
+    publish_video_list(vigil, env, tmp_path, rows, CONTRIBUTOR)
 
     items = _scan(env, seized, tmp_path / "report")
     for path in ("copy.avi", "set.zip!in/copy.avi"):

@@ -33,6 +33,8 @@ class UserExistsError(Conflict, AuthError):
     pass
 
 
+# UserInfo, TokenInfo and IssuedToken are also the API's answers (/api/v1/users, /tokens), served as they
+# are: their fields are the allow-list of what the API shows, so a field added here is published.
 @dataclass(frozen=True, slots=True)
 class UserInfo:
     id: int
@@ -54,6 +56,7 @@ class TokenInfo:
     created_at: datetime
     created_by: str
     revoked_at: datetime | None
+    #: When the token last opened a request (to about a minute); None if never.
     last_used_at: datetime | None = None
 
 
@@ -63,6 +66,7 @@ class IssuedToken:
 
     user: UserInfo
     token: TokenInfo
+    #: The token itself: shown this once, kept nowhere (the database holds its SHA-256).
     secret: str
 
 

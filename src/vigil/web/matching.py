@@ -13,8 +13,7 @@ from vigil.errors import Invalid
 from vigil.fields import pick
 from vigil.matching import ListMatch, normalize_signal
 from vigil.signals import registry
-from vigil.video.matching import TimeRange as VideoRange
-from vigil.video.matching import VideoMatch
+from vigil.video.matching import TimeRange, VideoMatch
 from vigil.web.problems import Problem
 
 #: Matches returned per signal; more are cut off and the answer says so.
@@ -26,16 +25,6 @@ MAX_SIGNAL_CHARS: Final = 200
 #: Characters of a video's signal (vPDQ, about 85 a frame: some 3,000 frames, 50 minutes hashed once a
 #: second). A GET's URL is bounded further by the server (16 KiB); longer videos go by POST.
 MAX_VIDEO_SIGNAL_CHARS: Final = 256 * 1024
-
-
-class TimeRange(BaseModel):
-    """A run of matching frames: first and last frame's timestamp (seconds) and number."""
-
-    start: float
-    end: float
-    first_frame: int
-    last_frame: int
-    frames: int
 
 
 class VideoDetail(BaseModel):
@@ -53,16 +42,8 @@ class VideoDetail(BaseModel):
 
     @classmethod
     def of(cls, video: VideoMatch) -> VideoDetail:
-        def runs(found: Iterable[VideoRange]) -> list[TimeRange]:
-            return [TimeRange(**pick(r, *TimeRange.model_fields)) for r in found]
-
-        # Every figure travels under its own name; only the ranges change type.
-        figures = (name for name in cls.model_fields if not name.endswith("_ranges"))
-        return cls(
-            **pick(video, *figures),
-            query_ranges=runs(video.query_ranges),
-            compared_ranges=runs(video.compared_ranges),
-        )
+        # Every field travels under its own name; the index's ``id`` of the video is not shown.
+        return cls(**pick(video, *cls.model_fields))
 
 
 class Match(BaseModel):

@@ -25,6 +25,8 @@ class RecordNotFoundError(NotFound):
     pass
 
 
+# SeriesSummary and VictimRecord are also the API's answers (/api/v1/series, /victims), served as they are:
+# their fields are the allow-list of what the API shows, so a field added here is published.
 @dataclass(frozen=True)
 class SeriesSummary:
     id: int

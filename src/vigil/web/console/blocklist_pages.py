@@ -26,7 +26,7 @@ from vigil.db.bounds import DB_INT_MAX
 from vigil.signing import key_id
 from vigil.web.console import list_lifecycle as lifecycle
 from vigil.web.console import nav
-from vigil.web.console.list_lifecycle import Act, ChosenList, Reason, Staff, When
+from vigil.web.console.list_lifecycle import Act, Reason, When
 from vigil.web.context import context
 
 router = APIRouter(include_in_schema=False)
@@ -75,10 +75,7 @@ def _values(user: ConsoleUser, view: UrlListView) -> dict[str, Any]:
 
 PAGE: Final = lifecycle.LifecyclePage("/console/blocklists", "blocklists.html", _read, _values)
 
-
-@router.get("/console/blocklists", name="console.blocklists")
-async def blocklists(request: Request, user: Staff, list_name: ChosenList = DEFAULT_URL_LIST) -> Response:
-    return await PAGE.show(request, user, list_name)
+PAGE.route(router, "console.blocklists", DEFAULT_URL_LIST)
 
 
 @router.post("/console/blocklists/{name}/propose", name="console.blocklist_propose")

@@ -15,6 +15,7 @@ from typing import Annotated, Final
 from fastapi import APIRouter, File, Form, Path, Query, Request, UploadFile
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
+from pydantic import BaseModel, Field
 
 from vigil.auth.console import ConsoleUser
 from vigil.auth.roles import STAFF
@@ -188,18 +189,18 @@ async def media(request: Request, user: Staff, media_id: MediaId) -> Response:
     return await _media_page(request, user, media_id)
 
 
+class VoteForm(BaseModel):
+    #: ``scheme:code``.
+    category: str = Field("", max_length=100)
+    jurisdiction: str = Field("", max_length=32)
+    contributor: str = Field("", max_length=200)
+
+
 @router.post("/console/media/{media_id}/vote", name="console.vote")
-async def vote(
-    request: Request,
-    user: Staff,
-    media_id: MediaId,
-    category: Annotated[str, Form(max_length=100)] = "",
-    jurisdiction: Annotated[str, Form(max_length=32)] = "",
-    contributor: Annotated[str, Form(max_length=200)] = "",
-) -> Response:
+async def vote(request: Request, user: Staff, media_id: MediaId, f: Annotated[VoteForm, Form()]) -> Response:
     """The signed-in user's vote (the analyst is always they), on behalf of the chosen contributor."""
-    scheme, _, code = category.partition(":")
-    if not scheme or not code or not contributor:
+    scheme, _, code = f.category.partition(":")
+    if not scheme or not code or not f.contributor:
         return await _media_page(request, user, media_id, "Choose a category and a contributor.", 422)
     db = HashDatabase(context(request).sessions, f"console:{user.name}")
 
@@ -208,6 +209,6 @@ async def vote(
 
     return await FormPage(again).submit(
         request,
-        lambda: db.vote_on(media_id, scheme, code, contributor, user.name, jurisdiction or None),
+        lambda: db.vote_on(media_id, scheme, code, f.contributor, user.name, f.jurisdiction or None),
         f"/console/media/{media_id}#votes",
     )

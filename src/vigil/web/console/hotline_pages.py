@@ -14,6 +14,7 @@ from typing import Annotated, Any, Final
 from fastapi import APIRouter, Form, Path, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import RedirectResponse, Response
+from pydantic import BaseModel, Field
 
 from vigil.auth.console import ConsoleUser
 from vigil.auth.roles import STAFF, Role
@@ -60,20 +61,22 @@ def to_case(case_id: int) -> Response:
     return RedirectResponse(f"/console/cases/{case_id}", status_code=303)
 
 
+class QueueQuery(BaseModel):
+    """The queue's filters as the page's form sends them; what is not a known value filters nothing."""
+
+    state: str = Field("", max_length=16)
+    source: str = Field("", max_length=16)
+    country: str = Field("", max_length=2)
+    host: str = Field("", max_length=255)
+
+
 @router.get("/console/queue", name="console.queue")
-async def queue(
-    request: Request,
-    user: Staff,
-    state: Annotated[str, Query(max_length=16)] = "",
-    source: Annotated[str, Query(max_length=16)] = "",
-    country: Annotated[str, Query(max_length=2)] = "",
-    host: Annotated[str, Query(max_length=255)] = "",
-) -> Response:
+async def queue(request: Request, user: Staff, q: Annotated[QueueQuery, Query()]) -> Response:
     wanted = QueueFilter(
-        states=(state,) if state in STATES else STATES,
-        source=source if source in REPORT_SOURCES else None,
-        country=country.upper() if country.isalpha() else None,
-        host=host.strip() or None,
+        states=(q.state,) if q.state in STATES else STATES,
+        source=q.source if q.source in REPORT_SOURCES else None,
+        country=q.country.upper() if q.country.isalpha() else None,
+        host=q.host.strip() or None,
     )
     rows = await run_in_threadpool(desk_for(request, user).queue, wanted)
     now = datetime.now(UTC)
@@ -82,7 +85,7 @@ async def queue(
         "queue.html",
         rows=rows,
         now=now,
-        filters={"state": state, "source": source, "country": country, "host": host},
+        filters=q.model_dump(),
         states=STATES,
         sources=REPORT_SOURCES,
     )
@@ -242,24 +245,26 @@ async def release(request: Request, user: Staff, case_id: CaseId) -> Response:
     return RedirectResponse("/console/queue", status_code=303)
 
 
+class HoldForm(BaseModel):
+    agency: str = Field("", max_length=200)
+    #: The last day of the hold (YYYY-MM-DD).
+    until: str = Field("", max_length=10)
+    reason: str = Field("", max_length=2000)
+
+
 @router.post("/console/cases/{case_id}/holds", name="console.hold")
 async def place_hold(
-    request: Request,
-    user: Holder,
-    case_id: CaseId,
-    agency: Annotated[str, Form(max_length=200)] = "",
-    until: Annotated[str, Form(max_length=10)] = "",
-    reason: Annotated[str, Form(max_length=2000)] = "",
+    request: Request, user: Holder, case_id: CaseId, f: Annotated[HoldForm, Form()]
 ) -> Response:
     try:
-        day = datetime.fromisoformat(until).date()
+        day = datetime.fromisoformat(f.until).date()
     except ValueError:
         return await case_page(request, user, case_id, "Give the hold's end as a date (YYYY-MM-DD).", 422)
-    if not agency.strip():
+    if not f.agency.strip():
         return await case_page(request, user, case_id, "Name the agency asking for the hold.", 422)
     end = datetime.combine(day, time(23, 59), UTC)
     return await desk_action(
-        request, user, case_id, lambda desk: desk.service.place_hold(case_id, agency.strip(), end, reason)
+        request, user, case_id, lambda desk: desk.service.place_hold(case_id, f.agency.strip(), end, f.reason)
     )
 
 

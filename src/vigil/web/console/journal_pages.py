@@ -10,6 +10,7 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
+from pydantic import BaseModel, Field
 
 from vigil.audit import browse
 from vigil.audit.journal import Verification
@@ -25,8 +26,16 @@ router = APIRouter(include_in_schema=False)
 nav.register("Journal", "/console/admin/journal", (Role.admin,), rank=80)
 
 Admin = Annotated[ConsoleUser, console_user(Role.admin)]
-Text = Annotated[str, Query(max_length=500)]
-FormText = Annotated[str, Form(max_length=500)]
+
+
+class JournalQuery(BaseModel):
+    """The filter of the journal page: its query string, and the verify form that comes back to it."""
+
+    actor: str = Field("", max_length=500)
+    action: str = Field("", max_length=500)
+    subject: str = Field("", max_length=500)
+    since: str = Field("", max_length=10)
+    until: str = Field("", max_length=10)
 
 
 def _day(value: str) -> date | None:
@@ -38,20 +47,16 @@ def _day(value: str) -> date | None:
 
 async def _journal_page(
     request: Request,
-    actor: str = "",
-    action: str = "",
-    subject: str = "",
-    since: str = "",
-    until: str = "",
+    q: JournalQuery,
     before: int | None = None,
     verification: Verification | None = None,
 ) -> Response:
-    start, end = _day(since), _day(until)
-    bad = [v for v, d in ((since, start), (until, end)) if v and d is None]
+    start, end = _day(q.since), _day(q.until)
+    bad = [v for v, d in ((q.since, start), (q.until, end)) if v and d is None]
     where = browse.JournalFilter(
-        actor=actor.strip(),
-        action=action.strip(),
-        subject=subject.strip(),
+        actor=q.actor.strip(),
+        action=q.action.strip(),
+        subject=q.subject.strip(),
         since=datetime.combine(start, time(), UTC) if start else None,
         # The "to" day is included: entries before the next midnight.
         until=datetime.combine(end + timedelta(days=1), time(), UTC) if end else None,
@@ -62,7 +67,7 @@ async def _journal_page(
             return browse.page(session, where, before)
 
     found = await run_in_threadpool(read)
-    kept = {"actor": actor, "action": action, "subject": subject, "since": since, "until": until}
+    kept = q.model_dump()
     query = {k: v for k, v in kept.items() if v}
     older = (
         "/console/admin/journal?" + urlencode({**query, "before": found.next_before})
@@ -87,27 +92,15 @@ async def _journal_page(
 async def journal_page(
     request: Request,
     user: Admin,
-    actor: Text = "",
-    action: Text = "",
-    subject: Text = "",
-    since: Annotated[str, Query(max_length=10)] = "",
-    until: Annotated[str, Query(max_length=10)] = "",
+    q: Annotated[JournalQuery, Query()],
     before: Annotated[int | None, Query(ge=1, le=DB_INT_MAX)] = None,
 ) -> Response:
-    return await _journal_page(request, actor, action, subject, since, until, before)
+    return await _journal_page(request, q, before)
 
 
 @router.post("/console/admin/journal/verify", name="console.journal_verify")
-async def verify(
-    request: Request,
-    user: Admin,
-    actor: FormText = "",
-    action: FormText = "",
-    subject: FormText = "",
-    since: Annotated[str, Form(max_length=10)] = "",
-    until: Annotated[str, Form(max_length=10)] = "",
-) -> Response:
+async def verify(request: Request, user: Admin, q: Annotated[JournalQuery, Form()]) -> Response:
     """Walk the whole chain (journalled as ``audit.verify``) and show the result above the newest page
     of the filter the admin was looking at."""
     result = await run_in_threadpool(browse.check, context(request).sessions, user.actor)
-    return await _journal_page(request, actor, action, subject, since, until, verification=result)
+    return await _journal_page(request, q, verification=result)

@@ -20,7 +20,7 @@ from vigil.blocklists.keywords import HelpResource, Keyword, MatchMode, keywords
 from vigil.blocklists.lists import DEFAULT_KEYWORD_LIST, same_person
 from vigil.signing import key_id, sign
 from vigil.web.console import list_lifecycle as lifecycle
-from vigil.web.console.list_lifecycle import Act, ChosenList, Reason, Staff, When
+from vigil.web.console.list_lifecycle import Act, Reason, When
 from vigil.web.context import context
 
 router = APIRouter(include_in_schema=False)
@@ -75,10 +75,7 @@ def _values(user: ConsoleUser, view: KeywordView) -> dict[str, Any]:
 
 PAGE: Final = lifecycle.LifecyclePage("/console/keywords", "keywords.html", _read, _values)
 
-
-@router.get("/console/keywords", name="console.keywords")
-async def keywords(request: Request, user: Staff, list_name: ChosenList = DEFAULT_KEYWORD_LIST) -> Response:
-    return await PAGE.show(request, user, list_name)
+PAGE.route(router, "console.keywords", DEFAULT_KEYWORD_LIST)
 
 
 @router.post("/console/keywords/{name}/propose", name="console.keyword_propose")

@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 from typing import Annotated, Any, Final, Generic, TypeVar
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-from fastapi import Depends, Form, Path, Query, Request
+from fastapi import APIRouter, Depends, Form, Path, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
 
@@ -128,6 +128,14 @@ class LifecyclePage(Generic[V]):
             error=error,
             **self.values(user, view),
         )
+
+    def route(self, router: APIRouter, name: str, default: str) -> None:
+        """Add the page itself to ``router``: GET :attr:`path`, showing ``?list=`` else ``default``."""
+
+        async def show_page(request: Request, user: Staff, list_name: ChosenList = default) -> Response:
+            return await self.show(request, user, list_name)
+
+        router.add_api_route(self.path, show_page, methods=["GET"], name=name)
 
     async def act(
         self, act: ListAction, anchor: str, action: Callable[[], object], status: int = 422

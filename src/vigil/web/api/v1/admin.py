@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Path
@@ -10,15 +9,11 @@ from pydantic import BaseModel, Field
 
 from vigil.auth.authenticate import Principal
 from vigil.auth.roles import ROLE_DESCRIPTIONS, Role
-from vigil.auth.service import (
-    AuthError,
-    IssuedToken,
-)
+from vigil.auth.service import AuthError, IssuedToken, TokenInfo, UserInfo
 from vigil.db.bounds import DB_INT_MAX
 from vigil.web.context import Ctx
 from vigil.web.policy import require
 from vigil.web.problems import PROBLEM_RESPONSES, Problem, bad_request
-from vigil.web.records import RecordOut
 from vigil.web.roles import ADMIN, EVERYONE
 
 router = APIRouter(tags=["admin"], responses=PROBLEM_RESPONSES)
@@ -29,39 +24,6 @@ Id = Annotated[int, Path(ge=1, le=DB_INT_MAX)]
 class RoleOut(BaseModel):
     name: Role
     description: str
-
-
-class UserOut(RecordOut):
-    id: int
-    name: str
-    role: Role
-    active: bool
-    created_at: datetime
-    created_by: str
-    tokens: int
-
-
-class TokenOut(RecordOut):
-    id: int
-    user_id: int
-    user: str
-    prefix: str
-    created_at: datetime
-    created_by: str
-    revoked_at: datetime | None
-    #: When the token last opened a request (to about a minute); None if never.
-    last_used_at: datetime | None = None
-
-
-class IssuedOut(BaseModel):
-    user: UserOut
-    token: TokenOut
-    #: The token itself: shown this once, kept nowhere (the database holds its SHA-256).
-    secret: str
-
-    @classmethod
-    def of(cls, issued: IssuedToken) -> IssuedOut:
-        return cls(user=UserOut.of(issued.user), token=TokenOut.of(issued.token), secret=issued.secret)
 
 
 class UserIn(BaseModel):
@@ -96,43 +58,43 @@ async def roles(who: Admin) -> list[RoleOut]:
 
 
 @router.get("/users", name="users.index")
-def users(who: Admin, ctx: Ctx) -> list[UserOut]:
-    return [UserOut.of(u) for u in ctx.users(who).users()]
+def users(who: Admin, ctx: Ctx) -> list[UserInfo]:
+    return ctx.users(who).users()
 
 
 @router.post("/users", name="users.add", status_code=201)
-def users_add(who: AdminChanging, ctx: Ctx, body: UserIn) -> IssuedOut:
+def users_add(who: AdminChanging, ctx: Ctx, body: UserIn) -> IssuedToken:
     """A new user and their first token (shown once)."""
     try:
-        return IssuedOut.of(ctx.users(who).add_user(body.name, body.role.value))
+        return ctx.users(who).add_user(body.name, body.role.value)
     except AuthError as exc:
         raise bad_request(exc) from None  # a refused name is a malformed request
 
 
 @router.patch("/users/{user_id}", name="users.update")
-def users_update(who: AdminChanging, ctx: Ctx, user_id: Id, body: UserPatch) -> UserOut:
+def users_update(who: AdminChanging, ctx: Ctx, user_id: Id, body: UserPatch) -> UserInfo:
     """Disable a user (every token of theirs stops working) or enable them again."""
     if user_id == who.user_id and not body.active:
         raise Problem(409, "an admin cannot disable themselves")
     info = ctx.users(who).set_active(user_id, body.active)
     ctx.auth.forget(user_id=user_id)
-    return UserOut.of(info)
+    return info
 
 
 @router.get("/users/{user_id}/tokens", name="tokens.index")
-def tokens(who: Admin, ctx: Ctx, user_id: Id) -> list[TokenOut]:
-    return [TokenOut.of(t) for t in ctx.users(who).tokens(user_id)]
+def tokens(who: Admin, ctx: Ctx, user_id: Id) -> list[TokenInfo]:
+    return ctx.users(who).tokens(user_id)
 
 
 @router.post("/users/{user_id}/tokens", name="tokens.issue", status_code=201)
-def tokens_issue(who: AdminChanging, ctx: Ctx, user_id: Id) -> IssuedOut:
+def tokens_issue(who: AdminChanging, ctx: Ctx, user_id: Id) -> IssuedToken:
     """Another token for a user (shown once)."""
-    return IssuedOut.of(ctx.users(who).issue_token(user_id))
+    return ctx.users(who).issue_token(user_id)
 
 
 @router.delete("/tokens/{token_id}", name="tokens.revoke")
-def tokens_revoke(who: AdminChanging, ctx: Ctx, token_id: Id) -> TokenOut:
+def tokens_revoke(who: AdminChanging, ctx: Ctx, token_id: Id) -> TokenInfo:
     """Revoke a token: it stops working at once in this process, within the token cache's time elsewhere."""
     info = ctx.users(who).revoke_token(token_id)
     ctx.auth.forget(token_id=token_id)
-    return TokenOut.of(info)
+    return info

@@ -3,6 +3,7 @@ by the routes' policy before anything is read."""
 
 from __future__ import annotations
 
+from dataclasses import asdict, dataclass
 from datetime import date, datetime
 from typing import Annotated
 
@@ -14,6 +15,7 @@ from vigil.db.bounds import DB_INT_MAX
 from vigil.hashlists.contributors import ContributorError
 from vigil.hashlists.records import media as media_records
 from vigil.hashlists.records import victims as victim_records
+from vigil.hashlists.records.victims import SeriesSummary, VictimRecord
 from vigil.web.context import Ctx
 from vigil.web.policy import require
 from vigil.web.problems import PROBLEM_RESPONSES, bad_request
@@ -57,30 +59,11 @@ class MediaOut(RecordOut):
     victims: list[int]
 
 
-class SeriesOut(RecordOut):
-    id: int
-    name: str
-    description: str
-    created_at: datetime
-    victims: int
-    identified: int
+@dataclass(frozen=True)
+class SeriesDetail(SeriesSummary):
+    """A series, then the records of its victims."""
 
-
-class VictimOut(RecordOut):
-    id: int
-    series_id: int
-    series: str
-    label: str
-    identified: bool
-    identified_on: date | None
-    identifying_agency: str | None
-    country: str | None
-    created_at: datetime
-    media: int
-
-
-class SeriesDetail(SeriesOut):
-    victim_records: list[VictimOut]
+    victim_records: list[VictimRecord]
 
 
 class IdentifyIn(BaseModel):
@@ -127,18 +110,16 @@ def media_show(who: StaffReading, ctx: Ctx, digest: Digest) -> MediaOut:
 
 
 @router.get("/series", name="series.index")
-def series_index(who: StaffReading, ctx: Ctx) -> list[SeriesOut]:
+def series_index(who: StaffReading, ctx: Ctx) -> list[SeriesSummary]:
     with ctx.sessions() as session:
-        return [SeriesOut.of(s) for s in victim_records.series_list(session)]
+        return victim_records.series_list(session)
 
 
 @router.get("/series/{series_id}", name="series.show")
 def series_show(who: StaffReading, ctx: Ctx, series_id: RowId) -> SeriesDetail:
     with ctx.sessions() as session:
         record = victim_records.series_record(session, series_id)
-    return SeriesDetail(
-        **SeriesOut.of(record.summary).model_dump(), victim_records=[VictimOut.of(v) for v in record.victims]
-    )
+    return SeriesDetail(**asdict(record.summary), victim_records=record.victims)
 
 
 @router.get("/victims/figures", name="victims.figures")
@@ -148,9 +129,9 @@ def victims_figures(who: StaffReading, ctx: Ctx) -> FiguresOut:
 
 
 @router.get("/victims/{victim_id}", name="victims.show")
-def victims_show(who: StaffReading, ctx: Ctx, victim_id: RowId) -> VictimOut:
+def victims_show(who: StaffReading, ctx: Ctx, victim_id: RowId) -> VictimRecord:
     with ctx.sessions() as session:
-        return VictimOut.of(victim_records.victim_record(session, victim_id))
+        return victim_records.victim_record(session, victim_id)
 
 
 @router.post("/victims/{victim_id}/identify", name="victims.identify")
@@ -159,11 +140,11 @@ def victims_identify(
     ctx: Ctx,
     victim_id: RowId,
     body: IdentifyIn,
-) -> VictimOut:
+) -> VictimRecord:
     """Record that a victim was identified, on which date and by which agency."""
     try:
         ctx.hashdb(who).identify_victim(victim_id, body.on, body.agency)
     except ContributorError as exc:
         raise bad_request(exc) from None
     with ctx.sessions() as session:
-        return VictimOut.of(victim_records.victim_record(session, victim_id))
+        return victim_records.victim_record(session, victim_id)

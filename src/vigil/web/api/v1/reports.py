@@ -129,8 +129,14 @@ def _report_source(request: Request, body: bytes, who: Principal) -> str:
     return "forward"
 
 
+def _service(request: Request, who: Principal) -> HotlineService:
+    """The hotline's service acting for the caller (its actions are journalled under ``who``)."""
+    return HotlineService(web_hotline(request).hotline, who.actor)
+
+
 AnalystChanging = Annotated[Principal, require(*ANALYSTS, audit="change")]
 HolderChanging = Annotated[Principal, require(*HOLDERS, audit="change")]
+RowId = Annotated[int, Path(ge=1, le=DB_INT_MAX)]
 
 
 @router.post("/reports", name="hotline.report", status_code=201)
@@ -142,7 +148,7 @@ async def post_report(
     """Report a URL. It is canonicalised and joins the open case of the same URL, or opens one."""
     source = _report_source(request, await request.body(), who)
     web = web_hotline(request)
-    service = HotlineService(web.hotline, who.actor)
+    service = _service(request, who)
     done = await run_in_threadpool(
         service.submit,
         report.url,
@@ -162,7 +168,7 @@ async def triage_queue(
     request: Request, who: Annotated[Principal, require(*ANALYSTS, audit="read")]
 ) -> list[QueueItemOut]:
     """Cases awaiting an analyst, oldest first (known content never appears here)."""
-    service = HotlineService(web_hotline(request).hotline, who.actor)
+    service = _service(request, who)
     items = await run_in_threadpool(service.triage_queue)
     return [QueueItemOut(**asdict(i)) for i in items]
 
@@ -177,7 +183,7 @@ def _case_detail(request: Request, case_id: int) -> dict[str, Any]:
 async def case_detail(
     request: Request,
     who: Annotated[Principal, require(*STAFF, audit="read")],
-    case_id: Annotated[int, Path(ge=1, le=DB_INT_MAX)],
+    case_id: RowId,
 ) -> dict[str, Any]:
     """A case with its assessments, hosting, notices, holds, dated events and, for a page, each item it
     showed with its own match (``matched_item``: the one that decided); never its content."""
@@ -185,24 +191,16 @@ async def case_detail(
 
 
 @router.post("/cases/{case_id}/assessment", name="hotline.assess")
-async def assess(
-    request: Request,
-    who: AnalystChanging,
-    case_id: Annotated[int, Path(ge=1, le=DB_INT_MAX)],
-    body: Annotated[AssessmentIn, Body()],
-) -> StateOut:
+async def assess(request: Request, who: AnalystChanging, case_id: RowId, body: AssessmentIn) -> StateOut:
     """An analyst's category under the hotline's jurisdiction; an illegal one routes the case."""
-    service = HotlineService(web_hotline(request).hotline, who.actor)
+    service = _service(request, who)
     state = await run_in_threadpool(service.assess, case_id, who.name, body.category, body.scheme)
     return StateOut(case_id=case_id, state=state)
 
 
 @router.post("/cases/{case_id}/items/assessment", name="hotline.assess_items")
 async def assess_items(
-    request: Request,
-    who: AnalystChanging,
-    case_id: Annotated[int, Path(ge=1, le=DB_INT_MAX)],
-    body: Annotated[ItemsAssessmentIn, Body()],
+    request: Request, who: AnalystChanging, case_id: RowId, body: ItemsAssessmentIn
 ) -> ItemsAssessmentOut:
     """Assess items of a reported page, all or none: a category, ``not-illegal``, or null (withdraw).
     Refused (409) once the case is assessed or closed, or while another analyst has it open."""
@@ -220,26 +218,17 @@ async def assess_items(
 
 
 @router.post("/cases/{case_id}/holds", name="hotline.hold", status_code=201)
-async def place_hold(
-    request: Request,
-    who: HolderChanging,
-    case_id: Annotated[int, Path(ge=1, le=DB_INT_MAX)],
-    body: Annotated[HoldIn, Body()],
-) -> HoldOut:
+async def place_hold(request: Request, who: HolderChanging, case_id: RowId, body: HoldIn) -> HoldOut:
     """Law enforcement: no notice leaves for the host until ``until`` (or until lifted)."""
-    service = HotlineService(web_hotline(request).hotline, who.actor)
+    service = _service(request, who)
     until = body.until if body.until.tzinfo else body.until.replace(tzinfo=UTC)
     hold_id = await run_in_threadpool(service.place_hold, case_id, body.agency, until, body.reason)
     return HoldOut(hold_id=hold_id)
 
 
 @router.delete("/holds/{hold_id}", name="hotline.lift_hold", status_code=204)
-async def lift_hold(
-    request: Request,
-    who: HolderChanging,
-    hold_id: Annotated[int, Path(ge=1, le=DB_INT_MAX)],
-) -> None:
-    service = HotlineService(web_hotline(request).hotline, who.actor)
+async def lift_hold(request: Request, who: HolderChanging, hold_id: RowId) -> None:
+    service = _service(request, who)
     await run_in_threadpool(service.lift_hold, hold_id)
 
 
