@@ -362,7 +362,7 @@ def _hash_costs(console: Console, count: int) -> dict[str, float]:
 def _million(console: Console, size: int, queries: Sequence[Hashed]) -> dict[str, float]:
     """ms per query against ``size`` known pictures (random stored hashes; the queries are real)."""
     rng = np.random.default_rng(19)
-    raw = rng.integers(0, 256, size=(size, 3 * 32), dtype=np.uint8)
+    raw = rng.integers(0, 256, size=(size, len(region_signal.KNOWN_REGIONS) * 32), dtype=np.uint8)
     values = [bytes(r).hex() for r in raw]
     start = time.perf_counter()
     regions = RegionIndex.build(values)
@@ -554,7 +554,7 @@ def _peers_and_costs(
     console.print(f"peers' false matches: {json.dumps({k: false[k] for k in peer_keys})}")
     results["hashing"] = _hash_costs(console, args.hash_count)
     results["stored_bytes"] = {
-        "pdq": 32, "pdq_regions": 3 * 32,
+        "pdq": 32, "pdq_regions": len(region_signal.KNOWN_REGIONS) * 32,
         "imagehash": float(np.mean([len(h.segment_hashes) * 8 for h in peer_ih])),
         "sift": float(np.mean([0 if d is None else d.nbytes + 8 * len(d) for _, d in peer_sift])),
     }  # fmt: skip

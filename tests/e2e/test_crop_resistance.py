@@ -54,7 +54,7 @@ def test_scan_finds_reframed_copies_by_pdq_regions(tmp_path: Path) -> None:
     hashed = _vigil("hash", "--format", "jsonl", known_dir)
     assert hashed.returncode == 0, hashed.stderr
     rows = [json.loads(line) for line in hashed.stdout.splitlines()]
-    assert all(len(r["pdq_regions"]) == 3 * 64 for r in rows)
+    assert all(len(r["pdq_regions"]) == 4 * 64 for r in rows)
     ids = {Path(r["path"]).name: 100 + int(Path(r["path"]).stem[1:]) for r in rows}
     (tmp_path / "pdq_regions.txt").write_text(
         "".join(f"{r['pdq_regions']},{ids[Path(r['path']).name]}\n" for r in rows)
@@ -125,7 +125,7 @@ def test_lookup_and_hotline_find_a_cropped_copy_of_a_listed_picture(tmp_path: Pa
             json.loads(line)
             for line in vigil(env, "hash", "--format", "jsonl", str(listed)).stdout.splitlines()
         ]
-        assert len(row["pdq_regions"]) == 3 * 64
+        assert len(row["pdq_regions"]) == 4 * 64
         listing = tmp_path / "listing.csv"
         listing.write_text(
             "sha256,pdq,pdq_regions,category,scheme\n"

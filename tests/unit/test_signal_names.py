@@ -25,6 +25,7 @@ ALLOWED: dict[str, str] = {
     "formats/csv.py": "the CSV format's built-in columns and their order (files already written)",
     "web/api/hma.py": "HMA's signal type names (its API, which HMA clients speak)",
     "db/migrations/versions/0001_create_hash_database.py": "columns as created (a migration never changes)",
+    "db/migrations/versions/0016_pdq_regions_four.py": "the values it rewrites, named as when it ran",
     "hashlists/service.py": "the audit journal's 'sha256' of an imported file (not a signal)",
     "blocklists/export/json.py": "the blocklist JSON export's 'sha256' of a URL (its published schema)",
     "index/exact.py": "widths of built-in digests' index files from before types carried widths",

@@ -124,7 +124,8 @@ def build_command(
         else:
             index = _build(str(source), signal, bar)
         index.save(output)
-    err.print(f"{output}: {len(index)} {signal} hashes", highlight=False)
+    # soft_wrap: a long path must not break the line for scripts that read it (rich wraps at 80 off a tty).
+    err.print(f"{output}: {len(index)} {signal} hashes", highlight=False, soft_wrap=True)
 
 
 def _build(source: str, signal: str, bar: Progress | None) -> AnyIndex:
@@ -169,7 +170,9 @@ def add_command(
         if compact or index.info()["delta_rows"] >= DELTA_LIMIT:
             index.compact()
         index.save(index_path)
-    Console(stderr=True).print(f"{index_path}: {len(index)} hashes (+{len(hashes)})", highlight=False)
+    Console(stderr=True).print(
+        f"{index_path}: {len(index)} hashes (+{len(hashes)})", highlight=False, soft_wrap=True
+    )
 
 
 def _is_file(name: str) -> bool:

@@ -11,7 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from vigil.index import snapshot
-from vigil.index.base import Index, Match, SnapshotError
+from vigil.index.base import Index, Match, SnapshotError, SnapshotFormatError
 from vigil.index.exact import ExactIndex
 from vigil.index.pdq import PdqIndex
 from vigil.index.regions import RegionIndex
@@ -43,6 +43,7 @@ __all__ = [
     "PdqIndex",
     "RegionIndex",
     "SnapshotError",
+    "SnapshotFormatError",
     "VpdqIndex",
     "load_index",
 ]

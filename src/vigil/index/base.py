@@ -29,6 +29,11 @@ class SnapshotError(Invalid):
     """A snapshot file that cannot be loaded: not a snapshot, truncated, corrupt, or from a newer Vigil."""
 
 
+class SnapshotFormatError(SnapshotError):
+    """A sound snapshot in a format this Vigil no longer (or not yet) reads: built from the same rows
+    again, it would load."""
+
+
 @runtime_checkable
 class Index(Protocol):
     """A searchable set of (hash, id) rows of one signal type.

@@ -34,7 +34,7 @@ import numpy.typing as npt
 
 from vigil.errors import Invalid
 from vigil.index import snapshot
-from vigil.index.base import SingleSignal, SnapshotError
+from vigil.index.base import SingleSignal, SnapshotError, SnapshotFormatError
 from vigil.index.live import frozen
 from vigil.index.pdq import SIGNAL as PDQ_SIGNAL
 from vigil.index.pdq import PdqIndex, Progress, Strategy
@@ -374,7 +374,7 @@ class VpdqIndex(SingleSignal, signal=SIGNAL):
         except (KeyError, TypeError, ValueError) as exc:
             raise fail(f"parameters: {exc}") from exc
         if fmt != FORMAT:
-            raise SnapshotError(
+            raise SnapshotFormatError(
                 f"{snap.path}: vPDQ index format {fmt} is not one this Vigil reads ({FORMAT})"
             )
         if not 0 <= quality <= 100:

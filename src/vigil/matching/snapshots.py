@@ -24,7 +24,7 @@ from typing import Any, Final
 import numpy as np
 
 from vigil.arrays import I16, I64
-from vigil.index import AnyIndex, SnapshotError, VpdqIndex, load_index, snapshot
+from vigil.index import AnyIndex, SnapshotError, SnapshotFormatError, VpdqIndex, load_index, snapshot
 from vigil.matching.entries import EntryRow, PublishedVersion
 from vigil.matching.signals import lookup_signals
 from vigil.signals.registry import IDENTITY_DIGESTS, indexed_types
@@ -38,7 +38,8 @@ KEEP_OLD: Final = 1
 
 class StaleSnapshotError(SnapshotError):
     """A snapshot folder built under other settings than this process's (a video index whose frames
-    were kept at another quality threshold): rebuild it."""
+    were kept at another quality threshold) or by another Vigil (an index format it does not read):
+    rebuild it."""
 
 
 @dataclass(frozen=True)
@@ -151,7 +152,10 @@ def load(path: Path, version: PublishedVersion, video_rule: Rule | None = None) 
     for kind in lookup_signals():
         file = path / f"{kind}.vidx"
         if file.exists():
-            index = load_index(file)
+            try:
+                index = load_index(file)
+            except SnapshotFormatError as exc:
+                raise StaleSnapshotError(str(exc)) from exc
             index.auto_compact = False  # read-only: the next version replaces it whole
             if isinstance(index, VpdqIndex) and video_rule is not None:
                 if index.quality != video_rule.quality:

@@ -89,7 +89,11 @@ def parse_lists(text: str | None) -> list[str] | None:
 
 def canonical(signal_type: str, value: str, loc: tuple[str, ...] = ("query", "signal")) -> str:
     """The signal's canonical form; ``loc`` names where it came from, as a validation error does."""
-    limit = MAX_VIDEO_SIGNAL_CHARS if signal_type in registry.video_types() else MAX_SIGNAL_CHARS
+    if signal_type in registry.video_types():
+        limit = MAX_VIDEO_SIGNAL_CHARS
+    else:
+        # A wide stored value (pdq_regions: 256 hex digits) fits; anything else stays short.
+        limit = max(MAX_SIGNAL_CHARS, registry.signal_type(signal_type).bits // 4)
     if len(value) > limit:
         # The bound depends on the signal type, so it is checked here rather than by the schema, but
         # answered in the schema's shape (the failing field, never the value).

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
 
 import pytest
@@ -17,7 +18,15 @@ from vigil.config import Settings
 from vigil.db import migrate
 from vigil.db.base import load_models
 from vigil.db.session import make_engine
-from vigil.hashlists.models import ClassificationScheme, Jurisdiction, SchemeCategory
+from vigil.hashlists.models import (
+    ClassificationScheme,
+    Contributor,
+    Jurisdiction,
+    Media,
+    MediaSignal,
+    Provenance,
+    SchemeCategory,
+)
 
 
 @pytest.mark.slow
@@ -95,3 +104,53 @@ def test_cli_upgrade_creates_a_new_sqlite_database(tmp_path: Path, monkeypatch: 
     assert runner.invoke(app, ["db", "upgrade"]).exit_code == 0
     assert (tmp_path / "fresh" / "vigil.sqlite3").is_file()
     assert runner.invoke(app, ["lists", "show"]).exit_code == 0
+
+
+@pytest.mark.slow
+def test_pdq_regions_values_gain_and_lose_the_85_percent_region(db_settings: Settings) -> None:
+    """0016: a three-region value is read as four with the new region flat, digest recomputed; the
+    downgrade drops that region again."""
+    whole, seventy, fifty, eighty_five = "1" * 64, "2" * 64, "3" * 64, "4" * 64
+    engine = make_engine(db_settings)
+    try:
+        with Session(engine) as session:
+            contributor = Contributor(name="lab", kind="hotline")
+            session.add(contributor)
+            session.flush()
+            provenance = Provenance(contributor_id=contributor.id, source="t", actor="t")
+            session.add(provenance)
+            session.flush()
+            media = Media(sha256="a" * 64, contributor_id=contributor.id, provenance_id=provenance.id)
+            session.add(media)
+            session.flush()
+            four = whole + eighty_five + seventy + fifty
+            for kind, text_value in (("pdq_regions", four), ("pdq", "5" * 64)):
+                digest = hashlib.sha256(text_value.encode()).hexdigest()
+                session.add(
+                    MediaSignal(
+                        media_id=media.id,
+                        signal_type=kind,
+                        value=text_value,
+                        digest=digest,
+                        provenance_id=provenance.id,
+                    )
+                )
+            session.commit()
+        config = migrate.alembic_config(db_settings.sqlalchemy_url)
+
+        def stored() -> dict[str, tuple[str, str]]:
+            with engine.connect() as conn:
+                rows = conn.execute(text("SELECT signal_type, value, digest FROM media_signals")).all()
+            return {kind: (v, d) for kind, v, d in rows}
+
+        command.downgrade(config, "0015")
+        assert stored()["pdq_regions"][0] == whole + seventy + fifty
+        command.upgrade(config, "head")
+        after = stored()
+        assert after["pdq_regions"] == (
+            whole + "0" * 64 + seventy + fifty,
+            hashlib.sha256((whole + "0" * 64 + seventy + fifty).encode()).hexdigest(),
+        )
+        assert after["pdq"][0] == "5" * 64
+    finally:
+        engine.dispose()

@@ -8,13 +8,15 @@ import hashlib
 from pathlib import Path
 
 import numpy as np
+import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
 from tests.unit.video.frames import flipped, random_hex
 from vigil.config import Settings
 from vigil.formats.csv import CSV
 from vigil.hashlists.service import HashDatabase
-from vigil.index import VpdqIndex
+from vigil.index import SnapshotFormatError, VpdqIndex, load_index
+from vigil.index import vpdq as vpdq_index
 from vigil.matching import Matcher
 from vigil.matching.list_index import list_index
 from vigil.signals.values import Signals
@@ -93,3 +95,21 @@ def test_a_snapshot_kept_at_another_quality_is_rebuilt(
     assert isinstance(index, VpdqIndex) and index.quality == 95 and index.frames == 0
     # Every frame is of quality 90: under this rule nothing is compared, so nothing matches.
     assert stricter.lookup("vpdq", [text(videos[0])]) == [[]]
+
+
+def test_a_snapshot_of_an_index_format_no_longer_read_is_rebuilt(
+    sessions: sessionmaker[Session], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """After an upgrade that changes an index format (pdq_regions gained a region), a published list's
+    snapshot folder is built again from its rows instead of failing every refresh."""
+    videos = _videos()
+    _publish(sessions, tmp_path, videos)
+    with monkeypatch.context() as older:
+        older.setattr(vpdq_index, "FORMAT", vpdq_index.FORMAT - 1)
+        Matcher(sessions, tmp_path / "index", poll_seconds=0).refresh()
+    with pytest.raises(SnapshotFormatError, match="not one this Vigil reads"):
+        load_index(next((tmp_path / "index").glob("*/vpdq.vidx")))
+    matcher = Matcher(sessions, tmp_path / "index", poll_seconds=0)
+    matcher.refresh()
+    assert [m.list for m in matcher.lookup("vpdq", [text(videos[0])])[0]] == ["videos"]
+    load_index(next((tmp_path / "index").glob("*/vpdq.vidx")))  # the rebuilt one reads

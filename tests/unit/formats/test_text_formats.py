@@ -219,18 +219,21 @@ def test_tolerant_scalars() -> None:
 
 
 def test_csv_reads_the_pdq_regions_column_vigil_hash_writes() -> None:
-    regions = "12" * 32 + "0" * 64 + "ab" * 32  # three region hashes, the middle one flat
+    regions = "12" * 32 + "0" * 64 + "34" * 32 + "ab" * 32  # four region hashes, the second flat
+    legacy = "56" * 32 + "78" * 32 + "9a" * 32  # written before the central 85 % region: three
     data = (
         "path,sha256,pdq,pdq_quality,pdq_regions,category\n"
         f"a.jpg,{SHA256},{PDQ},90,{regions.upper()},1\n"
-        f"b.jpg,{SHA256},{PDQ},90,{'zz' * 96},1\n"
+        f"b.jpg,{SHA256},{PDQ},90,{'zz' * 128},1\n"
         f"c.jpg,{SHA256},{PDQ},90,{'12' * 32},1\n"
+        f"d.jpg,{SHA256},{PDQ},90,{legacy},1\n"
     ).encode()
     records, rejected, diagnostics = read_all(CSV, data)
     assert records[0].signals == [("pdq", PDQ), ("pdq_regions", regions)]
+    assert records[1].signals == [("pdq", PDQ), ("pdq_regions", "56" * 32 + "0" * 64 + "78" * 32 + "9a" * 32)]
     assert [(r.where, r.reason) for r in rejected] == [
         ("line 3", "not a PDQ regions value: not hex"),
-        ("line 4", "not a PDQ regions value: expected 192 hex digits, got 64"),
+        ("line 4", "not a PDQ regions value: expected 256 hex digits, got 64"),
     ]
     assert diagnostics.messages == []  # no "unknown column": the regions are read, not dropped
     exported, _, _ = write_all(CSV, records)

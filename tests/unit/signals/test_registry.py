@@ -28,7 +28,7 @@ def test_builtins_and_derived_sets() -> None:
         "sha256": 256,
         "vpdq": 0,
         "url": 0,
-        "pdq_regions": 768,
+        "pdq_regions": 1024,
     }
     # vPDQ is indexed by its frames (VpdqIndex), for videos only.
     assert registry.signal_type("vpdq").content_kinds == ("video",)

@@ -69,7 +69,7 @@ class LookupResult(BaseModel):
 
 class SignalIn(BaseModel):
     signal_type: SignalType
-    #: 200 characters, or a video's bound for a video signal type (checked with the type).
+    #: 200 characters or the type's width, or a video's bound for a video signal type (checked with the type).
     signal: str = Field(max_length=MAX_VIDEO_SIGNAL_CHARS)
 
 
@@ -101,8 +101,9 @@ async def lookup(
         str,
         Query(
             max_length=MAX_VIDEO_SIGNAL_CHARS,
-            description="The hash, hex (200 characters at most); vpdq: Meta's text form, frames separated "
-            "by ';' (256 KiB at most; a long video's goes by POST /lookup/batch).",
+            description="The hash, hex (200 characters at most, or the type's width: pdq_regions 256); "
+            "vpdq: Meta's text form, frames separated by ';' (256 KiB at most; a long video's goes by "
+            "POST /lookup/batch).",
         ),
     ],
     threshold: ThresholdQuery = None,
