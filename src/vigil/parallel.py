@@ -17,6 +17,8 @@ from typing import TypeVar
 In = TypeVar("In")
 Out = TypeVar("Out")
 State = TypeVar("State")
+#: What an engine hands back for a submitted chunk (a future, an object reference).
+Ticket = TypeVar("Ticket")
 
 #: The most processes a command line may ask for: a pool forks all its workers up front, so an absurd
 #: ``--jobs`` would be a fork bomb rather than a clear error.
@@ -86,11 +88,35 @@ def ordered_batches(
         for part in chunks(items, chunk):
             yield from fn(part, state)
         return
-    pending: deque[Future[list[Out]]] = deque()
     with ProcessPoolExecutor(max_workers=jobs, initializer=_init, initargs=(state,)) as pool:
+
+        def submit(part: list[In]) -> Future[list[Out]]:
+            return pool.submit(_run_chunk, fn, part)  # type: ignore[arg-type]
+
+        yield from in_order(submit, Future.result, items, chunk, ahead=jobs * in_flight)
+
+
+def in_order(
+    submit: Callable[[list[In]], Ticket],
+    answer: Callable[[Ticket], list[Out]],
+    items: Iterable[In],
+    chunk: int,
+    *,
+    ahead: int,
+    cancel: Callable[[Ticket], object] | None = None,
+) -> Iterator[Out]:
+    """``items`` cut into chunks of ``chunk``, each submitted while fewer than ``ahead`` are pending, and
+    the answers yielded in input order: the back-pressure of every runner. ``cancel``: called on each
+    chunk still pending when the consumer stops early (error, Ctrl-C), for engines that would run on."""
+    pending: deque[Ticket] = deque()
+    try:
         for part in chunks(items, chunk):
-            pending.append(pool.submit(_run_chunk, fn, part))  # type: ignore[arg-type]
-            if len(pending) >= jobs * in_flight:
-                yield from pending.popleft().result()
+            pending.append(submit(part))
+            if len(pending) >= ahead:
+                yield from answer(pending.popleft())
         while pending:
-            yield from pending.popleft().result()
+            yield from answer(pending.popleft())
+    finally:
+        if cancel is not None:
+            for ticket in pending:
+                cancel(ticket)

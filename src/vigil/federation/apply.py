@@ -169,7 +169,6 @@ def apply_batch(
     here: str,
     into: Direction,
     jurisdiction: str | None,
-    country: str | None,
 ) -> tuple[Applied, set[int]]:
     """What was applied, and the media ids it touched (whose entries a publish must evaluate again)."""
     applied = Applied()
@@ -199,21 +198,9 @@ def apply_batch(
     applied.tombstones, retracted = _retract(session, hash_list, retractions)
     touched = set(retracted)
     if records:
-        scheme = (
-            catalog.scheme_by_id(catalog.jurisdiction(jurisdiction).scheme_id).name
-            if jurisdiction
-            else "vics-us"
-        )
         summary = ImportSummary(source=provenance.source, format="vigil-feed", contributor=peer.name)
         importer = Importer(
-            session,
-            catalog,
-            provenance,
-            summary,
-            scheme=scheme,
-            jurisdiction=jurisdiction,
-            hash_list=hash_list,
-            contributor_country=country,
+            session, catalog, provenance, summary, jurisdiction=jurisdiction, hash_list=hash_list
         )
         importer.run(records, Diagnostics(), chunk_size=max(len(records), 1))
         applied.records = summary.records

@@ -394,7 +394,6 @@ class Puller:
                 here=self.here,
                 into=policy.into,
                 jurisdiction=policy.jurisdiction,
-                country=contributor.country,
             )
             provenance.summary = {"key": batch.key_id, "cursor": batch.served.text(), **vars(applied)}
             checkpoint.cursor = batch.following.text()

@@ -20,10 +20,12 @@ from sqlalchemy.orm import Session
 from vigil.db.base import core_table
 from vigil.formats.base import Diagnostics, FormatError, HashRecord, Rejected
 from vigil.formats.limits import DEFAULT_LIMITS, ReadLimits, field_problem
+from vigil.formats.vics import VICS_SCHEME
 from vigil.hashlists.catalog import Catalog, CatalogError, JurisdictionInfo, SchemeInfo
 from vigil.hashlists.identity import IdentityConflictError, Item, ItemIndex
 from vigil.hashlists.models import (
     Classification,
+    Contributor,
     HashList,
     HashListMember,
     Media,
@@ -80,23 +82,33 @@ class Importer:
         provenance: Provenance,
         summary: ImportSummary,
         *,
-        scheme: str,
+        scheme: str | None = None,
         jurisdiction: str | None = None,
         hash_list: HashList | None = None,
-        contributor_country: str | None = None,
         limits: ReadLimits = DEFAULT_LIMITS,
     ) -> None:
+        """``scheme``: that of the records that name none; by default the jurisdiction's, else VICS's."""
         self.session = session
         self.limits = limits
         self.catalog = catalog
         self.provenance = provenance
         self.contributor_id = provenance.contributor_id
         self.summary = summary
-        self.default_scheme = catalog.scheme(scheme)
+        named = catalog.scheme(scheme) if scheme is not None else None
         self.jurisdiction = catalog.jurisdiction(jurisdiction) if jurisdiction else None
+        if named is None:
+            named = (
+                catalog.scheme_by_id(self.jurisdiction.scheme_id)
+                if self.jurisdiction
+                else catalog.scheme(VICS_SCHEME)
+            )
+        self.default_scheme = named
         if self.jurisdiction and self.jurisdiction.scheme_id != self.default_scheme.id:
             raise CatalogError(f"jurisdiction {jurisdiction} does not classify with scheme {scheme}")
-        self.country = contributor_country
+        # The country a record without a jurisdiction is classified for: its contributor's, whom the
+        # provenance names (already in the session, so no query).
+        contributor = session.get(Contributor, provenance.contributor_id)
+        self.country = contributor.country if contributor is not None else None
         self.hash_list = hash_list
         self.fills = 0
         self._photodna: Counter[str] = Counter()

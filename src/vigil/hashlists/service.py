@@ -150,7 +150,6 @@ class HashDatabase:
                         scheme=scheme,
                         jurisdiction=jurisdiction,
                         hash_list=hash_list,
-                        contributor_country=who.country,
                         limits=limits,
                     )
                     diagnostics = Diagnostics()

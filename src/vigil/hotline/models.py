@@ -93,20 +93,27 @@ class Report(CaseRow, Base):
     external_ref: Mapped[str | None] = mapped_column(String(200))
 
 
-class Assessment(CaseRow, Base):
-    """A verdict on a case's content under one jurisdiction, by an analyst or by a hash-database match."""
-
-    __tablename__ = "hotline_assessments"
-    __table_args__ = (one_of("verdict", VERDICTS),)
+class Verdict:
+    """A category and its verdict under one jurisdiction's scheme, who decided it and when: the columns
+    of a case's assessment and of an item's."""
 
     jurisdiction: Mapped[str] = mapped_column(String(32))
     scheme: Mapped[str] = mapped_column(String(64))
     category: Mapped[str] = mapped_column(String(32))
     verdict: Mapped[str] = mapped_column(String(16))
-    #: An analyst's name, or ``hashdb`` when a known item's accepted category decided.
+    #: An analyst's name, or (a case's assessment) ``hashdb`` when a known item's accepted category decided.
     assessed_by: Mapped[str] = mapped_column(String(200))
     assessed_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    media_id: Mapped[int | None] = mapped_column(ForeignKey("media.id"))
+
+
+class Assessment(CaseRow, Verdict, Base):
+    """A verdict on a case's content under one jurisdiction, by an analyst or by a hash-database match."""
+
+    __tablename__ = "hotline_assessments"
+    __table_args__ = (one_of("verdict", VERDICTS),)
+
+    # After the verdict's columns, as the schema has it (a mixin's columns come after the table's own).
+    media_id: Mapped[int | None] = mapped_column(ForeignKey("media.id"), sort_order=1)
 
 
 class Hosting(CaseRow, Base):
@@ -265,7 +272,7 @@ class CaseEvent(Base):
     details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
 
 
-class ItemAssessment(CaseRow, Base):
+class ItemAssessment(CaseRow, Verdict, Base):
     """An analyst's category for one item of a reported page under the hotline's jurisdiction, or
     ``not-illegal`` (category :data:`ITEM_NOT_ILLEGAL`). One row per item: a later assessment replaces
     it, and the audit journal keeps every one (docs/hotline.md, *Assessment per item*)."""
@@ -274,12 +281,6 @@ class ItemAssessment(CaseRow, Base):
     __table_args__ = (one_of("verdict", VERDICTS),)
 
     item_id: Mapped[int] = mapped_column(ForeignKey("hotline_page_items.id"), unique=True)
-    jurisdiction: Mapped[str] = mapped_column(String(32))
-    scheme: Mapped[str] = mapped_column(String(64))
-    category: Mapped[str] = mapped_column(String(32))
-    verdict: Mapped[str] = mapped_column(String(16))
-    assessed_by: Mapped[str] = mapped_column(String(200))
-    assessed_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
 #: The category an item assessed as not illegal carries (no category of any scheme is spelt so).

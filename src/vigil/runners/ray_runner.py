@@ -12,13 +12,12 @@ so each node holds the index once, whatever the number of tasks or workers.
 from __future__ import annotations
 
 import os
-from collections import deque
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-from vigil.parallel import chunks, default_jobs
+from vigil.parallel import default_jobs, in_order
 from vigil.runners.base import BatchFn, Executor, In, Out, RunnerOptions, RunnerUnavailableError, State
 
 #: A Ray task costs about a millisecond to schedule, a process pool's chunk far less: Ray's chunks are
@@ -56,17 +55,12 @@ class RayExecutor:
         ray = self._ray
         state_ref = ray.put(state)  # once; tasks get it from the object store
         limit = max(2, self.cpus * max(1, in_flight // 2))
-        pending: deque[Any] = deque()
-        try:
-            for part in chunks(items, chunk * CHUNK_SCALE):
-                pending.append(self._task.remote(fn, part, state_ref))
-                if len(pending) >= limit:
-                    yield from ray.get(pending.popleft())
-            while pending:
-                yield from ray.get(pending.popleft())
-        finally:
-            for ref in pending:  # an abandoned map (error, Ctrl-C) leaves no work behind
-                ray.cancel(ref)
+
+        def submit(part: list[In]) -> Any:
+            return self._task.remote(fn, part, state_ref)
+
+        # An abandoned map (error, Ctrl-C) leaves no work behind on the cluster.
+        yield from in_order(submit, ray.get, items, chunk * CHUNK_SCALE, ahead=limit, cancel=ray.cancel)
 
 
 def _import_ray() -> Any:

@@ -195,7 +195,7 @@ def test_applying_skips_own_records_rejects_malformed_ones_and_retracts(
         mirror, _ = ensure_list(session, catalog, "hot-b:shared", provenance)
         applied, _ = apply_batch(
             session, catalog, peer, mirror, provenance, items,
-            here="here", into=Direction(), jurisdiction=None, country="DE",
+            here="here", into=Direction(), jurisdiction=None,
         )  # fmt: skip
         assert (applied.added, applied.own, applied.rejected) == (1, 1, 1)
         assert session.execute(select(func.count()).select_from(Media)).scalar_one() == 2
@@ -207,7 +207,7 @@ def test_applying_skips_own_records_rejects_malformed_ones_and_retracts(
         tombstone = [{"key": 1, "origin": {"instance": "inst-b", "record": 1}, "record": None}]
         retracted, _ = apply_batch(
             session, catalog, peer, mirror, provenance, tombstone,
-            here="here", into=Direction(), jurisdiction=None, country="DE",
+            here="here", into=Direction(), jurisdiction=None,
         )  # fmt: skip
         assert retracted.tombstones == 1
         assert session.execute(members).scalar_one() == 0
@@ -228,7 +228,7 @@ def test_a_peers_category_is_one_vote_beside_ours(tmp_path: Path, sessions: sess
         mirror, _ = ensure_list(session, catalog, "hot-b:shared", provenance)
         applied, _ = apply_batch(
             session, catalog, peer, mirror, provenance, [item],
-            here="here", into=Direction(), jurisdiction=None, country="DE",
+            here="here", into=Direction(), jurisdiction=None,
         )  # fmt: skip
         assert applied.merged == 1
     with sessions() as session:

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Generator, Iterator, Sequence
 from typing import Any
 
 import pytest
 
 from vigil.errors import Invalid, category
+from vigil.parallel import in_order
 from vigil.plugins import build_registry, hookimpl, plugin_manager
 from vigil.runners import RunnerOptions, UnknownRunnerError, get_runner, local_executor
 from vigil.runners.local import LocalExecutor, LocalRunner
@@ -58,3 +59,15 @@ def test_inputs_are_read_only_as_far_ahead_as_the_bound() -> None:
     # jobs × in_flight chunks submitted before the first answer is awaited, and not one more.
     assert consumed <= 2 * 2 * 5 + 5
     assert isinstance(local_executor(None), LocalExecutor)
+
+
+def test_a_window_stopped_early_cancels_what_is_still_pending() -> None:
+    cancelled: list[int] = []
+    answers = in_order(
+        lambda part: part[0], lambda first: [first], range(100), 1, ahead=3, cancel=cancelled.append
+    )
+    assert [next(answers), next(answers)] == [0, 1]
+    assert isinstance(answers, Generator)
+    answers.close()
+    # Chunks 0..3 were submitted before answer 1 was given; 2 and 3 never were answered.
+    assert cancelled == [2, 3]

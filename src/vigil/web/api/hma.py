@@ -113,6 +113,9 @@ def _url_refused(url: str | None) -> None:
 
 
 LookupCaller = Annotated[Principal, require(*LOOKUP)]
+#: The two upload fields of HMA's hashing and lookup endpoints (one of them per request).
+Photo = Annotated[UploadFile | None, File(description="An image (HMA content type 'photo').")]
+Video = Annotated[UploadFile | None, File(description="A video (HMA content type 'video').")]
 
 
 @router.get("/m/raw_lookup", name="hma.raw_lookup")
@@ -197,8 +200,8 @@ async def _hash_form(
 async def hash_media(
     who: LookupCaller,
     ctx: Ctx,
-    photo: Annotated[UploadFile | None, File(description="An image (HMA content type 'photo').")] = None,
-    video: Annotated[UploadFile | None, File(description="A video (HMA content type 'video').")] = None,
+    photo: Photo = None,
+    video: Video = None,
     types: Annotated[str | None, Query(max_length=200)] = None,
 ) -> dict[str, str]:
     """``{"pdq": "<hex>"}`` for a photo, ``{"video_md5": "<hex>", "vpdq": "<pytx JSON>"}`` for a video."""
@@ -209,8 +212,8 @@ async def hash_media(
 async def lookup_upload(
     who: LookupCaller,
     ctx: Ctx,
-    photo: Annotated[UploadFile | None, File(description="An image (HMA content type 'photo').")] = None,
-    video: Annotated[UploadFile | None, File(description="A video (HMA content type 'video').")] = None,
+    photo: Photo = None,
+    video: Video = None,
     banks: Annotated[str | None, Query(max_length=2000)] = None,
     seed: Annotated[str | None, Query(max_length=200)] = None,
     bypass_coinflip: Annotated[str, Query(max_length=10)] = "false",
