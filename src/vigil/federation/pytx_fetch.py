@@ -3,8 +3,9 @@
 An exchange is named here (``vigil exchanges fetch NAME``) and configured once by its API (pytx's name of
 a built-in exchange: ``sample``, ``local_file``, ``ncmec``, ``stop_ncii``, ``fb_threatexchange``, ``tat``,
 or ``module:Class`` of any other) and its collaboration config (the API's config dataclass, as JSON).
-State lives in ``data_dir/exchanges/NAME/state.json``: the configuration, the API's last checkpoint, and
-what each fetched record key converted to, so that a later update or deletion of a key is understood.
+State lives in ``data_dir/exchanges/NAME/state.sqlite`` (``exchange_state.py``): the configuration, the
+API's last checkpoint, and what each fetched record key converted to, so that a later update or deletion
+of a key is understood.
 
 Signals are imported into the list through the hash database's own import (one all-or-nothing import per
 flush, journalled; importing a signal twice changes nothing), and only then is the checkpoint saved: a
@@ -41,6 +42,7 @@ from threatexchange.utils import dataclass_json
 
 from vigil.audit import journal
 from vigil.errors import Invalid, NotFound
+from vigil.federation.exchange_state import ExchangeState
 from vigil.federation.pytx_names import to_vigil
 from vigil.formats.csv import CSV
 from vigil.hashlists.service import HashDatabase
@@ -169,6 +171,8 @@ class _Records:
         self.pending: dict[str, list[list[str]]] = {}
         #: Signals a key lost since the last import: deleted, or replaced by an update.
         self.dropped: set[tuple[str, str]] = set()
+        #: Keys updated or deleted since the state was last saved (only they are written again).
+        self.changed: set[str] = set()
         # A key known before and not delivered again by a whole fetch was deleted at the source.
         self.unseen = set(keys) if whole else set[str]()
         #: How many keys hold each canonical signal, kept as keys change: rebuilding it from every key
@@ -190,6 +194,7 @@ class _Records:
         self.dropped.update((k, v) for k, v in self.keys.get(key, []) if [k, v] not in keep)
 
     def _replace(self, key: str, signals: list[list[str]] | None) -> None:
+        self.changed.add(key)
         self._count(self.keys.get(key, []), -1)
         if signals is None:
             self.keys.pop(key, None)
@@ -243,30 +248,31 @@ class ExchangeFetcher:
             raise ExchangeError("an exchange name is letters, digits, '-', '_' and '.'")
         return self.root / name
 
+    def _store(self, name: str) -> ExchangeState:
+        return ExchangeState(self._folder(name))
+
     def state(self, name: str) -> dict[str, t.Any]:
-        path = self._folder(name) / "state.json"
-        if not path.is_file():
+        """What a fetch of ``name`` keeps: ``api``, ``config``, ``checkpoint`` and ``keys``."""
+        store = self._store(name)
+        if not store.exists:
             raise UnknownExchangeError(f"no exchange {name!r} has been fetched")
-        state: dict[str, t.Any] = json.loads(path.read_text(encoding="utf-8"))
-        return state
+        api, config, checkpoint = store.source()
+        return {"api": api, "config": config, "checkpoint": checkpoint, "keys": store.keys()}
 
-    def _save(self, folder: Path, state: dict[str, t.Any]) -> None:
-        tmp = folder / "state.json.tmp"
-        tmp.write_text(json.dumps(state), encoding="utf-8")
-        tmp.replace(folder / "state.json")
-
-    def _load(self, name: str, api: str | None, config: dict[str, t.Any] | None) -> dict[str, t.Any]:
-        """The exchange's state; a new one for a first fetch or for another source under the same name."""
+    def _load(
+        self, name: str, api: str | None, config: dict[str, t.Any] | None
+    ) -> tuple[dict[str, t.Any], bool]:
+        """The exchange's state, and whether it is a new one (a first fetch, or another source under the
+        same name: what was fetched from the other source says nothing about this one)."""
         try:
             state = self.state(name)
         except UnknownExchangeError:
             if api is None:
                 raise
-            return {"api": api, "config": config or {}, "checkpoint": None, "keys": {}}
+            return {"api": api, "config": config or {}, "checkpoint": None, "keys": {}}, True
         if api is not None and (api != state["api"] or (config is not None and config != state["config"])):
-            # What was fetched from the other source says nothing about this one.
-            return {"api": api, "config": config or {}, "checkpoint": None, "keys": {}}
-        return state
+            return {"api": api, "config": config or {}, "checkpoint": None, "keys": {}}, True
+        return state, False
 
     def fetch(
         self,
@@ -281,7 +287,7 @@ class ExchangeFetcher:
         progress: Callable[[int], None] | None = None,
     ) -> FetchResult:
         folder = self._folder(name)
-        state = self._load(name, api, config)
+        state, fresh = self._load(name, api, config)
         api_cls = resolve_api(state["api"])
         collab = collab_config(api_cls, name, state["config"])
         try:
@@ -306,10 +312,14 @@ class ExchangeFetcher:
                 )
                 records.pending.clear()
                 records.dropped.clear()
+            nonlocal fresh
             state["checkpoint"] = (
                 None if new_checkpoint is None else dataclass_json.dataclass_dump_dict(new_checkpoint)
             )
-            self._save(folder, state)
+            changed = {key: records.keys.get(key) for key in records.changed}
+            self._store(name).save(state["api"], state["config"], state["checkpoint"], changed, fresh=fresh)
+            records.changed.clear()
+            fresh = False
 
         last = None
         for delta in exchange.fetch_iter(list(SIGNAL_TYPES), checkpoint):

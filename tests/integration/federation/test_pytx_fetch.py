@@ -124,12 +124,16 @@ def test_static_sample_exchange(sessions: sessionmaker[Session], db_settings: Se
     again = fetcher.fetch("sample", "samples", "pytx samples")
     assert (again.added, again.deleted, again.withdrawn) == (0, 0, 0)
     assert _held(sessions, "samples") == (md5s, pdqs)
-    # A key this exchange once delivered and no longer does was deleted at the source.
+    # A key this exchange once delivered and no longer does was deleted at the source. The key comes in
+    # through a state.json as earlier versions wrote it, which the next fetch takes in.
+    folder = db_settings.data_dir / "exchanges" / "sample"
     state = fetcher.state("sample")
     state["keys"][json.dumps(["pdq", "f" * 64])] = [["pdq", "f" * 64]]
-    (db_settings.data_dir / "exchanges" / "sample" / "state.json").write_text(json.dumps(state))
+    (folder / "state.json").write_text(json.dumps(state))
     assert fetcher.fetch("sample", "samples", "pytx samples").deleted == 1
     assert _held(sessions, "samples") == (md5s, pdqs)
+    assert not (folder / "state.json").exists() and (folder / "state.sqlite").is_file()
+    assert json.dumps(["pdq", "f" * 64]) not in fetcher.state("sample")["keys"]
 
 
 def test_refusals(sessions: sessionmaker[Session], db_settings: Settings, tmp_path: Path) -> None:
