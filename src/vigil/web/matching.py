@@ -93,7 +93,8 @@ def canonical(signal_type: str, value: str, loc: tuple[str, ...] = ("query", "si
         limit = MAX_VIDEO_SIGNAL_CHARS
     else:
         # A wide stored value (pdq_regions: 256 hex digits) fits; anything else stays short.
-        limit = max(MAX_SIGNAL_CHARS, registry.signal_type(signal_type).bits // 4)
+        known = registry.signal_types().get(signal_type)  # an unknown type is refused below, as before
+        limit = max(MAX_SIGNAL_CHARS, known.bits // 4 if known is not None else 0)
     if len(value) > limit:
         # The bound depends on the signal type, so it is checked here rather than by the schema, but
         # answered in the schema's shape (the failing field, never the value).
