@@ -53,6 +53,21 @@ def test_version() -> None:
     assert res.returncode == 0 and res.stdout.strip() == f"vigil {__version__}"
 
 
+def test_hashing_never_loads_the_database_layer(tree: Path) -> None:
+    # Importing SQLAlchemy costs about 0.4 s, paid by every `vigil hash` that a script runs per file.
+    res = subprocess.run(
+        [sys.executable, "-X", "importtime", "-m", "vigil", "hash", str(tree / "a.png")],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert res.returncode == 0, res.stderr
+    imported = {line.rsplit("|", 1)[-1].strip() for line in res.stderr.splitlines() if "|" in line}
+    assert "vigil.signals" in imported  # the import log is the one of the command that hashed
+    assert not {name for name in imported if name.split(".")[0] == "sqlalchemy"}
+
+
 def test_usage_error_exit_code_2() -> None:
     assert vigil("hash", "--no-such-option", ".").returncode == 2
     assert vigil("hash").returncode == 2
