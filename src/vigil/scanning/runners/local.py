@@ -9,6 +9,7 @@ from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from vigil import __version__
 from vigil.runners.base import Executor, local_executor
@@ -20,7 +21,6 @@ from vigil.scanning.report.csv_report import write_csv
 from vigil.scanning.report.html_report import write_html
 from vigil.scanning.report.json_report import write_json
 from vigil.scanning.report.model import ReportData
-from vigil.scanning.shipped import ShippedKnown, ship, unship
 from vigil.scanning.similarity import pdq_neighbours
 from vigil.scanning.triage import (
     ItemKey,
@@ -37,6 +37,10 @@ from vigil.scanning.walk import Found, walk
 from vigil.signals.pdq import PDQ
 from vigil.signals.preview import PREVIEW_SIDE
 from vigil.video.matching import Rule
+
+if TYPE_CHECKING:
+    # Shipping an index loads numba (a third of a second): only a remote runner's scan needs it.
+    from vigil.scanning.shipped import ShippedKnown
 
 #: Walked entries matched and checkpointed together: amortises index queries and disk writes.
 BATCH = 64
@@ -103,6 +107,8 @@ def scan_entries(entries: list[Found], work: ScanWork) -> list[list[ScanItem]]:
     """A batch of walked entries → their items, matched when the work carries the known lists."""
     out = [_scan_entry(found, work.options) for found in entries]
     if work.known is not None:
+        from vigil.scanning.shipped import unship
+
         unship(work.known).match([i for items in out for i in items], work.threshold, work.near_threshold)
     return out
 
@@ -114,6 +120,12 @@ def _scan_entry(found: Found, options: ScanOptions) -> list[ScanItem]:
         return [
             ScanItem(found.ordinal, found.path, error=f"internal error: {type(exc).__name__}: {exc}"[:200])
         ]
+
+
+def _shipped(known: KnownLists) -> ShippedKnown:
+    from vigil.scanning.shipped import ship
+
+    return ship(known)
 
 
 def count_entries(request: ScanRequest) -> int:
@@ -135,7 +147,7 @@ def run_scan(
     batch: list[list[ScanItem]] = []
     work = ScanWork(
         request.worker_options(),
-        ship(known) if executor.remote else None,
+        _shipped(known) if executor.remote else None,
         request.threshold,
         request.near_threshold,
     )
