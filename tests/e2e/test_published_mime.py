@@ -44,7 +44,18 @@ def test_exports_and_a_peers_copy_of_a_published_list_say_video(tmp_path: Path) 
     clip, photo = fake_hashes("clip")["md5"], fake_hashes("photo")["md5"]
     listing = _listing(tmp_path / "in.csv", {"clip": "video/mp4", "photo": ""})
     vigil(a, "lists", "import", str(listing), "--format", "csv", *CONTRIBUTOR)
-    vigil(a, "lists", "create", "shared", "--contributor", "Hotline A", "--from", "Hotline A", "--recipient", "peer")
+    vigil(
+        a,
+        "lists",
+        "create",
+        "shared",
+        "--contributor",
+        "Hotline A",
+        "--from",
+        "Hotline A",
+        "--recipient",
+        "peer",
+    )
     assert "shared version 1: 2 entries" in vigil(a, "lists", "publish", "shared").stdout
 
     vigil(a, "lists", "export", "shared", "--format", "csv", "-o", str(tmp_path / "out.csv"))
@@ -63,9 +74,12 @@ def test_exports_and_a_peers_copy_of_a_published_list_say_video(tmp_path: Path) 
 
     token = vigil(a, "users", "add", "hotline-b", "--role", "peer").stdout.strip()
     (tmp_path / "a.pem").write_text(vigil(a, "peers", "keys", "export").stdout)
-    with vigil_serve(a, tmp_path / "a.log") as url_a:
+    with vigil_serve(a, tmp_path / "a.log") as url_a, vigil_serve(b, tmp_path / "b.log") as url_b:
         vigil(b, "peers", "add", "hotline-a", url_a, "--token", token, "--key", str(tmp_path / "a.pem"),
               "--country", "FR")  # fmt: skip
+        # The feed reads a peer's sharing policy by its name: A knows B as a peer too.
+        vigil(a, "peers", "add", "hotline-b", url_b, "--token", "unused", "--key", str(tmp_path / "a.pem"),
+              "--country", "DE")  # fmt: skip
         out = vigil(b, "peers", "pull", "hotline-a").stdout
         assert "2 records (added 2" in out, out
     assert sorted(_sqlite(b, "SELECT md5, mime_type FROM media")) == sorted(

@@ -193,8 +193,18 @@ class Selector:
             return column.in_(only) if only is not None else (column >= lo) & (column < hi)
 
         # In MediaView's field order.
-        columns = (Media.id, Media.sha256, Media.md5, Media.sha1, Media.size, Media.contributor_id, Media.mime_type)
-        views = {row.id: MediaView(*row) for row in self.session.execute(select(*columns).where(within(Media.id)))}
+        columns = (
+            Media.id,
+            Media.sha256,
+            Media.md5,
+            Media.sha1,
+            Media.size,
+            Media.contributor_id,
+            Media.mime_type,
+        )
+        views = {
+            row.id: MediaView(*row) for row in self.session.execute(select(*columns).where(within(Media.id)))
+        }
         if not views:
             return views
         cl = Classification

@@ -174,7 +174,9 @@ def test_published_entries_gain_their_items_mime_type(db_settings: Settings) -> 
             session.flush()
             hash_list = HashList(name="L", provenance_id=provenance.id)
             media = [
-                Media(sha256=sha256, mime_type=mime, contributor_id=contributor.id, provenance_id=provenance.id)
+                Media(
+                    sha256=sha256, mime_type=mime, contributor_id=contributor.id, provenance_id=provenance.id
+                )
                 for sha256, mime in ((video, "video/mp4"), (photo, None))
             ]
             session.add_all([*media, hash_list])
@@ -190,10 +192,12 @@ def test_published_entries_gain_their_items_mime_type(db_settings: Settings) -> 
         command.downgrade(config, "0016")
         with engine.connect() as conn:
             result = conn.execute(text(entries))
-            assert "mime_type" not in result.keys() and len(result.all()) == 2
+            assert "mime_type" not in list(result.keys()) and len(result.all()) == 2
         command.upgrade(config, "head")
         with engine.connect() as conn:
-            after = conn.execute(text("SELECT sha256, mime_type FROM hash_list_entries ORDER BY sha256")).all()
+            after = conn.execute(
+                text("SELECT sha256, mime_type FROM hash_list_entries ORDER BY sha256")
+            ).all()
         assert [tuple(row) for row in after] == [(photo, None), (video, "video/mp4")]
     finally:
         engine.dispose()

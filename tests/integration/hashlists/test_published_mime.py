@@ -36,7 +36,9 @@ def _listing(path: Path, items: dict[str, str]) -> Path:
     return path
 
 
-def test_a_published_version_and_its_exports_carry_the_mime_type(hashdb: HashDatabase, tmp_path: Path) -> None:
+def test_a_published_version_and_its_exports_carry_the_mime_type(
+    hashdb: HashDatabase, tmp_path: Path
+) -> None:
     listing = _listing(tmp_path / "in.csv", {"clip": "video/mp4", "photo": ""})
     hashdb.import_file(listing, CSV, "Hotline", kind="hotline", country="NL", list_name="L")
     assert hashdb.publish("L").entries == 2

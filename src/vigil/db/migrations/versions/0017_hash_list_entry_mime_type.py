@@ -23,7 +23,9 @@ depends_on: str | Sequence[str] | None = None
 def upgrade() -> None:
     with op.batch_alter_table("hash_list_entries") as batch:
         batch.add_column(sa.Column("mime_type", sa.String(length=255), nullable=True))
-    entries = sa.table("hash_list_entries", sa.column("media_id", sa.Integer), sa.column("mime_type", sa.String))
+    entries = sa.table(
+        "hash_list_entries", sa.column("media_id", sa.Integer), sa.column("mime_type", sa.String)
+    )
     media = sa.table("media", sa.column("id", sa.Integer), sa.column("mime_type", sa.String))
     # One statement, a correlated subquery: the same SQL on SQLite and PostgreSQL, no rows in Python.
     known = sa.select(media.c.id).where(media.c.mime_type.is_not(None))
