@@ -86,6 +86,9 @@ def record_json(record: HashRecord, direction: Direction) -> dict[str, Any] | No
     out["size"] = record.size
     out["category"] = record.category if shared else None
     out["scheme"] = record.scheme if shared else None
+    if record.mime_type is not None:
+        # Only when known: a batch of records without one stays what an earlier version sent.
+        out["mime_type"] = record.mime_type
     return out
 
 
@@ -100,6 +103,7 @@ def record_from_json(data: dict[str, Any]) -> HashRecord:
         size=int(size) if isinstance(size, int) and not isinstance(size, bool) else None,
         category=_text(data.get("category")),
         scheme=_text(data.get("scheme")),
+        mime_type=_text(data.get("mime_type")),
         signals=signals,
     )
     for name in registry.IDENTITY_DIGESTS:

@@ -302,3 +302,6 @@ class HashListEntry(Base):
     signals: Mapped[dict[str, list[str]]] = mapped_column(JSON, default=dict)
     category: Mapped[str | None] = mapped_column(String(32))
     scheme: Mapped[str | None] = mapped_column(String(64))
+    #: The item's MIME type when published: what tells a video without a vPDQ (or a document) from a
+    #: photo to whoever receives the list. Not covered by the version's digest (see publish.py).
+    mime_type: Mapped[str | None] = mapped_column(String(255))

@@ -23,7 +23,7 @@ from vigil.formats.base import HashRecord
 from vigil.hashlists.catalog import Catalog
 from vigil.hashlists.lists import ListError, UnknownHashListError, latest_version
 from vigil.hashlists.models import HashList, HashListEntry, HashListVersion
-from vigil.hashlists.selection import RANGE, Selector, canonical_entry
+from vigil.hashlists.selection import RANGE, Selector, canonical_entry, same_entry
 from vigil.signals.registry import IDENTITY_DIGESTS
 
 _MOD: Final = 1 << 256
@@ -65,7 +65,9 @@ class PublishResult:
 def entry_record(entry: HashListEntry) -> HashRecord:
     """A stored entry as the record it publishes."""
     signals = [(kind, value) for kind in sorted(entry.signals) for value in entry.signals[kind]]
-    return HashRecord(**pick(entry, *IDENTITY_DIGESTS, "size", "category", "scheme"), signals=signals)
+    return HashRecord(
+        **pick(entry, *IDENTITY_DIGESTS, "size", "mime_type", "category", "scheme"), signals=signals
+    )
 
 
 def _values(record: HashRecord) -> dict[str, object]:
@@ -75,6 +77,7 @@ def _values(record: HashRecord) -> dict[str, object]:
     return {
         **{digest: getattr(record, digest) for digest in IDENTITY_DIGESTS},
         "size": record.size,
+        "mime_type": record.mime_type,
         "signals": signals,
         "category": record.category,
         "scheme": record.scheme,
@@ -129,11 +132,7 @@ def publish(
             if record is not None:
                 entries += 1
                 digest.add(record)
-            if (
-                old is not None
-                and record is not None
-                and canonical_entry(entry_record(old)) == canonical_entry(record)
-            ):
+            if old is not None and record is not None and same_entry(entry_record(old), record):
                 continue
             if old is not None:
                 retire.append(old.id)

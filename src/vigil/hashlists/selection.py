@@ -86,18 +86,26 @@ class MediaView:
     sha1: str | None
     size: int | None
     contributor_id: int
+    mime_type: str | None = None
     signals: dict[str, list[str]] = field(default_factory=dict)
     votes: list[Vote] = field(default_factory=list)
     voters: set[int] = field(default_factory=set)
 
 
 def canonical_entry(record: HashRecord) -> str:
-    """The text a version digest covers for one entry."""
+    """The text a version digest covers for one entry. The MIME type is left out: versions published
+    before entries carried it keep their digests, and so does a consumer's check of a copy."""
     signals = sorted(record.signals)
     return json.dumps(
         [record.sha256, record.md5, record.sha1, record.size, signals, record.category, record.scheme],
         separators=(",", ":"),
     )
+
+
+def same_entry(old: HashRecord, new: HashRecord) -> bool:
+    """Whether two entries say the same: what the digest covers, and the MIME type it does not (a MIME
+    type learnt later is a change of the entry, published as one)."""
+    return old.mime_type == new.mime_type and canonical_entry(old) == canonical_entry(new)
 
 
 class Selector:
@@ -184,13 +192,18 @@ class Selector:
         def within(column: Any) -> Any:
             return column.in_(only) if only is not None else (column >= lo) & (column < hi)
 
+        # In MediaView's field order.
+        columns = (
+            Media.id,
+            Media.sha256,
+            Media.md5,
+            Media.sha1,
+            Media.size,
+            Media.contributor_id,
+            Media.mime_type,
+        )
         views = {
-            row.id: MediaView(row.id, row.sha256, row.md5, row.sha1, row.size, row.contributor_id)
-            for row in self.session.execute(
-                select(Media.id, Media.sha256, Media.md5, Media.sha1, Media.size, Media.contributor_id).where(
-                    within(Media.id)
-                )
-            )
+            row.id: MediaView(*row) for row in self.session.execute(select(*columns).where(within(Media.id)))
         }
         if not views:
             return views
@@ -242,6 +255,7 @@ class Selector:
         if not (record.sha256 or record.md5 or record.sha1 or record.signals):
             return None
         record.size = view.size
+        record.mime_type = view.mime_type
         mine = [a for a in accepted if a.scheme_id == self._entry_scheme.id]
         if mine:
             ranks = {c.id: (c.rank, c.code) for c in self._entry_scheme.categories.values()}

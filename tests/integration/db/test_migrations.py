@@ -21,6 +21,8 @@ from vigil.db.session import make_engine
 from vigil.hashlists.models import (
     ClassificationScheme,
     Contributor,
+    HashList,
+    HashListEntry,
     Jurisdiction,
     Media,
     MediaSignal,
@@ -152,5 +154,50 @@ def test_pdq_regions_values_gain_and_lose_the_85_percent_region(db_settings: Set
             hashlib.sha256((whole + "0" * 64 + seventy + fifty).encode()).hexdigest(),
         )
         assert after["pdq"][0] == "5" * 64
+    finally:
+        engine.dispose()
+
+
+@pytest.mark.slow
+def test_published_entries_gain_their_items_mime_type(db_settings: Settings) -> None:
+    """0017: ``hash_list_entries.mime_type`` is added and filled from the entry's media row where that
+    knows one (the others stay empty); the downgrade drops the column and keeps the entries."""
+    video, photo = "c" * 64, "a" * 64
+    engine = make_engine(db_settings)
+    try:
+        with Session(engine) as session:
+            contributor = Contributor(name="lab", kind="hotline")
+            session.add(contributor)
+            session.flush()
+            provenance = Provenance(contributor_id=contributor.id, source="t", actor="t")
+            session.add(provenance)
+            session.flush()
+            hash_list = HashList(name="L", provenance_id=provenance.id)
+            media = [
+                Media(
+                    sha256=sha256, mime_type=mime, contributor_id=contributor.id, provenance_id=provenance.id
+                )
+                for sha256, mime in ((video, "video/mp4"), (photo, None))
+            ]
+            session.add_all([*media, hash_list])
+            session.flush()
+            # As a version published before 0017 left them: entries without a MIME type.
+            session.add_all(
+                HashListEntry(list_id=hash_list.id, media_id=m.id, added_in=1, sha256=m.sha256) for m in media
+            )
+            session.commit()
+        config = migrate.alembic_config(db_settings.sqlalchemy_url)
+        entries = "SELECT * FROM hash_list_entries ORDER BY sha256"
+
+        command.downgrade(config, "0016")
+        with engine.connect() as conn:
+            result = conn.execute(text(entries))
+            assert "mime_type" not in list(result.keys()) and len(result.all()) == 2
+        command.upgrade(config, "head")
+        with engine.connect() as conn:
+            after = conn.execute(
+                text("SELECT sha256, mime_type FROM hash_list_entries ORDER BY sha256")
+            ).all()
+        assert [tuple(row) for row in after] == [(photo, None), (video, "video/mp4")]
     finally:
         engine.dispose()

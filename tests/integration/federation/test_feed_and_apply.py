@@ -281,3 +281,43 @@ def test_publishing_only_the_touched_media_gives_the_digest_of_a_full_evaluation
         for _, record in version_entries(session, hash_list, 2):
             full.add(record)
         assert result.digest == full.hexdigest()
+
+
+def test_the_feed_carries_a_known_mime_type_and_the_puller_keeps_it(
+    tmp_path: Path, sessions: sessionmaker[Session]
+) -> None:
+    rows = ["sha256,md5,sha1,size,mime_type"]
+    rows += [",".join([*_hashes(i)[:3], "100", mime]) for i, mime in ((0, "video/mp4"), (1, ""))]
+    (tmp_path / "mixed.csv").write_text("\n".join(rows) + "\n")
+    db = HashDatabase(sessions, "test")
+    db.import_file(tmp_path / "mixed.csv", get_format("csv"), SOURCE, kind="hotline", country="FR")
+    db.create_list("shared", SOURCE, SelectionRules(contributors=(SOURCE,)), recipients=["peer"])
+    db.publish("shared")
+    with sessions() as session:
+        items = _body(session, "0", Direction())["items"]
+    assert isinstance(items, list)
+    sent = {i["record"]["md5"]: i["record"] for i in items}
+    assert sent[_hashes(0)[1]]["mime_type"] == "video/mp4"
+    assert "mime_type" not in sent[_hashes(1)[1]]  # a record without one is sent as before
+
+    peer = _peer(sessions, tmp_path)
+    sha256, md5, _, _ = _hashes(70)
+    incoming = [
+        {"key": 1, "origin": {"instance": "inst-b", "record": 1},
+         "record": {"sha256": sha256, "md5": md5, "mime_type": "video/webm", "signals": {}}},
+        {"key": 2, "origin": {"instance": "inst-b", "record": 2},
+         "record": {"md5": _hashes(71)[1], "mime_type": "video/" + "x" * 250, "signals": {}}},
+    ]  # fmt: skip
+    with sessions() as session, session.begin():
+        catalog = load_catalog(session)
+        provenance = new_provenance(session, get_contributor(session, "hot-b"), "test", "feed:hot-b")
+        mirror, _ = ensure_list(session, catalog, "hot-b:shared", provenance)
+        applied, _ = apply_batch(
+            session, catalog, peer, mirror, provenance, incoming,
+            here="here", into=Direction(), jurisdiction=None,
+        )  # fmt: skip
+        assert (applied.added, applied.rejected) == (1, 1)  # a MIME type past 255 characters rejects
+        assert media_record(session, md5).mime_type == "video/webm"
+        publish(session, catalog, mirror, "test")
+        ((_, copied),) = version_entries(session, mirror, 1)
+        assert (copied.md5, copied.mime_type) == (md5, "video/webm")

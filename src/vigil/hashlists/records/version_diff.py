@@ -18,7 +18,7 @@ from vigil.formats.base import HashRecord
 from vigil.hashlists.lists import ListError
 from vigil.hashlists.models import HashList, HashListEntry
 from vigil.hashlists.publish import delta, entry_record, resolve_version
-from vigil.hashlists.selection import canonical_entry
+from vigil.hashlists.selection import same_entry
 
 Change = Literal["added", "changed", "removed"]
 
@@ -86,7 +86,7 @@ def version_diff(session: Session, hash_list: HashList, old: int, new: int, limi
                 change: Change = "removed"
             elif previous is None:
                 change = "added"
-            elif canonical_entry(previous) == canonical_entry(record):
+            elif same_entry(previous, record):
                 continue  # changed and changed back in between
             else:
                 change = "changed"

@@ -58,6 +58,7 @@ class RecordOut(records.RecordOut):
     md5: str | None
     sha1: str | None
     size: int | None
+    mime_type: str | None
     category: str | None
     scheme: str | None
     signals: dict[str, list[str]]
