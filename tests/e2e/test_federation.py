@@ -34,6 +34,7 @@ from vigil.config import Settings
 from vigil.db.session import engine_for_url, make_session_factory
 from vigil.federation.batches import BatchError
 from vigil.federation.pull import Puller
+from vigil.hashlists.catalog import define_jurisdiction
 
 pytestmark = pytest.mark.slow
 
@@ -394,3 +395,81 @@ def test_a_changed_sharing_policy_retracts_or_sends_what_it_no_longer_or_now_all
         assert "copied again" in out and "20 filtered" in out and members() == 10, out
     journal = _sqlite(b, "SELECT count(*) FROM audit_entries WHERE action = 'federation.recopy'")
     assert journal == [(3,)]
+
+
+def _define_jurisdiction(env: dict[str, str], code: str, verdicts: dict[str, str]) -> None:
+    """A second jurisdiction of vics-us in B's catalog (no command defines one yet: docs/hashdb.md)."""
+    engine = engine_for_url(Settings(data_dir=Path(env["VIGIL_DATA_DIR"])).sqlalchemy_url)
+    try:
+        with make_session_factory(engine)() as session, session.begin():
+            define_jurisdiction(session, code, "Elsewhere", "CA", "vics-us", verdicts)
+    finally:
+        engine.dispose()
+
+
+def test_a_changed_jurisdiction_moves_the_peers_votes_and_the_baseline_follows(tmp_path: Path) -> None:
+    """B pulls A's list of ten category-1 items, five of which B's own hotline (DE) voted too: with A's
+    votes (FR) in us, those five are baseline. ``vigil peers policy --jurisdiction`` counting A's votes
+    in another jurisdiction of vics-us, where category 1 is not illegal, moves them there, and the
+    baseline loses the five; what A sends later counts there too; back to the default, all return."""
+    a = _env(tmp_path / "a", "hotline-a")
+    b = _env(tmp_path / "b", "hotline-b")
+    for env in (a, b):
+        vigil(env, "db", "upgrade")
+    listing = _listing(tmp_path / "a.csv", [_row(i, "1") for i in range(10)])
+    vigil(a, "lists", "import", str(listing), "--format", "csv", "--contributor", "Hotline A",
+          "--kind", "hotline", "--country", "FR")  # fmt: skip
+    vigil(a, "lists", "create", "shared", "--contributor", "Hotline A", "--category", "vics-us:1",
+          "--recipient", "peer")  # fmt: skip
+    vigil(a, "lists", "publish", "shared")
+    token = vigil(a, "users", "add", "hotline-b", "--role", "peer").stdout.strip()
+    b_admin = vigil(b, "users", "add", "admin-b", "--role", "admin").stdout.strip()
+    (tmp_path / "a.pem").write_text(vigil(a, "peers", "keys", "export").stdout)
+    ours = _listing(tmp_path / "b.csv", [_row(i, "1") for i in range(5)])
+    vigil(b, "lists", "import", str(ours), "--format", "csv", "--contributor", "Hotline B",
+          "--kind", "hotline", "--country", "DE")  # fmt: skip
+    _define_jurisdiction(b, "ca-test", {"1": "not_illegal"})
+
+    with vigil_serve(a, tmp_path / "a.log") as url_a, vigil_serve(b, tmp_path / "b.log") as url_b:
+
+        def where(items: int) -> set[str]:
+            """The jurisdictions of A's votes on the first ``items`` items, as B's API shows them."""
+            found = set()
+            for i in range(items):
+                answer = httpx.get(f"{url_b}/api/v1/media/{_row(i, '1')[0]}",
+                                   headers={"Authorization": f"Bearer {b_admin}"})  # fmt: skip
+                assert answer.status_code == 200, answer.text
+                found |= {
+                    v["jurisdiction"] for v in answer.json()["votes"] if v["contributor"] == "hotline-a"
+                }
+            return found
+
+        def baseline() -> int:
+            return int(str(_versions(url_b, b_admin, "baseline")[-1]["entries"]))
+
+        vigil(b, "peers", "add", "hotline-a", url_a, "--token", token, "--key", str(tmp_path / "a.pem"),
+              "--country", "FR")  # fmt: skip
+        vigil(a, "peers", "add", "hotline-b", url_b, "--token", "unused", "--key", str(tmp_path / "a.pem"),
+              "--country", "DE")  # fmt: skip
+        out = vigil(b, "peers", "pull", "hotline-a").stdout
+        assert "10 records" in out, out
+        assert where(10) == {"us"} and baseline() == 5
+
+        changed = vigil(b, "peers", "policy", "hotline-a", "--jurisdiction", "ca-test")
+        assert "votes of hotline-a moved: 10 (10 vics-us us → ca-test), 0 merged" in changed.stderr
+        assert json.loads(changed.stdout)["jurisdiction"] == "ca-test"
+        assert where(10) == {"ca-test"} and baseline() == 0
+
+        vigil(a, "lists", "import", str(_listing(tmp_path / "a2.csv", [_row(10, "1"), _row(11, "1")])),
+              "--format", "csv", "--contributor", "Hotline A")  # fmt: skip
+        vigil(a, "lists", "publish", "shared")
+        out = vigil(b, "peers", "pull", "hotline-a").stdout
+        assert "2 records (added 2" in out and "copied again" not in out, out
+        assert where(12) == {"ca-test"}
+
+        back = vigil(b, "peers", "policy", "hotline-a", "--jurisdiction", "")
+        assert "votes of hotline-a moved: 12 (12 vics-us ca-test → us)" in back.stderr
+        assert json.loads(back.stdout)["jurisdiction"] is None
+        assert where(12) == {"us"} and baseline() == 5
+    journal = _sqlite(b, "SELECT details FROM audit_entries WHERE action = 'federation.peer_policy'")
+    assert [json.loads(str(d))["votes"]["moved"] for (d,) in journal] == [10, 12]

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
@@ -18,6 +18,9 @@ from vigil.cli.db import cli_actor
 from vigil.cli.options import PsiJson, PsiOutput, PsiSets
 from vigil.cli.state import sessions_of, settings_of
 from vigil.federation.policy import Direction, SharingPolicy
+
+if TYPE_CHECKING:
+    from vigil.federation.peer_votes import Rehomed
 
 app = typer.Typer(
     name="peers", help="Federation: peers, pulls, sharing policies, keys.", no_args_is_help=True
@@ -155,10 +158,23 @@ def policy_command(
             changes["pull_minutes"] = every
         if enable is not None:
             changes["enabled"] = enable
-        service.set_policy(name, **changes)
+        votes = service.set_policy(name, **changes).votes
+        if votes is not None:
+            # On stderr: stdout stays the policy's JSON, for scripts.
+            typer.echo(_describe_votes(name, votes), err=True)
     import json
 
     typer.echo(json.dumps(service.show(name).policy.to_json(), indent=2))
+
+
+def _describe_votes(name: str, votes: Rehomed) -> str:
+    if not votes.moves and not votes.merged:
+        return f"the votes of {name} are in place: none moved"
+    moves = ", ".join(f"{m.votes} {m.scheme} {m.source} → {m.target}" for m in votes.moves) or "none"
+    return (
+        f"votes of {name} moved: {votes.moved} ({moves}), {votes.merged} merged; "
+        f"baseline version {votes.baseline_version}"
+    )
 
 
 @app.command("pull")

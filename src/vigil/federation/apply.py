@@ -17,6 +17,7 @@ from sqlalchemy import delete, insert, select
 from sqlalchemy.orm import Session
 
 from vigil.db.base import core_table
+from vigil.federation.batches import FEED_FORMAT
 from vigil.federation.feed import record_from_json
 from vigil.federation.models import MediaOrigin, Peer
 from vigil.federation.policy import Direction
@@ -198,7 +199,7 @@ def apply_batch(
     applied.tombstones, retracted = _retract(session, hash_list, retractions)
     touched = set(retracted)
     if records:
-        summary = ImportSummary(source=provenance.source, format="vigil-feed", contributor=peer.name)
+        summary = ImportSummary(source=provenance.source, format=FEED_FORMAT, contributor=peer.name)
         importer = Importer(
             session, catalog, provenance, summary, jurisdiction=jurisdiction, hash_list=hash_list
         )

@@ -21,6 +21,10 @@ from vigil.errors import Invalid, Unavailable
 #: The feed protocol this code speaks; a batch of another protocol is refused, not guessed at.
 PROTOCOL: Final = 1
 
+#: The provenance format of what a pull applies: how a peer's votes are told from other votes of its
+#: contributor (peer_votes.py).
+FEED_FORMAT: Final = "vigil-feed"
+
 
 class BatchError(Invalid):
     """A batch that is not signed by a trusted key, or does not answer the request it claims to."""

@@ -25,6 +25,7 @@ from vigil.audit import journal
 from vigil.db.named import find_named, get_named
 from vigil.errors import Conflict, Invalid, NotFound
 from vigil.federation.models import Peer, PeerCheckpoint, PeerKey
+from vigil.federation.peer_votes import Rehomed, rehome
 from vigil.federation.policy import Direction, SharingPolicy
 from vigil.hashlists.catalog import load_catalog
 from vigil.hashlists.contributors import ensure_contributor
@@ -88,6 +89,16 @@ def get_peer(session: Session, name: str) -> Peer:
     return get_named(session, Peer, name, lambda n: UnknownPeerError(f"unknown peer {n!r}"))
 
 
+def lock_peer(session: Session, name: str) -> Peer:
+    """The peer's row, read afresh and held until the transaction ends: a change of its policy and a
+    batch applied under it never interleave (the batch's votes go where the policy is at its commit)."""
+    query = select(Peer).where(Peer.name == name).with_for_update()
+    peer = session.execute(query.execution_options(populate_existing=True)).scalar_one_or_none()
+    if peer is None:
+        raise UnknownPeerError(f"unknown peer {name!r}")
+    return peer
+
+
 @dataclass(frozen=True)
 class CheckpointInfo:
     remote_list: str
@@ -147,6 +158,13 @@ def peer_info(session: Session, peer: Peer) -> PeerInfo:
     )
 
 
+@dataclass(frozen=True)
+class PolicyChange:
+    peer: PeerInfo
+    #: What following the jurisdiction did to the peer's votes; None when the jurisdiction was not given.
+    votes: Rehomed | None
+
+
 class PeerService:
     def __init__(self, sessions: sessionmaker[Session], key_folder: Path, actor: str) -> None:
         self.sessions = sessions
@@ -179,7 +197,7 @@ class PeerService:
                 raise PeerExistsError(f"peer {name!r} exists already (remove it first)")
             if policy.jurisdiction is not None:
                 load_catalog(session).jurisdiction(policy.jurisdiction)  # refuses an unknown one
-            contributor, _ = ensure_contributor(session, name, kind, country)
+            contributor, created = ensure_contributor(session, name, kind, country)
             peer = Peer(
                 name=name,
                 url=url,
@@ -201,9 +219,13 @@ class PeerService:
             )
             session.flush()
             write_token(self.folder, name, token)
-            journal.append(
-                session, self.actor, "federation.peer_add", f"peer/{name}", {"url": url, "key": key_id}
-            )
+            details: dict[str, Any] = {"url": url, "key": key_id}
+            if not created:
+                # A peer added again keeps its contributor, and the votes it brought follow this policy.
+                details["votes"] = rehome(
+                    session, load_catalog(session), peer, policy.jurisdiction, self.actor
+                ).as_dict()
+            journal.append(session, self.actor, "federation.peer_add", f"peer/{name}", details)
             return peer_info(session, peer)
 
     def remove(self, name: str) -> None:
@@ -225,26 +247,28 @@ class PeerService:
         with self.sessions() as session:
             return peer_info(session, get_peer(session, name))
 
-    def set_policy(self, name: str, **changes: Any) -> PeerInfo:
+    def set_policy(self, name: str, **changes: Any) -> PolicyChange:
         """Change parts of a peer's policy: ``lists_out``, ``lists_in``, ``jurisdiction``, ``pull_minutes``,
-        ``out`` and ``into`` (Direction), ``enabled``."""
+        ``out`` and ``into`` (Direction), ``enabled``. A ``jurisdiction`` given (None: the default) moves
+        the votes the peer's batches brought there, in this transaction, and publishes the baseline."""
         with self.sessions() as session, session.begin():
-            peer = get_peer(session, name)
+            peer = lock_peer(session, name)
             enabled = changes.pop("enabled", None)
             policy = SharingPolicy.from_json(peer.policy).with_changes(**changes)
+            catalog = load_catalog(session)
             if policy.jurisdiction is not None:
-                load_catalog(session).jurisdiction(policy.jurisdiction)
+                catalog.jurisdiction(policy.jurisdiction)
             peer.policy = policy.to_json()
             if enabled is not None:
                 peer.enabled = bool(enabled)
-            journal.append(
-                session,
-                self.actor,
-                "federation.peer_policy",
-                f"peer/{name}",
-                {"policy": peer.policy, "enabled": peer.enabled},
-            )
-            return peer_info(session, peer)
+            details: dict[str, Any] = {"policy": peer.policy, "enabled": peer.enabled}
+            votes = None
+            if "jurisdiction" in changes:
+                # Given even unchanged, it also gathers votes an earlier change left behind.
+                votes = rehome(session, catalog, peer, policy.jurisdiction, self.actor)
+                details["votes"] = votes.as_dict()
+            journal.append(session, self.actor, "federation.peer_policy", f"peer/{name}", details)
+            return PolicyChange(peer_info(session, peer), votes)
 
 
 def outgoing_policy(session: Session, user: str) -> SharingPolicy | None:

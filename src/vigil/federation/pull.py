@@ -34,17 +34,17 @@ from vigil.db.base import utcnow
 from vigil.errors import Conflict, Unavailable
 from vigil.federation.address import PinnedAddress, pin_address
 from vigil.federation.apply import Applied, apply_batch
-from vigil.federation.batches import PROTOCOL, BatchError, instance_name, open_batch
+from vigil.federation.batches import FEED_FORMAT, PROTOCOL, BatchError, instance_name, open_batch
 from vigil.federation.feed import Cursor, CursorError
 from vigil.federation.models import Peer, PeerCheckpoint
-from vigil.federation.peers import PeerError, get_peer, read_token
+from vigil.federation.peers import PeerError, get_peer, lock_peer, read_token
 from vigil.federation.policy import SharingPolicy
 from vigil.federation.trust import trusted_keys, update_trust
 from vigil.hashlists.catalog import load_catalog
 from vigil.hashlists.contributors import new_provenance
 from vigil.hashlists.lists import BASELINE_LIST, ensure_baseline_list, ensure_list, find_list
 from vigil.hashlists.models import Contributor, HashListMember
-from vigil.hashlists.publish import publish
+from vigil.hashlists.publish import TOUCHED_MAX, publish
 from vigil.signals import registry
 
 
@@ -56,11 +56,6 @@ class PeerUnavailableError(Unavailable):
 
 class PullBusyError(Conflict):
     """Another pull of the same peer holds it."""
-
-
-#: Media ids a pull remembers for an incremental publish of the copy; past it, the copy is published
-#: whole (a first sync, a large delta).
-TOUCHED_MAX = 100_000
 
 
 @dataclass
@@ -254,6 +249,7 @@ class Puller:
             pulls.append(self._pull_list(peer, instance, token, policy, remote, types, progress))
         published: dict[str, int] = {}
         with self.sessions() as session, session.begin():
+            row = lock_peer(session, peer.name)  # first, as a policy change does: no deadlock between them
             catalog = load_catalog(session)
             everything: set[int] | None = set()
             for done in pulls:
@@ -265,12 +261,11 @@ class Puller:
                 if checkpoint is not None:
                     checkpoint.pending_publish = False
                 everything = None if everything is None or done.touched is None else everything | done.touched
-            row = get_peer(session, peer.name)
             baseline = find_list(session, BASELINE_LIST)
             if baseline is None:
                 contributor = session.get(Contributor, row.contributor_id)
                 assert contributor is not None
-                made = new_provenance(session, contributor, self.actor, f"feed:{peer.name}", "vigil-feed")
+                made = new_provenance(session, contributor, self.actor, f"feed:{peer.name}", FEED_FORMAT)
                 baseline = ensure_baseline_list(session, catalog, made)
             # The baseline can change only for media whose votes the pull brought.
             publish(session, catalog, baseline, self.actor, everything)
@@ -327,8 +322,8 @@ class Puller:
             }
             body, key_id, digest = open_batch(self._get(url, token, params), trusted)
             served, following = self._check(body, instance, remote, cursor, nonce, types)
-            state.terms = f"{str(body.get('terms') or '')[:40]}/{_incoming_terms(policy, types)}"
-            if self._terms_changed(peer, state, cursor):
+            theirs = str(body.get("terms") or "")[:40]
+            if self._terms_changed(peer, state, cursor, theirs, _incoming_terms(policy, types)):
                 continue  # the batch was cut for the old cursor: ask again from the start
             batch = _Batch(body, key_id, digest, cursor, served, following)
             applied, touched = self._apply(peer, policy, state, batch)
@@ -346,8 +341,11 @@ class Puller:
     ) -> tuple[Applied, set[int]]:
         """One verified batch and its checkpoint, in one transaction."""
         with self.sessions() as session, session.begin():
+            row = lock_peer(session, peer.name)
+            # The jurisdiction at this commit, not at the pull's start: a policy change in between has
+            # moved the peer's votes already (peer_votes.py), and this batch's must join them.
+            jurisdiction = SharingPolicy.from_json(row.policy).jurisdiction
             catalog = load_catalog(session)
-            row = get_peer(session, peer.name)
             checkpoint = session.get(PeerCheckpoint, (peer.id, state.remote_list))
             if checkpoint is None:
                 checkpoint = PeerCheckpoint(
@@ -377,7 +375,7 @@ class Puller:
                 contributor,
                 self.actor,
                 f"feed:{peer.name}/{state.remote_list}@{batch.served.text()}",
-                "vigil-feed",
+                FEED_FORMAT,
             )
             provenance.digest = batch.digest
             hash_list, created = ensure_list(session, catalog, state.local_list, provenance)
@@ -393,7 +391,7 @@ class Puller:
                 list(batch.body.get("items") or []),
                 here=self.here,
                 into=policy.into,
-                jurisdiction=policy.jurisdiction,
+                jurisdiction=jurisdiction,
             )
             provenance.summary = {"key": batch.key_id, "cursor": batch.served.text(), **vars(applied)}
             checkpoint.cursor = batch.following.text()
@@ -407,21 +405,24 @@ class Puller:
                 checkpoint.version = int(batch.body["version"])
         return applied, touched
 
-    def _terms_changed(self, peer: Peer, state: ListPull, asked: Cursor) -> bool:
-        """When the list's terms are not those it was pulled under, take every member off the local
-        copy and start again from cursor 0, in one transaction: a narrower filter (the peer's or ours)
-        must retract what it no longer allows, and a wider one brings records that changed before it.
-        The copy is published whole at the end of the pull, so its readers never see it half done."""
+    def _terms_changed(self, peer: Peer, state: ListPull, asked: Cursor, theirs: str, ours: str) -> bool:
+        """When the list's terms are not those it was pulled under (``next_terms``), take every member
+        off the local copy and start again from cursor 0, in one transaction: a narrower filter (the
+        peer's or ours) must retract what it no longer allows, and a wider one brings records that
+        changed before it. The copy is published whole at the end of the pull, so its readers never see
+        it half done."""
         with self.sessions() as session, session.begin():
             checkpoint = session.get(PeerCheckpoint, (peer.id, state.remote_list))
-            if checkpoint is None or checkpoint.terms == state.terms:
+            previous = checkpoint.terms if checkpoint is not None else None
+            state.terms, changed = next_terms(previous, theirs, ours)
+            if checkpoint is None or (state.terms == previous and not changed):
                 return False
             if checkpoint.cursor != asked.text():
                 raise PullBusyError(
                     f"the checkpoint of {peer.name}/{state.remote_list} moved under this pull"
                 )
-            previous, checkpoint.terms = checkpoint.terms, state.terms
-            if previous is None:
+            checkpoint.terms = state.terms
+            if not changed:
                 return False  # a checkpoint from before terms were recorded adopts these
             hash_list = find_list(session, state.local_list)
             removed = 0
@@ -484,6 +485,24 @@ class Puller:
         if extra:
             raise BatchError(f"batch carries signal types not asked for: {sorted(extra)}")
         return served, following
+
+
+def next_terms(previous: str | None, theirs: str, ours: str) -> tuple[str, bool]:
+    """The terms to record for a list ("THEIRS/OURS") and whether its copy must be made again, from
+    those it was pulled under (None: a checkpoint from before terms were recorded, which adopts these).
+
+    Our part (this instance's incoming filter) is ours to compare: any change of it copies again,
+    whatever the peer states. The peer's part is compared only when the batch states one. A peer that
+    starts stating terms (an older Vigil upgraded) has its list copied once more, since the copy was
+    made under an outgoing filter nobody recorded. A batch without terms (an older Vigil, or a feed
+    without the field) says nothing about a change: the last terms the peer stated are kept, and it is
+    not copied again for them (a peer served by two versions at once would otherwise be copied again at
+    every other batch); should it state them again, a change since is seen."""
+    if previous is None:
+        return f"{theirs}/{ours}", False
+    stated, _, before = previous.rpartition("/")
+    kept = theirs or stated
+    return f"{kept}/{ours}", ours != before or kept != stated
 
 
 def _incoming_terms(policy: SharingPolicy, types: list[str]) -> str:

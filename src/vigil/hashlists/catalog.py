@@ -98,6 +98,15 @@ class Catalog:
             raise CatalogError(f"no jurisdiction uses scheme {scheme.name!r}: define one first")
         return next((j for j in using if country and j.country == country), using[0])
 
+    def jurisdiction_for(
+        self, scheme: SchemeInfo, chosen: JurisdictionInfo | None, country: str | None
+    ) -> JurisdictionInfo:
+        """Where a contributor's vote of ``scheme`` counts: the jurisdiction chosen for its votes when it
+        classifies with that scheme, else the scheme's for the contributor's country."""
+        if chosen is not None and chosen.scheme_id == scheme.id:
+            return chosen
+        return self.default_jurisdiction(scheme, country)
+
 
 def load_catalog(session: Session) -> Catalog:
     categories: dict[int, dict[str, CategoryInfo]] = {}

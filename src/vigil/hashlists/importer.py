@@ -21,7 +21,7 @@ from vigil.db.base import core_table
 from vigil.formats.base import Diagnostics, FormatError, HashRecord, Rejected
 from vigil.formats.limits import DEFAULT_LIMITS, ReadLimits, field_problem
 from vigil.formats.vics import VICS_SCHEME
-from vigil.hashlists.catalog import Catalog, CatalogError, JurisdictionInfo, SchemeInfo
+from vigil.hashlists.catalog import Catalog, CatalogError, SchemeInfo
 from vigil.hashlists.identity import IdentityConflictError, Item, ItemIndex
 from vigil.hashlists.models import (
     Classification,
@@ -303,11 +303,6 @@ class Importer:
             for item in filled.values():
                 item.filled = False
 
-    def _jurisdiction_for(self, scheme: SchemeInfo) -> JurisdictionInfo:
-        if self.jurisdiction is not None and self.jurisdiction.scheme_id == scheme.id:
-            return self.jurisdiction
-        return self.catalog.default_jurisdiction(scheme, self.country)
-
     def _category_id(self, scheme: SchemeInfo, code: str, where: str) -> int | None:
         category = scheme.categories.get(code)
         if category is None:
@@ -327,7 +322,7 @@ class Importer:
             if record.category is None:
                 continue
             scheme = self.catalog.schemes[record.scheme] if record.scheme else self.default_scheme
-            jurisdiction = self._jurisdiction_for(scheme)
+            jurisdiction = self.catalog.jurisdiction_for(scheme, self.jurisdiction, self.country)
             assert row.item.id is not None
             key = (row.item.id, scheme.id, jurisdiction.id, record.category)
             if key in votes:

@@ -28,6 +28,10 @@ from vigil.signals.registry import IDENTITY_DIGESTS
 
 _MOD: Final = 1 << 256
 
+#: Media ids a caller remembers for an incremental publish (``publish(touched=…)``); past it, it
+#: publishes whole (a first sync, a large delta).
+TOUCHED_MAX: Final = 100_000
+
 
 class Digest:
     """Order-independent digest of a multiset of entries (a sum: entries can be taken out again)."""

@@ -73,7 +73,7 @@ def test_peers_are_refused_when_malformed(tmp_path: Path, sessions: sessionmaker
     service.add("ok", "https://a.example/", "t", pem, policy=SharingPolicy(lists_in=("shared",)))
     with pytest.raises(PeerExistsError):
         service.add("ok", "https://a.example", "t", pem)
-    info = service.set_policy("ok", pull_minutes=0, enabled=False)
+    info = service.set_policy("ok", pull_minutes=0, enabled=False).peer
     assert (info.url, info.policy.lists_in, info.policy.pull_minutes, info.enabled) == (
         "https://a.example",
         ("shared",),
