@@ -11,9 +11,11 @@ No Debian package installed here ships a video; none is fetched. Each source is 
 Transforms, made in this process with PyAV (decode, change the frames, encode H.264):
 
 - ``reencode``: CRF 38 (a low bitrate); ``half``: both sides halved; ``letterbox``: black bars added
-  above and below (the picture scaled into a 16:9 frame turned 4:3-tall, bars of 1/8 of the height each);
+  above and below (the picture kept whole, bars of 1/8 of its height each: 20 % of the new frame);
   ``trim``: the first and last 20 % of frames dropped; ``speed 1.5x``: every third frame dropped, the
-  frame rate kept; ``logo``: a white box with dark text in the top right corner (1/4 of the width);
+  frame rate kept; ``logo``: a broadcaster's bug, a half-transparent white box with text
+  in the top right corner, 1/8 of the width and 1/16 of the height (0.8 % of the frame; it was an
+  opaque box of 1/4 by 1/8, 3 %, which no copy survived: PDQ moves 37 to 80 bits under it);
   ``greyscale``. The ``original`` row is the cut source re-encoded at CRF 18 (the baseline).
 - ``Meta variants``: Meta's own transformed sample clips (chair at 19 s and 20 s, grey, sepia, small and
   large logo; the test pattern at SD grey and with logos) against their originals, as shipped.
@@ -21,6 +23,9 @@ Transforms, made in this process with PyAV (decode, change the frames, encode H.
 Matching: the copy is the query, the source (cut, hashed from the file) the compared video; the rule is
 Meta's: frames of quality >= 50, repeats dropped, distance <= 31, query-match >= 80 %, compared >= 0 %.
 Vigil decides with ``vigil.video.matching.compare``, the peer with pytx's ``match_VPDQ_hash_brute``.
+Vigil's query is what a lookup searches with: the copy's frames and, when Vigil finds letterbox bars in
+it (``vigil.video.bars``), its frames inside the bars too, a match by either; the compared video is its
+stored vPDQ (its own frames, Meta's). The files Vigil found bars in are listed after the table.
 False matches: every copy and original of one source against every other source's original.
 
 Time per clip: the seconds each contestant took to hash one file (mean over every file hashed).
@@ -110,15 +115,19 @@ def speed(frames: list[RGB]) -> list[RGB]:
 
 
 def logo(frames: list[RGB]) -> list[RGB]:
+    """A broadcaster's bug: a half-transparent white box with text, 1/8 of the width and 1/16 of the
+    height (0.8 % of the frame), in the top right corner."""
     out = []
     for f in frames:
-        im = Image.fromarray(f)
-        w, h = im.size
-        box = (w - w // 4 - w // 40, h // 40, w - w // 40, h // 40 + h // 8)
-        draw = ImageDraw.Draw(im)
-        draw.rectangle(box, fill=(245, 245, 245))
-        draw.text((box[0] + w // 60, box[1] + h // 40), "SAMPLE TV", fill=(30, 30, 90))
-        out.append(np.asarray(im))
+        h, w = f.shape[:2]
+        box = (w - w // 8 - w // 40, h // 40, w - w // 40, h // 40 + h // 16)
+        layer = Image.new("RGBA", (w, h), (0, 0, 0, 0))
+        draw = ImageDraw.Draw(layer)
+        draw.rectangle(box, fill=(245, 245, 245, 128))
+        draw.text((box[0] + w // 100, box[1] + h // 100), "TV", fill=(30, 30, 90, 128))
+        out.append(
+            np.asarray(Image.alpha_composite(Image.fromarray(f).convert("RGBA"), layer).convert("RGB"))
+        )
     return out
 
 
@@ -205,17 +214,26 @@ class Contestant:
 
 
 def vigil_contestant() -> Contestant:
-    from vigil.video.matching import Rule, compare
+    from vigil.video.matching import Frames, Rule, compare
     from vigil.video.vpdq import hash_video
 
     # Percentages even below the thresholds (to average them); the decision is taken on them after.
     anything = Rule(quality=QUALITY, distance=DISTANCE, query_percent=0.0, compared_percent=0.0)
 
-    def percents(query: Any, compared: Any) -> tuple[float, float]:
-        found = compare(query, compared, anything)
-        return (found.query_percent, found.compared_percent) if found else (0.0, 0.0)
+    def hashed(path: Path, seconds_per_hash: float) -> tuple[Frames, Frames | None]:
+        found = hash_video(path, seconds_per_hash=seconds_per_hash, letterbox=True)
+        return found.frames, found.cropped
 
-    return Contestant("vigil", lambda p, s: hash_video(p, seconds_per_hash=s).frames, percents)
+    def percents(query: Any, compared: Any) -> tuple[float, float]:
+        # As a lookup: the query's frames, and its frames inside letterbox bars if it has some, each
+        # against the compared video's own frames (what is stored); a match by either, the better one.
+        best = (0.0, 0.0)
+        for frames in query:
+            if frames is not None and (found := compare(frames, compared[0], anything)):
+                best = max(best, (found.query_percent, found.compared_percent))
+        return best
+
+    return Contestant("vigil", hashed, percents)
 
 
 def peer_contestant() -> Contestant | None:
@@ -249,13 +267,17 @@ def peer_contestant() -> Contestant | None:
 def cut(contestant: Contestant, value: Any, seconds: float) -> Any:
     """A source's hash limited to its first ``seconds`` (the copies are made of that much)."""
     if contestant.name == "vigil":
-        from vigil.video.matching import Frames
-
-        keep = value.timestamps < seconds
-        return Frames(
-            value.hashes[keep], value.qualities[keep], value.frame_numbers[keep], value.timestamps[keep]
-        )
+        return tuple(None if v is None else _cut_frames(v, seconds) for v in value)
     return [f for f in value if f.timestamp < seconds]
+
+
+def _cut_frames(frames: Any, seconds: float) -> Any:
+    from vigil.video.matching import Frames
+
+    keep = frames.timestamps < seconds
+    return Frames(
+        frames.hashes[keep], frames.qualities[keep], frames.frame_numbers[keep], frames.timestamps[keep]
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -325,7 +347,9 @@ def main(argv: list[str] | None = None) -> int:
                     q, _ = c.percents(c.of(copy, sph), cut(c, c.of(other, sph), args.seconds))
                     if q >= QUERY_PERCENT:
                         false[c.name].append(f"{copy.name} ~ {other.name} ({q:.0f} %)")
-    report(console, rows, false, false_pairs, contestants, len(sources), transform_seconds, args)
+    # Which files Vigil found letterbox bars in (a lookup then also searches with the picture inside).
+    barred = sorted(p.name for p, v in contestants[0].hashes.items() if v[1] is not None)
+    report(console, rows, false, false_pairs, contestants, len(sources), transform_seconds, args, barred)
     return 0
 
 
@@ -338,6 +362,7 @@ def report(
     n_sources: int,
     transform_seconds: float,
     args: argparse.Namespace,
+    barred: list[str],
 ) -> None:
     table = Table(
         title=f"{n_sources} sources cut to {args.seconds:g} s; vPDQ every {args.seconds_per_hash:g} s"
@@ -376,6 +401,8 @@ def report(
             "seconds_per_clip": per,
             "files": c.files,
         }
+    console.print(f"vigil found letterbox bars in {len(barred)} files: {', '.join(barred) or '-'}")
+    results["vigil_bars"] = barred
     console.print(f"making the copies: {transform_seconds:.1f} s")
     RESULTS_DIR.mkdir(exist_ok=True)
     stamp = time.strftime("%Y%m%d-%H%M%S")

@@ -90,10 +90,17 @@ def y4m_header(width: int, height: int, payload: int = 64) -> bytes:
 
 
 def reencode(
-    data: bytes, size: tuple[int, int], codec: str = "mpeg4", container: str = "avi", *, first: int = 0
+    data: bytes,
+    size: tuple[int, int],
+    codec: str = "mpeg4",
+    container: str = "avi",
+    *,
+    first: int = 0,
+    bars: tuple[int, int] = (0, 0),
 ) -> bytes:
     """``data`` decoded and encoded again at another size, codec and container (a re-encoded copy),
-    without its first ``first`` frames (a trimmed one)."""
+    without its first ``first`` frames (a trimmed one), with black ``bars`` of (rows above and below,
+    columns left and right) around the picture of ``size`` (a letterboxed or pillarboxed one)."""
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / f"copy.{container}"
         with (
@@ -103,12 +110,17 @@ def reencode(
             decoded = source.streams.video[0]
             stream = box.add_stream(codec, rate=decoded.average_rate)
             assert isinstance(stream, VideoStream)
-            stream.width, stream.height = size
+            rows, cols = bars
+            stream.width, stream.height = size[0] + 2 * cols, size[1] + 2 * rows
             stream.pix_fmt = "yuv420p"
             for number, frame in enumerate(source.decode(decoded)):
                 if number < first:
                     continue
-                pixels = frame.to_ndarray(width=size[0], height=size[1], format="rgb24")
+                pixels: npt.NDArray[np.uint8] = frame.to_ndarray(  # type: ignore[assignment]
+                    width=size[0], height=size[1], format="rgb24"
+                )
+                if rows or cols:
+                    pixels = np.pad(pixels, ((rows, rows), (cols, cols), (0, 0)))
                 for packet in stream.encode(av.VideoFrame.from_ndarray(pixels, format="rgb24")):
                     box.mux(packet)
             for packet in stream.encode():

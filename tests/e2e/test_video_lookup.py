@@ -2,7 +2,8 @@
 (``vigil hash``) imported from a CSV (``vigil lists import``), published, indexed by ``vigil index
 build --list``; then a real ``vigil serve`` finds a trimmed, re-encoded copy of the clip by value
 (``GET /api/v1/lookup?signal_type=vpdq``) and by upload (``POST /api/v1/lookup/content``), naming the
-matched time ranges, and does not match an unrelated generated clip."""
+matched time ranges, finds a letterboxed copy by upload, and does not match an unrelated generated
+clip."""
 
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ import httpx
 import pytest
 
 from tests.served_vigil import vigil_serve
-from tests.videofiles import clip, publish_video_list
+from tests.videofiles import clip, publish_video_list, reencode
 from tests.videotrim import trimmed
 
 CONTRIBUTOR = "Test hotline"
@@ -85,6 +86,12 @@ def test_a_trimmed_copy_of_a_listed_video_is_found_by_value_and_by_upload(tmp_pa
         assert [(m["entry_id"], m["video"]["compared_ranges"]) for m in body["matches"]] == [
             (match["entry_id"], video["compared_ranges"])
         ]
+
+        # Black bars added above and below: found by the frames inside them, the stored vPDQ unchanged.
+        boxed = {"file": ("boxed.avi", reencode(listed, (320, 240), bars=(40, 0)), "video/x-msvideo")}
+        by_box = httpx.post(f"{base}/api/v1/lookup/content", files=boxed, headers=auth, timeout=60)
+        assert by_box.status_code == 200, by_box.text
+        assert [(m["entry_id"], m["distance"]) for m in by_box.json()["matches"]] == [(match["entry_id"], 0)]
 
         unrelated = {"file": ("other.mp4", files["other.mp4"], "video/mp4")}
         nothing = httpx.post(f"{base}/api/v1/lookup/content", files=unrelated, headers=auth, timeout=60)

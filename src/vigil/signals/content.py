@@ -51,6 +51,8 @@ log = logging.getLogger(__name__)
 class HashOptions:
     limits: ImageLimits = field(default_factory=ImageLimits)
     fast: bool = True
+    #: Also what lookups search with besides the value: an image's rotations and flips, a video's
+    #: frames inside its letterbox bars (video/bars.py).
     dihedral: bool = False
     fast_min_side: int = FAST_MIN_SIDE
     #: > 0: keep a JPEG preview of this side for each image of good quality (``HashResult.preview``).
@@ -158,10 +160,17 @@ def _with_image(digests: Signals, image: _Image | None) -> Signals:
 
 
 def _with_video(
-    name: str, digests: Signals, source: bytes | str | None, options: VideoOptions, preview: int = 0
+    name: str,
+    digests: Signals,
+    source: bytes | str | None,
+    options: VideoOptions,
+    preview: int = 0,
+    variants: bool = False,
 ) -> HashResult:
     """The digests and the vPDQ of a video (``video/vpdq.py``); decoding problems become the error.
-    ``preview`` > 0: the preview is a strip of a few frames (``video/stills.py``) of that side each."""
+    ``preview`` > 0: the preview is a strip of a few frames (``video/stills.py``) of that side each.
+    ``variants``: a video with letterbox bars also carries its frames hashed inside them, as the vPDQ's
+    second query form after the value (a lookup matches by either; never stored)."""
     # Imported on the first video: PyAV (FFmpeg) is not loaded by processes that meet none.
     from vigil.video.decode import VideoDecodeError
     from vigil.video.signal import VPDQ, frames_to_text
@@ -172,17 +181,19 @@ def _with_video(
         return HashResult(name, digests, "video not decoded: its bytes are no longer available")
     stills = Stills(side=preview) if preview > 0 else None
     try:
-        found = hash_video(source, options.limits, options.seconds_per_hash, stills)
+        found = hash_video(source, options.limits, options.seconds_per_hash, stills, letterbox=variants)
     except VideoDecodeError as exc:
         return HashResult(name, digests, str(exc))
     except Exception as exc:  # a bug in Vigil must not cost the file its digests
         log.exception("internal error computing the vPDQ of %s", name)
         return HashResult(name, digests, internal_error(exc))
-    values = {**digests.values, VPDQ.name: frames_to_text(found.frames)}
+    value = frames_to_text(found.frames)
+    values = {**digests.values, VPDQ.name: value}
     quality = {} if found.mean_quality is None else {VPDQ.name: found.mean_quality}
+    queries = {} if found.cropped is None else {VPDQ.name: (value, frames_to_text(found.cropped))}
     facts = VideoFacts(found.decoded, found.seconds, len(found.frames))
     strip = stills.jpeg() if stills is not None else None
-    return HashResult(name, Signals(digests.size, values, quality), found.problem, strip, facts)
+    return HashResult(name, Signals(digests.size, values, quality, queries), found.problem, strip, facts)
 
 
 def internal_error(exc: BaseException) -> str:
@@ -207,7 +218,7 @@ def signals_from_read(
         return HashResult(name, digests, "empty file")
     if options.video is not None and looks_like_video(read.head):
         source = read.data if read.data is not None else path
-        return _with_video(name, digests, source, options.video, options.preview)
+        return _with_video(name, digests, source, options.video, options.preview, options.dihedral)
     if too_big:
         if looks_like_image(read.head) or _claims_image(name):
             return HashResult(

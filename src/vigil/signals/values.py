@@ -75,7 +75,10 @@ class Signals:
     values: Mapping[str, str] = field(default_factory=dict)
     #: Quality (0-100) of a perceptual value, by signal type name (``{"pdq": 87}``).
     quality: Mapping[str, int] = field(default_factory=dict)
-    #: The value of each rotation and flip of an image, by signal type name (``{"pdq": (8 hashes)}``).
+    #: What a lookup searches with instead of the value, by signal type name: each rotation and flip
+    #: of an image (``{"pdq": (8 hashes)}``), a video's value and its frames inside letterbox bars
+    #: (``{"vpdq": (value, cropped)}``), the query regions of ``pdq_regions``. Only the image types'
+    #: are written in the JSON form (``<name>_dihedral``).
     variants: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
 
     def get(self, name: str) -> str | None:
