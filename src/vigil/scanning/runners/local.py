@@ -122,7 +122,7 @@ def _scan_entry(found: Found, options: ScanOptions) -> list[ScanItem]:
         ]
 
 
-def _shipped(known: KnownLists) -> ShippedKnown:
+def _shipped(known: KnownLists) -> ShippedKnown | None:
     from vigil.scanning.shipped import ship
 
     return ship(known)
