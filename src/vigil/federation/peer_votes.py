@@ -18,19 +18,18 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any, Final
 
 from sqlalchemy import ColumnElement, and_, delete, func, or_, select, update
 from sqlalchemy.orm import Session, aliased
 
-from vigil.audit import journal
 from vigil.federation.batches import FEED_FORMAT
 from vigil.federation.models import Peer
 from vigil.hashlists.catalog import Catalog
 from vigil.hashlists.contributors import new_provenance
-from vigil.hashlists.lists import BASELINE_LIST, ensure_baseline_list, find_list
 from vigil.hashlists.models import Classification, Contributor, Provenance
-from vigil.hashlists.publish import TOUCHED_MAX, publish
+from vigil.hashlists.publish import TOUCHED_MAX, publish_baseline
 
 #: Rows deleted per statement: under SQLite's and PostgreSQL's bound-parameter limits.
 _CHUNK: Final = 5000
@@ -111,19 +110,6 @@ def _merge(session: Session, contributor_id: int, scheme_id: int, target: int) -
     return len(doomed)
 
 
-def _publish_baseline(
-    session: Session, catalog: Catalog, contributor: Contributor, actor: str, touched: set[int] | None
-) -> int:
-    baseline = find_list(session, BASELINE_LIST)
-    if baseline is None:
-        made = new_provenance(session, contributor, actor, "peer policy")
-        baseline = ensure_baseline_list(session, catalog, made)
-    result = publish(session, catalog, baseline, actor, touched)
-    if result.new_version:
-        journal.append(session, actor, "hashlists.publish", "list/baseline", {"version": result.version})
-    return result.version
-
-
 def rehome(session: Session, catalog: Catalog, peer: Peer, jurisdiction: str | None, actor: str) -> Rehomed:
     """Move the votes the peer's batches brought to where ``jurisdiction`` (the policy's) puts them, and
     publish the baseline again if any moved; in the caller's transaction, which holds the peer's row."""
@@ -163,7 +149,8 @@ def rehome(session: Session, catalog: Catalog, peer: Peer, jurisdiction: str | N
         )
         result.moves += _moves(catalog, scheme.name, target.code, counts)
     if result.moves or result.merged:
-        result.baseline_version = _publish_baseline(session, catalog, contributor, actor, touched)
+        made = partial(new_provenance, session, contributor, actor, "peer policy")
+        result.baseline_version = publish_baseline(session, catalog, actor, made, touched).version
     return result
 
 

@@ -9,20 +9,28 @@ rebuilt from an export or from deltas.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Collection, Iterator
+from collections.abc import Callable, Collection, Iterator
 from dataclasses import dataclass
 from typing import Final
 
 from sqlalchemy import insert, or_, select, update
 from sqlalchemy.orm import Session
 
+from vigil.audit import journal
 from vigil.db.base import core_table
 from vigil.db.bounds import DB_INT_MAX
 from vigil.fields import pick
 from vigil.formats.base import HashRecord
 from vigil.hashlists.catalog import Catalog
-from vigil.hashlists.lists import ListError, UnknownHashListError, latest_version
-from vigil.hashlists.models import HashList, HashListEntry, HashListVersion
+from vigil.hashlists.lists import (
+    BASELINE_LIST,
+    ListError,
+    UnknownHashListError,
+    ensure_baseline_list,
+    find_list,
+    latest_version,
+)
+from vigil.hashlists.models import HashList, HashListEntry, HashListVersion, Provenance
 from vigil.hashlists.selection import RANGE, Selector, canonical_entry, same_entry
 from vigil.signals.registry import IDENTITY_DIGESTS
 
@@ -237,3 +245,19 @@ def _collapse(rows: list[HashListEntry], since: int, until: int) -> Iterator[tup
         yield media_id, entry_record(live[-1])
     elif any(r.added_in <= since for r in rows):
         yield media_id, None
+
+
+def publish_baseline(
+    session: Session,
+    catalog: Catalog,
+    actor: str,
+    provenance: Callable[[], Provenance],
+    touched: Collection[int] | None = None,
+) -> PublishResult:
+    """Publish the baseline again after votes changed (over ``touched`` media; None: all), journalled
+    when a version is made. ``provenance`` is called only when the baseline list must be created."""
+    baseline = find_list(session, BASELINE_LIST) or ensure_baseline_list(session, catalog, provenance())
+    result = publish(session, catalog, baseline, actor, touched)
+    if result.new_version:
+        journal.append(session, actor, "hashlists.publish", "list/baseline", {"version": result.version})
+    return result

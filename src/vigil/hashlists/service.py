@@ -28,14 +28,20 @@ from vigil.hashlists.lists import (
     ListInfo,
     all_lists,
     create_list,
-    ensure_baseline_list,
     ensure_list,
     get_list,
     list_info,
     versions,
 )
 from vigil.hashlists.models import HashListVersion, Media, Provenance
-from vigil.hashlists.publish import PublishResult, delta, publish, resolve_version, version_entries
+from vigil.hashlists.publish import (
+    PublishResult,
+    delta,
+    publish,
+    publish_baseline,
+    resolve_version,
+    version_entries,
+)
 from vigil.hashlists.selection import SelectionRules
 from vigil.hashlists.summary import ImportSummary
 from vigil.hashlists.victims import (
@@ -181,11 +187,7 @@ class HashDatabase:
 
     def _refresh_baseline(self, session: Session, catalog: Catalog, provenance: Provenance) -> None:
         """The baseline is recomputed on every change and versioned like any list."""
-        result = publish(session, catalog, ensure_baseline_list(session, catalog, provenance), self.actor)
-        if result.new_version:
-            journal.append(
-                session, self.actor, "hashlists.publish", "list/baseline", {"version": result.version}
-            )
+        publish_baseline(session, catalog, self.actor, lambda: provenance)
 
     def add_contributor(self, name: str, kind: str, country: str | None = None) -> bool:
         """Register an agency or organisation; False when it exists already (with the same kind/country)."""

@@ -88,9 +88,10 @@ def hash_video(
             pdq, _ = pdq_from_rgb_sampled(rgb)
             if stills is not None:
                 stills.offer(len(hashes), rgb)
+            hashed = bytes.fromhex(pdq.hex)
             if picture is not None:
-                picture.add(rgb, bytes.fromhex(pdq.hex), pdq.quality)
-            hashes.append(bytes.fromhex(pdq.hex))
+                picture.add(rgb, hashed, pdq.quality)
+            hashes.append(hashed)
             qualities.append(pdq.quality)
             numbers.append(decoded.number)
             stamps.append(sampling.timestamp(decoded.number))
