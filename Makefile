@@ -30,7 +30,14 @@ run: install
 	@echo "Console: http://127.0.0.1:8000/console (demo-analyst: the password and TOTP secret demo-seed printed on its first run)"
 	$(BIN)/vigil serve
 
-test: install
+# axe-core for the browser tests' accessibility checks, from the lock file (without npm they are skipped,
+# or fail under CI).
+AXE_STAMP := tests/browser/node_modules/.installed
+$(AXE_STAMP): tests/browser/package-lock.json
+	if command -v npm >/dev/null; then (cd tests/browser && npm ci --no-audit --no-fund >/dev/null) && touch $@; \
+	else echo "npm not found: the browser tests cannot check accessibility"; fi
+
+test: install $(AXE_STAMP)
 	$(BIN)/python -m pytest -q -n 2 --dist loadfile
 
 # Everything but the tests marked slow (over about 2 s each: subprocesses, servers, large images).
